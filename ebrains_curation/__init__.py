@@ -1,0 +1,127 @@
+"""ebrains-curation: author, check and publish openMINDS metadata for the EBRAINS Knowledge Graph.
+
+Quick start::
+
+    import ebrains_curation as ec
+
+    dsv = ec.build.dataset_version(short_name="demo", license="CC-BY-4.0", ...)
+    graph = ec.MetadataGraph()
+    graph.add(dsv)
+    report = ec.validate(graph, profile="ebrains-submission")
+    print(report)
+
+The public API is what ``__all__`` lists. Names are imported lazily, so
+``import ebrains_curation`` stays fast and imports no openMINDS version until one is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    ConfigurationError,
+    CurationError,
+    InventoryError,
+    KGError,
+    LoadError,
+    MigrationError,
+    SchemaError,
+    SerializationError,
+    UnknownTermError,
+    UnknownVersionError,
+    ValidationFailed,
+)
+from .schemas.versions import DEFAULT_VERSION, VERSIONS
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first access)
+_LAZY: dict[str, str] = {
+    # schemas and terms
+    "PropertySpec": "ebrains_curation.schemas.specs",
+    "TypeSpec": "ebrains_curation.schemas.specs",
+    "SchemaRegistry": "ebrains_curation.schemas.specs",
+    "get_registry": "ebrains_curation.schemas.specs",
+    "get_term": "ebrains_curation.schemas.terms",
+    "term_iri": "ebrains_curation.schemas.terms",
+    "iter_terms": "ebrains_curation.schemas.terms",
+    # builders
+    "Builder": "ebrains_curation.builders",
+    "build": "ebrains_curation.builders",
+    # graph, serialisation, migration
+    "MetadataGraph": "ebrains_curation.graph.model",
+    "load": "ebrains_curation.graph.readers",
+    "loads": "ebrains_curation.graph.readers",
+    "detect_version": "ebrains_curation.graph.readers",
+    "dump": "ebrains_curation.graph.writers",
+    "dumps": "ebrains_curation.graph.writers",
+    "to_jsonld": "ebrains_curation.graph.writers",
+    "to_rdflib": "ebrains_curation.graph.rdf",
+    "from_rdflib": "ebrains_curation.graph.rdf",
+    "migrate": "ebrains_curation.graph.migrate",
+    "MigrationReport": "ebrains_curation.graph.migrate",
+    # validation
+    "validate": "ebrains_curation.validate.api",
+    "Issue": "ebrains_curation.validate.report",
+    "Severity": "ebrains_curation.validate.report",
+    "ValidationReport": "ebrains_curation.validate.report",
+    "Profile": "ebrains_curation.validate.profiles",
+    "get_profile": "ebrains_curation.validate.profiles",
+    "list_profiles": "ebrains_curation.validate.profiles",
+    "shacl_shapes": "ebrains_curation.validate.shacl",
+    # EBRAINS curation
+    "SubmissionRecord": "ebrains_curation.curation.record",
+    "readiness_checklist": "ebrains_curation.curation.checklist",
+    "data_descriptor": "ebrains_curation.curation.descriptor",
+    "to_datacite": "ebrains_curation.curation.datacite",
+    # Knowledge Graph
+    "KGClient": "ebrains_curation.kg.client",
+    "submit": "ebrains_curation.kg.submit",
+    "SandboxServer": "ebrains_curation.kg.sandbox",
+    # files
+    "inventory": "ebrains_curation.inventory",
+    "InventoryResult": "ebrains_curation.inventory",
+    # pictures
+    "render_graph": "ebrains_curation.render",
+}
+
+__all__ = sorted(
+    [
+        "ConfigurationError",
+        "CurationError",
+        "DEFAULT_VERSION",
+        "InventoryError",
+        "KGError",
+        "LoadError",
+        "MigrationError",
+        "SchemaError",
+        "SerializationError",
+        "UnknownTermError",
+        "UnknownVersionError",
+        "VERSIONS",
+        "ValidationFailed",
+        "__version__",
+        *_LAZY,
+    ]
+)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ebrains_curation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .builders import Builder, build
+    from .graph.model import MetadataGraph
+    from .schemas.specs import PropertySpec, SchemaRegistry, TypeSpec, get_registry
+    from .schemas.terms import get_term, iter_terms, term_iri

@@ -1,0 +1,217 @@
+"""Controlled terms (and other library instances) chosen by name.
+
+``get_term("license", "CC-BY-4.0")`` returns the openMINDS instance
+(``openminds.v4.core.License.cc_by_4_0``); ``get_term("species", "mouse")``
+finds *Mus musculus* through its synonyms. Matching tries, in order: the exact
+name or synonym, the same ignoring case and accents, the instance's IRI
+segment ("freeAccess") or python attribute ("free_access"), and the same with
+spaces, hyphens and underscores ignored. No match gives an
+:class:`~ebrains_curation.errors.UnknownTermError` listing the closest names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from difflib import get_close_matches
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ..errors import SchemaError, UnknownTermError
+from .specs import TypeSpec, get_registry
+from .versions import normalize_version
+
+__all__ = [
+    "TermIndex",
+    "get_term",
+    "get_term_index",
+    "iter_terms",
+    "resolve_kind",
+    "term_by_iri",
+    "term_iri",
+]
+
+
+@cache
+def _aliases() -> dict[str, Any]:
+    text = resources.files("ebrains_curation.schemas").joinpath("term_aliases.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _squash(text: str) -> str:
+    """Lower-case, strip accents and drop spaces, hyphens, underscores and dots."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[\s\-_.]+", "", text.casefold())
+
+
+def resolve_kind(kind: str | type | TypeSpec, version: str | None = None) -> TypeSpec:
+    """Turn a kind ("license", "Species", "content type", a class or spec) into a controlled-term TypeSpec."""
+    v = normalize_version(version)
+    reg = get_registry(v)
+    if isinstance(kind, TypeSpec):
+        return kind
+    if not isinstance(kind, str):
+        return reg.get(kind)
+    spec = reg.find(kind)
+    if spec is None:
+        alias = _aliases()["kinds"].get(_squash(kind))
+        if isinstance(alias, dict):
+            alias = alias.get(v)
+        if alias:
+            spec = reg.find(alias)
+    if spec is None:
+        squashed = {_squash(n): n for n in reg.names()}
+        name = squashed.get(_squash(kind))
+        spec = reg.find(name) if name else None
+    if spec is None:
+        library = [t.name for t in reg if t.controlled_term]
+        close = get_close_matches(kind, library, n=5, cutoff=0.5)
+        hint = f" Closest: {', '.join(close)}." if close else ""
+        raise SchemaError(f"No openMINDS {v} term kind {kind!r}.{hint}")
+    return spec
+
+
+@dataclass(frozen=True)
+class _Entry:
+    label: str
+    instance: Any
+
+
+class TermIndex:
+    """Name index over the library instances of one type in one version."""
+
+    def __init__(self, spec: TypeSpec):
+        self.spec = spec
+        cls = spec.openminds_class()
+        self.instances: list[Any] = list(cls.instances()) if hasattr(cls, "instances") else []
+        self._exact: dict[str, list[Any]] = {}
+        self._folded: dict[str, list[Any]] = {}
+        self._squashed: dict[str, list[Any]] = {}
+        self.labels: list[str] = []
+        attr_names = {id(v): k for k, v in vars(cls).items() if isinstance(v, cls)}
+        extra = _aliases()["terms"].get(spec.version, {}).get(spec.name, {})
+        by_segment = {}
+        for inst in self.instances:
+            labels = []
+            for attr in ("name", "lookup_label", "short_name", "full_name", "abbreviation"):
+                value = getattr(inst, attr, None)
+                if isinstance(value, str) and value:
+                    labels.append(value)
+            labels.extend(s for s in (getattr(inst, "synonyms", None) or []) if isinstance(s, str))
+            segment = inst.id.rsplit("/", 1)[-1]
+            by_segment[segment] = inst
+            labels.append(segment)
+            if id(inst) in attr_names:
+                labels.append(attr_names[id(inst)])
+            for i, label in enumerate(labels):
+                self._add(label, inst, primary=i == 0)
+        for alias, segment in extra.items():
+            if segment in by_segment:
+                self._add(alias, by_segment[segment], primary=True)
+
+    def _add(self, label: str, inst: Any, primary: bool) -> None:
+        for table, key in ((self._exact, label), (self._folded, label.casefold()), (self._squashed, _squash(label))):
+            bucket = table.setdefault(key, [])
+            if inst not in bucket:
+                bucket.append(inst)
+        if primary and label not in self.labels:
+            self.labels.append(label)
+
+    def find(self, name: str) -> list[Any]:
+        """All instances matching ``name`` at the strictest level that matches anything."""
+        for table, key in ((self._exact, name), (self._folded, name.casefold()), (self._squashed, _squash(name))):
+            if key in table:
+                return table[key]
+        return []
+
+    def get(self, name: str) -> Any:
+        """The one instance called ``name``; raises UnknownTermError with suggestions otherwise."""
+        if not isinstance(name, str) or not name.strip():
+            raise UnknownTermError(f"A {self.spec.name} name must be a non-empty string, got {name!r}",
+                                   kind=self.spec.name, name=str(name))
+        found = self.find(name.strip())
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            names = tuple(sorted({getattr(i, "name", None) or i.id for i in found}))
+            raise UnknownTermError(
+                f"{name!r} is ambiguous among openMINDS {self.spec.version} {self.spec.name} terms: "
+                f"{', '.join(names)}. Use the full name.",
+                kind=self.spec.name, name=name, suggestions=names,
+            )
+        close = get_close_matches(name, self.labels, n=5, cutoff=0.55)
+        if not close:
+            sq = {_squash(label): label for label in self.labels}
+            close = [sq[c] for c in get_close_matches(_squash(name), list(sq), n=5, cutoff=0.5)]
+        hint = f" Closest matches: {', '.join(repr(c) for c in close)}." if close else (
+            f" There are {len(self.instances)} {self.spec.name} terms; list them with "
+            f"`ebrains-curation terms {self.spec.name}`."
+        )
+        raise UnknownTermError(
+            f"No openMINDS {self.spec.version} {self.spec.name} called {name!r}.{hint}",
+            kind=self.spec.name, name=name, suggestions=tuple(close),
+        )
+
+
+_INDEXES: dict[tuple[str, str], TermIndex] = {}
+_LOCK = threading.Lock()
+
+
+def get_term_index(kind: str | type | TypeSpec, version: str | None = None) -> TermIndex:
+    """The cached :class:`TermIndex` for a kind of term."""
+    spec = resolve_kind(kind, version)
+    key = (spec.version, spec.iri)
+    with _LOCK:
+        idx = _INDEXES.get(key)
+    if idx is None:
+        idx = TermIndex(spec)
+        with _LOCK:
+            _INDEXES.setdefault(key, idx)
+    return idx
+
+
+def get_term(kind: str | type | TypeSpec, name: str, version: str | None = None) -> Any:
+    """Return the openMINDS library instance of ``kind`` called ``name`` (default version v4).
+
+    >>> get_term("license", "CC-BY-4.0").id
+    'https://openminds.om-i.org/instances/licenses/CC-BY-4.0'
+    """
+    if not isinstance(name, str) and hasattr(name, "id"):
+        return name  # already an instance
+    return get_term_index(kind, version).get(name)
+
+
+def term_iri(kind: str | type | TypeSpec, name: str, version: str | None = None) -> str:
+    """The instance IRI of the term (what a JSON-LD link to it carries)."""
+    return str(get_term(kind, name, version).id)
+
+
+def iter_terms(version: str | None = None, kinds: list[str] | None = None) -> Iterator[Any]:
+    """Yield every library instance of the version (or only of ``kinds``), in a stable order."""
+    reg = get_registry(version)
+    specs = [resolve_kind(k, version) for k in kinds] if kinds else [t for t in reg if t.controlled_term]
+    for spec in specs:
+        cls = spec.openminds_class()
+        if hasattr(cls, "instances"):
+            yield from sorted(cls.instances(), key=lambda i: i.id)
+
+
+_BY_IRI: dict[str, dict[str, Any]] = {}
+
+
+def term_by_iri(iri: str, version: str | None = None) -> Any | None:
+    """The library instance whose @id is ``iri`` in ``version``, or None (builds an index once)."""
+    v = normalize_version(version)
+    with _LOCK:
+        table = _BY_IRI.get(v)
+    if table is None:
+        table = {str(inst.id): inst for inst in iter_terms(v)}
+        with _LOCK:
+            _BY_IRI[v] = table
+    return table.get(iri)
