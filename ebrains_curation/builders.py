@@ -27,14 +27,37 @@ import datetime as _dt
 from difflib import get_close_matches
 from typing import Any
 
+from ._generated.builder_methods import GeneratedBuilderMethods
 from .errors import SchemaError, UnknownTermError
 from .schemas import PropertySpec, TypeSpec, get_registry, get_term_index, normalize_version
+from .schemas.identifiers import normalize_doi, normalize_orcid
 
 __all__ = ["Builder", "build"]
 
 
-class Builder:
-    """Builders for one openMINDS version: ``Builder("v3").person("Ada", "Lovelace")``."""
+def _with_property_docs(generated: Any) -> Any:
+    """Append the generated per-property docs (openMINDS instruction texts) to a hand-written builder."""
+
+    def decorate(func: Any) -> Any:
+        gen_doc = generated.__doc__ or ""
+        args = gen_doc[gen_doc.find("Args:"):] if "Args:" in gen_doc else ""
+        rest = args.split("\n", 1)[1] if "\n" in args else ""
+        func.__doc__ = (func.__doc__ or "").rstrip() + "\n\n        Other keyword arguments (openMINDS v4 properties):\n" + rest
+        return func
+
+    return decorate
+
+
+G = GeneratedBuilderMethods
+
+
+class Builder(GeneratedBuilderMethods):
+    """Builders for one openMINDS version: ``Builder("v3").person("Ada", "Lovelace")``.
+
+    Every common openMINDS type has a method named after it in snake case
+    (``dataset_version``, ``file_repository`` …) whose keyword arguments are
+    the type's properties; any other type is built with ``builder("TypeName", **props)``.
+    """
 
     def __init__(self, version: str | None = None):
         self.version = normalize_version(version)
@@ -47,6 +70,9 @@ class Builder:
         """Build any openMINDS type by short name: ``build("Subject", lookup_label="sub-01", species="mouse")``."""
         spec = get_registry(self.version).get(type_name)
         return self._make(spec, id, props)
+
+    def _build_named(self, type_name: str, id: str | None, props: dict[str, Any]) -> Any:
+        return self._make(get_registry(self.version).get(type_name), id, props)
 
     def term(self, kind: str, name: str) -> Any:
         """A controlled term (or other library instance) by kind and name: ``build.term("license", "CC-BY-4.0")``."""
@@ -143,7 +169,8 @@ class Builder:
         )
 
     # -- actors -----------------------------------------------------------------------------------
-    def person(
+    @_with_property_docs(G.person)
+    def person(  # type: ignore[override]
         self,
         given_name: str | None = None,
         family_name: str | None = None,
@@ -170,6 +197,7 @@ class Builder:
             props["preferred_name"] = " ".join(x for x in (given_name, family_name) if x)
         return self._make(spec, id, {"given_name": given_name, "family_name": family_name, **props})
 
+    @_with_property_docs(G.organization)
     def organization(self, full_name: str, *, id: str | None = None, ror: str | None = None, **props: Any) -> Any:
         """An Organization; ``ror`` ("https://ror.org/…") becomes a RORID node."""
         if ror is not None:
@@ -178,10 +206,12 @@ class Builder:
         key = "full_name" if "fullName" in spec.properties else "name"
         return self._make(spec, id, {key: full_name, **props})
 
+    @_with_property_docs(G.consortium)
     def consortium(self, full_name: str, *, id: str | None = None, **props: Any) -> Any:
         """A Consortium."""
         return self("Consortium", id=id, full_name=full_name, **props)
 
+    @_with_property_docs(G.affiliation)
     def affiliation(self, member_of: Any, **props: Any) -> Any:
         """An Affiliation (embedded) to an Organization or Consortium (or an organisation name)."""
         if isinstance(member_of, str):
@@ -190,12 +220,14 @@ class Builder:
         key = "member_of" if "memberOf" in spec.properties else "organizations"
         return self._make(spec, None, {key: member_of, **props})
 
+    @_with_property_docs(G.contact_information)
     def contact(self, email: str, *, id: str | None = None) -> Any:
         """A ContactInformation node holding an e-mail address."""
         spec = get_registry(self.version).get("ContactInformation")
         key = "email" if "email" in spec.properties else "emails"
         return self._make(spec, id or f"mailto:{email}", {key: email})
 
+    @_with_property_docs(G.contribution)
     def contribution(self, contributor: Any, types: Any, **props: Any) -> Any:
         """A Contribution (embedded): who did what ("authoring", "data collection" …)."""
         spec = get_registry(self.version).get("Contribution")
@@ -204,23 +236,19 @@ class Builder:
         return self._make(spec, None, {"contributors": contributor, "type": types, **props})
 
     # -- identifiers ------------------------------------------------------------------------------
+    @_with_property_docs(G.doi)
     def doi(self, identifier: str) -> Any:
         """A DOI node; accepts "10.xxxx/…", "doi:10.…" or the https://doi.org/ form."""
-        text = identifier.strip()
-        for prefix in ("doi:", "DOI:", "https://dx.doi.org/", "http://dx.doi.org/", "http://doi.org/"):
-            if text.startswith(prefix):
-                text = text[len(prefix):]
-        if text.startswith("10."):
-            text = "https://doi.org/" + text
+        text = normalize_doi(identifier)
         return self("DOI", id=text, identifier=text)
 
+    @_with_property_docs(G.orcid)
     def orcid(self, identifier: str) -> Any:
-        """An ORCID node; accepts the bare 16-digit form or https://orcid.org/…."""
-        text = identifier.strip()
-        if not text.startswith("http"):
-            text = "https://orcid.org/" + text
+        """An ORCID node; accepts the bare 16-digit form or https://orcid.org/…; the check digit is verified."""
+        text = normalize_orcid(identifier)
         return self("ORCID", id=text, identifier=text)
 
+    @_with_property_docs(G.web_resource)
     def web_resource(self, iri: str, *, id: str | None = None, **props: Any) -> Any:
         """A WebResource pointing at ``iri``."""
         return self("WebResource", id=id or iri, iri=iri, **props)
@@ -230,6 +258,7 @@ class Builder:
         """An openMINDS licence by name: "CC-BY-4.0", "CC BY 4.0", "Creative Commons Attribution 4.0 International"."""
         return self.term("License", name)
 
+    @_with_property_docs(G.copyright)
     def copyright(self, holders: Any, years: Any) -> Any:
         """A Copyright (embedded): holders and four-digit years."""
         spec = get_registry(self.version).get("Copyright")
@@ -238,6 +267,7 @@ class Builder:
         years = [str(y) for y in years] if isinstance(years, (list, tuple)) else str(years)
         return self._make(spec, None, {hk: holders, yk: years})
 
+    @_with_property_docs(G.funding)
     def funding(self, funder: Any, *, id: str | None = None, award_title: str | None = None,
                 award_number: str | None = None, **props: Any) -> Any:
         """A Funding node (funder is an Organization, Person or Consortium, or a name)."""
@@ -250,6 +280,7 @@ class Builder:
         return self.term(kind, value) if isinstance(value, str) else value
 
     # -- products ---------------------------------------------------------------------------------
+    @_with_property_docs(G.dataset)
     def dataset(self, full_name: str, short_name: str, description: str, *, id: str | None = None,
                 authors: Any = None, versions: Any = None, **props: Any) -> Any:
         """A Dataset (the version-independent record); ``versions`` are its DatasetVersions (v3/v4)."""
@@ -261,6 +292,7 @@ class Builder:
             base["has_versions"] = versions
         return self._make(spec, id, {**base, **props})
 
+    @_with_property_docs(G.dataset_version)
     def dataset_version(self, *, id: str | None = None, digital_identifier: Any = None,
                         full_documentation: Any = None, **props: Any) -> Any:
         """A DatasetVersion. Strings for DOI-like values become DOI nodes; terms are chosen by name."""
@@ -279,6 +311,7 @@ class Builder:
         """A ModelVersion (formats, licences and terms by name)."""
         return self("ModelVersion", id=id, **props)
 
+    @_with_property_docs(G.model)
     def model(self, full_name: str, short_name: str, description: str, *, id: str | None = None, **props: Any) -> Any:
         """A Model (the version-independent record)."""
         return self("Model", id=id, full_name=full_name, short_name=short_name, description=description, **props)
@@ -287,17 +320,20 @@ class Builder:
         """A SoftwareVersion (operating systems, languages, features… by name)."""
         return self("SoftwareVersion", id=id, **props)
 
+    @_with_property_docs(G.software)
     def software(self, full_name: str, short_name: str, description: str, *, id: str | None = None, **props: Any) -> Any:
         """A Software (the version-independent record)."""
         return self("Software", id=id, full_name=full_name, short_name=short_name, description=description, **props)
 
     # -- files ------------------------------------------------------------------------------------
+    @_with_property_docs(G.file_repository)
     def file_repository(self, name: str, iri: str, hosted_by: Any, *, id: str | None = None, **props: Any) -> Any:
         """A FileRepository (``hosted_by`` an Organization or its name; ``type`` e.g. "swift")."""
         if isinstance(hosted_by, str):
             hosted_by = self.organization(hosted_by)
         return self("FileRepository", id=id or iri, name=name, iri=iri, hosted_by=hosted_by, **props)
 
+    @_with_property_docs(G.file)
     def file(self, name: str, iri: str, *, id: str | None = None, size: int | None = None,
              hashes: dict[str, str] | None = None, **props: Any) -> Any:
         """A File; ``size`` in bytes becomes a QuantitativeValue, ``hashes`` {"SHA256": digest} Hash nodes."""

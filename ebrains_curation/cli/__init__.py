@@ -22,7 +22,7 @@ COMMANDS: dict[str, str] = {
     "validate": "ebrains_curation.cli.validate_cmd:validate",
     "shapes": "ebrains_curation.cli.validate_cmd:shapes",
     "profiles": "ebrains_curation.cli.validate_cmd:profiles",
-    "checklist": "ebrains_curation.cli.curation_cmd:checklist",
+    "check": "ebrains_curation.cli.curation_cmd:check",
     "descriptor": "ebrains_curation.cli.curation_cmd:descriptor",
     "datacite": "ebrains_curation.cli.curation_cmd:datacite",
     "kg": "ebrains_curation.cli.kg_cmd:kg",
