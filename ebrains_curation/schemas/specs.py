@@ -268,32 +268,27 @@ class SchemaRegistry:
 
     def get(self, ref: str | type | Any) -> TypeSpec:
         """Return the spec for a short name ("DatasetVersion"), a type IRI, or an openminds class/object."""
+        spec = self.find(ref)
+        if spec is None:
+            from difflib import get_close_matches
+
+            text = ref if isinstance(ref, str) else repr(ref)
+            short = text.rsplit("/", 1)[-1]
+            close = get_close_matches(short, list(self._by_name), n=5, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise SchemaError(f"openMINDS {self.version.key} has no type {text!r}{hint}")
+        return spec
+
+    def find(self, ref: str | type | Any) -> TypeSpec | None:
+        """Like :meth:`get` but returns None instead of raising."""
         self._ensure()
         if not isinstance(ref, str):
             cls = ref if isinstance(ref, type) else type(ref)
             type_ = getattr(cls, "type_", None)
             if not isinstance(type_, str):
-                raise SchemaError(f"{ref!r} is not an openMINDS class or object")
+                return None
             ref = type_
-        spec = self._by_iri.get(ref) or self._by_name.get(ref)
-        if spec is None and "/" in ref:
-            # a type IRI from another version: look it up by its short name only if the namespace matches
-            spec = None
-        if spec is None:
-            from difflib import get_close_matches
-
-            short = ref.rsplit("/", 1)[-1]
-            close = get_close_matches(short, list(self._by_name), n=5, cutoff=0.6)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise SchemaError(f"openMINDS {self.version.key} has no type {ref!r}{hint}")
-        return spec
-
-    def find(self, ref: str) -> TypeSpec | None:
-        """Like :meth:`get` but returns None instead of raising."""
-        try:
-            return self.get(ref)
-        except SchemaError:
-            return None
+        return self._by_iri.get(ref) or self._by_name.get(ref)
 
     def openminds_class(self, ref: str | TypeSpec) -> Any:
         """The ``openminds`` class for a type name, IRI or spec."""

@@ -50,9 +50,23 @@ def _squash(text: str) -> str:
     return re.sub(r"[\s\-_.]+", "", text.casefold())
 
 
+_KINDS: dict[tuple[str, str], TypeSpec] = {}
+
+
 def resolve_kind(kind: str | type | TypeSpec, version: str | None = None) -> TypeSpec:
     """Turn a kind ("license", "Species", "content type", a class or spec) into a controlled-term TypeSpec."""
     v = normalize_version(version)
+    if isinstance(kind, str):
+        cached = _KINDS.get((v, kind))
+        if cached is not None:
+            return cached
+        spec = _resolve_kind(kind, v)
+        _KINDS[(v, kind)] = spec
+        return spec
+    return _resolve_kind(kind, v)
+
+
+def _resolve_kind(kind: str | type | TypeSpec, v: str) -> TypeSpec:
     reg = get_registry(v)
     if isinstance(kind, TypeSpec):
         return kind
