@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import LoadError, SchemaError
 from ..schemas import get_registry, get_version, normalize_version, term_by_iri
 
-__all__ = ["Node", "MetadataGraph", "is_link", "is_embedded", "iter_values"]
+__all__ = ["MetadataGraph", "Node", "is_embedded", "is_link", "iter_values"]
 
 Node = dict[str, Any]
 
@@ -420,6 +420,37 @@ class MetadataGraph:
         return value
 
     # -- summaries --------------------------------------------------------------------------------
+    def _repr_html_(self, max_rows: int = 200) -> str:
+        """Jupyter: a table of the nodes (type, @id, name, links out and in)."""
+        import html
+
+        reverse = self.reverse_index()
+        rows = []
+        for i, (nid, node) in enumerate(self.nodes.items()):
+            if i >= max_rows:
+                rows.append(
+                    f"<tr><td colspan='5'><em>… {len(self.nodes) - max_rows:,} more nodes</em></td></tr>"
+                )
+                break
+            name = next((str(node[k]) for k in ("shortName", "fullName", "name", "lookupLabel", "familyName",
+                                                 "identifier") if isinstance(node.get(k), (str, int))), "")
+            rows.append(
+                "<tr>"
+                f"<td>{html.escape(self.type_name(node))}</td>"
+                f"<td><code>{html.escape(nid)}</code></td>"
+                f"<td>{html.escape(name[:80])}</td>"
+                f"<td style='text-align:right'>{len(self.links_from(nid))}</td>"
+                f"<td style='text-align:right'>{len(reverse.get(nid, []))}</td>"
+                "</tr>"
+            )
+        counts = ", ".join(f"{n} {t}" for t, n in self.types().items())
+        return (
+            f"<div><strong>MetadataGraph</strong> (openMINDS {self.version}, {len(self.nodes):,} nodes"
+            f"{': ' + html.escape(counts) if counts else ''})"
+            "<table><thead><tr><th>type</th><th>@id</th><th>name</th><th>links out</th><th>links in</th>"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        )
+
     def to_json(self) -> str:
         """A quick debug dump (nodes only); use the writers for real output."""
         return json.dumps(list(self.nodes.values()), indent=2, sort_keys=True)
