@@ -77,7 +77,7 @@ _LAZY: dict[str, str] = {
     "to_datacite": "ebrains_curation.curation.datacite",
     # Knowledge Graph
     "KGClient": "ebrains_curation.kg.client",
-    "submit": "ebrains_curation.kg.submit",
+    "submit": "ebrains_curation.kg.submission",
     "SandboxServer": "ebrains_curation.kg.sandbox",
     # files
     "inventory": "ebrains_curation.inventory",

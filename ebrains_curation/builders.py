@@ -231,7 +231,7 @@ class Builder(GeneratedBuilderMethods):
     def contribution(self, contributor: Any, types: Any, **props: Any) -> Any:
         """A Contribution (embedded): who did what ("authoring", "data collection" …)."""
         spec = get_registry(self.version).get("Contribution")
-        if "types" in spec.properties or "type" not in spec.properties:
+        if any(p.name == "contributor" for p in spec.properties.values()):  # v3/v4
             return self._make(spec, None, {"contributor": contributor, "types": types, **props})
         return self._make(spec, None, {"contributors": contributor, "type": types, **props})
 

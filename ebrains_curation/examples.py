@@ -42,7 +42,9 @@ def example_dataset_version(version: str = "v4", *, doi: str | None = "10.25493/
     ]
     subjects = [
         b("Subject", id=base + f"subject/sub-0{i}", lookup_label=f"sub-0{i}", species="Mus musculus",
-          biological_sex=sex)
+          biological_sex=sex,
+          studied_states=[b("SubjectState", id=base + f"subject/sub-0{i}/state", lookup_label=f"sub-0{i}-state",
+                            age_category="adult")])
         for i, sex in ((1, "male"), (2, "female"))
     ]
     funding = b.funding("European Commission", id=base + "funding/hbp-sga3", award_title="Human Brain Project SGA3",

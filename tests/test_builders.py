@@ -60,7 +60,7 @@ def test_identifiers() -> None:
 
 def test_nonsense_is_rejected_early_but_drafts_are_fine() -> None:
     """Unknown licences, properties and malformed dates fail at once; missing required values do not."""
-    with pytest.raises(UnknownTermError, match="CC-BY-4.0"):
+    with pytest.raises(UnknownTermError, match=r"CC-BY-4\.0"):
         build.dataset_version(license="CC-BY-44")
     with pytest.raises(SchemaError, match="short_name"):
         build.dataset_version(shortname="x")
@@ -70,6 +70,15 @@ def test_nonsense_is_rejected_early_but_drafts_are_fine() -> None:
         build.dataset_version(license=["CC-BY-4.0", "CC0-1.0"])
     draft = build.dataset_version(short_name="draft")
     assert draft.license is None
+
+
+def test_contributions_in_v4_and_v5() -> None:
+    """A contribution names who did what, with v4 and v5 property names handled for you."""
+    alice = build.person("Alice", "Smith")
+    c4 = build.contribution(alice, ["authoring", "data collection"])
+    assert c4.contributor is alice and [t.name for t in c4.types] == ["authoring", "data collection"]
+    c5 = build.v5.contribution(build.v5.person("Ada", "L"), "authoring")
+    assert c5.type.name == "authoring" and len(c5.contributors) == 1
 
 
 def test_other_versions() -> None:

@@ -86,7 +86,7 @@ def test_conflicting_duplicates_and_bad_nodes() -> None:
         g.add_node(["not", "a", "node"])  # type: ignore[arg-type]
     with pytest.raises(SchemaError, match="embedded"):
         g.add(build.hash(algorithm="MD5", digest="0" * 32))
-    with pytest.raises(SchemaError, match="openminds.v3"):
+    with pytest.raises(SchemaError, match=r"openminds\.v3"):
         g.add(build.v3.dataset_version(short_name="x"))
 
 

@@ -46,7 +46,7 @@ def test_unknown_term_lists_closest_matches() -> None:
         get_term("species", "mus muscles")
     assert "Mus musculus" in info.value.suggestions
     assert "Closest matches" in str(info.value)
-    with pytest.raises(UnknownTermError, match="CC-BY-4.0"):
+    with pytest.raises(UnknownTermError, match=r"CC-BY-4\.0"):
         get_term("license", "CC-BY-5")
     with pytest.raises(LookupError):
         get_term("license", "")

@@ -1,5 +1,65 @@
-"""The metadata graph and its readers and writers (JSON-LD, RDF) and version migration."""
+"""The metadata graph and its readers and writers (JSON-LD, RDF) and version migration.
 
+Readers, writers, RDF and migration are imported on first use, so importing the
+model does not pull in pyld or rdflib.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .migrate import MigrationReport, migrate  # eager: the function must win over the submodule name
 from .model import MetadataGraph, Node, is_embedded, is_link, iter_values
 
-__all__ = ["MetadataGraph", "Node", "is_embedded", "is_link", "iter_values"]
+_LAZY = {  # name -> submodule
+    "load": "readers",
+    "loads": "readers",
+    "load_kg_response": "readers",
+    "detect_version": "readers",
+    "to_jsonld": "writers",
+    "dumps": "writers",
+    "dump": "writers",
+    "expand_node": "writers",
+    "export_nodes": "writers",
+    "to_rdflib": "rdf",
+    "from_rdflib": "rdf",
+    "context_for": "context",
+    "context_url": "context",
+    "offline_loader": "documentloader",
+    "pyld_options": "documentloader",
+}
+
+__all__ = [
+    "MetadataGraph",
+    "MigrationReport",
+    "Node",
+    "context_for",
+    "context_url",
+    "detect_version",
+    "dump",
+    "dumps",
+    "expand_node",
+    "export_nodes",
+    "from_rdflib",
+    "is_embedded",
+    "is_link",
+    "iter_values",
+    "load",
+    "load_kg_response",
+    "loads",
+    "migrate",
+    "offline_loader",
+    "pyld_options",
+    "to_jsonld",
+    "to_rdflib",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ebrains_curation.graph' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -199,6 +200,7 @@ class MetadataGraph:
         Reference cycles (isNewVersionOf ↔ isAlternativeVersionOf) are fine.
         """
         ids = []
+        seen: set[int] = set()  # objects already collected in this call (shared subtrees are walked once)
         for obj in objects:
             if isinstance(obj, dict):
                 ids.append(self.add_node(obj))
@@ -210,7 +212,7 @@ class MetadataGraph:
             elif isinstance(obj, (list, tuple)):
                 ids.extend(self.add(*obj, with_terms=with_terms))
             else:
-                ids.append(self._add_object(obj, with_terms))
+                ids.append(self._add_object(obj, with_terms, seen))
         return ids
 
     def _object_id(self, obj: Any) -> str:
@@ -222,7 +224,7 @@ class MetadataGraph:
             self._obj_ids[key] = self.new_blank_id()
         return self._obj_ids[key]
 
-    def _add_object(self, root: Any, with_terms: bool) -> str:
+    def _add_object(self, root: Any, with_terms: bool, seen: set[int] | None = None) -> str:
         from openminds.base import EmbeddedMetadata, LinkedMetadata
 
         if not isinstance(root, LinkedMetadata):
@@ -235,7 +237,9 @@ class MetadataGraph:
         self._check_version(root)
         root_id = self._object_id(root)
         stack = [root]
-        seen: set[int] = set()
+        if seen is None:
+            seen = set()
+        seen.discard(id(root))  # a root is always processed (a library term given as a root is added)
         while stack:
             obj = stack.pop()
             if id(obj) in seen:
@@ -255,7 +259,7 @@ class MetadataGraph:
         return root_id
 
     def _convert_value(self, value: Any, stack: list[Any], with_terms: bool, multiple: bool) -> Any:
-        from openminds.base import EmbeddedMetadata, Link, LinkedMetadata
+        EmbeddedMetadata, Link, LinkedMetadata = _om_base()  # cached: this runs once per value
 
         if isinstance(value, (list, tuple)):
             return [self._convert_value(v, stack, with_terms, False) for v in value]
@@ -454,6 +458,13 @@ class MetadataGraph:
     def to_json(self) -> str:
         """A quick debug dump (nodes only); use the writers for real output."""
         return json.dumps(list(self.nodes.values()), indent=2, sort_keys=True)
+
+
+@functools.cache
+def _om_base() -> tuple[type, type, type]:
+    from openminds.base import EmbeddedMetadata, Link, LinkedMetadata
+
+    return EmbeddedMetadata, Link, LinkedMetadata
 
 
 def _collect_links(key: str, value: Any, out: list[tuple[str, str]]) -> None:

@@ -1,0 +1,142 @@
+"""Benchmark: writing and loading compact JSON-LD, ours vs the ``openminds`` package's Collection.
+
+One DatasetVersion with one FileRepository of N Files (name, IRI, MD5 hash, storage size,
+format), openMINDS v4. Each side runs in its own child process (so peak memory is its
+own); both are measured in this one run and the ratio is printed::
+
+    python benchmarks/bench_graph.py                 # N = 100,000 (a few minutes at most)
+    python benchmarks/bench_graph.py --n 10000
+    python benchmarks/bench_graph.py --million       # also our side at N = 1,000,000
+
+Phases: ``collect`` (openminds objects → Collection / MetadataGraph), ``save``
+(one compact JSON-LD file: ``Collection.save`` / ``ebrains_curation.dump``), ``load``
+(``Collection().load(version="v4")`` / ``ebrains_curation.load``). Peak RSS is the
+child's maximum resident set size, which includes building the openminds objects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def _build(n: int):
+    import openminds.v4.controlled_terms as terms
+    import openminds.v4.core as core
+    from openminds import IRI
+
+    byte = terms.UnitOfMeasurement.by_name("byte")
+    fmt = core.ContentType.by_name("application/json")
+    org = core.Organization(id="https://example.org/org/ebrains", full_name="EBRAINS")
+    repo = core.FileRepository(id="https://example.org/repo", name="demo bucket",
+                               iri=IRI("https://data-proxy.ebrains.eu/api/v1/buckets/demo"), hosted_by=org)
+    files = [
+        core.File(
+            id=f"https://example.org/file/{i:07d}",
+            name=f"sub-{i:05d}_ses-01_ecephys.json",
+            iri=IRI(f"https://data-proxy.ebrains.eu/api/v1/buckets/demo/sub-{i:05d}/ses-01/ecephys.json"),
+            hashes=[core.Hash(algorithm="MD5", digest=f"{i:032x}")],
+            storage_size=core.QuantitativeValue(value=1000 + i, unit=byte),
+            format=fmt,
+            file_repository=repo,
+        )
+        for i in range(n)
+    ]
+    dsv = core.DatasetVersion(id="https://example.org/dsv", short_name="bench", version_identifier="v1",
+                              repository=repo)
+    return dsv, files
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(side: str, n: int, workdir: str) -> dict:
+    t0 = time.perf_counter()
+    dsv, files = _build(n)
+    out = {"side": side, "n": n, "build_s": time.perf_counter() - t0, "rss_after_build_mb": _rss_mb()}
+    path = os.path.join(workdir, f"{side}-{n}.jsonld")
+    if side == "openminds":
+        from openminds import Collection
+
+        t = time.perf_counter()
+        c = Collection(dsv, *files)
+        out["collect_s"] = time.perf_counter() - t
+        out["nodes"] = len(c)
+        t = time.perf_counter()
+        c.save(path)
+        out["save_s"] = time.perf_counter() - t
+        del c
+        t = time.perf_counter()
+        c2 = Collection()
+        c2.load(path, version="v4")
+        out["load_s"] = time.perf_counter() - t
+        out["loaded_nodes"] = len(c2)
+    else:
+        from ebrains_curation.graph import MetadataGraph, dump, load
+
+        t = time.perf_counter()
+        g = MetadataGraph("v4")
+        g.add(dsv, *files)
+        out["collect_s"] = time.perf_counter() - t
+        out["nodes"] = len(g)
+        t = time.perf_counter()
+        dump(g, path, overwrite=True)
+        out["save_s"] = time.perf_counter() - t
+        del g
+        t = time.perf_counter()
+        g2 = load(path)
+        out["load_s"] = time.perf_counter() - t
+        out["loaded_nodes"] = len(g2)
+    out["file_mb"] = os.path.getsize(path) / 1e6
+    out["peak_rss_mb"] = _rss_mb()
+    os.unlink(path)
+    return out
+
+
+def run_child(side: str, n: int, workdir: str) -> dict:
+    cmd = [sys.executable, __file__, "--child", side, "--n", str(n), "--workdir", workdir]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{side} child failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _row(r: dict) -> str:
+    return (f"{r['side']:>16} N={r['n']:>9,}  nodes={r['nodes']:>9,}  collect {r['collect_s']:6.2f} s  "
+            f"save {r['save_s']:6.2f} s  load {r['load_s']:6.2f} s  file {r['file_mb']:7.1f} MB  "
+            f"peak RSS {r['peak_rss_mb']:7.0f} MB")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--million", action="store_true", help="also run our side with 1,000,000 files")
+    ap.add_argument("--child", choices=["openminds", "ebrains-curation"])
+    ap.add_argument("--workdir")
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.n, args.workdir)))
+        return
+    with tempfile.TemporaryDirectory() as workdir:
+        print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; compact JSON-LD, openMINDS v4")
+        ours = run_child("ebrains-curation", args.n, workdir)
+        theirs = run_child("openminds", args.n, workdir)
+        print(_row(theirs))
+        print(_row(ours))
+        print(f"{'speed-up':>16}  save ×{theirs['save_s'] / ours['save_s']:.1f}   "
+              f"load ×{theirs['load_s'] / ours['load_s']:.1f}   "
+              f"save+load ×{(theirs['save_s'] + theirs['load_s']) / (ours['save_s'] + ours['load_s']):.1f}")
+        if args.million:
+            big = run_child("ebrains-curation", 1_000_000, workdir)
+            print(_row(big))
+
+
+if __name__ == "__main__":
+    main()

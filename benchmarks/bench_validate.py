@@ -1,0 +1,104 @@
+"""Validation benchmark: native engine vs the shacl engine vs openminds' own Collection.validate().
+
+Run:  .venv/bin/python benchmarks/bench_validate.py [--files 100000] [--shacl-files 5000]
+
+The graph is one DatasetVersion (openMINDS v4) with N Files, each with an embedded Hash and
+storage size, a content type and a file repository hosted by an organisation: the same
+objects go to ``openminds.Collection`` and (as node dicts) to a ``MetadataGraph``. Every
+phase is timed on its own, in one run, and the ratios are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+
+
+def build_objects(n: int) -> list:
+    from openminds import IRI
+    from openminds.v4 import controlled_terms as ct
+    from openminds.v4 import core
+
+    org = core.Organization(id="https://example.org/org", full_name="University of Examples")
+    repo = core.FileRepository(id="https://example.org/repo", name="demo", hosted_by=org,
+                               iri=IRI("https://data-proxy.ebrains.eu/api/v1/buckets/demo"))
+    byte = core.UnitOfMeasurement.by_name("byte") if hasattr(core, "UnitOfMeasurement") else ct.UnitOfMeasurement.by_name("byte")
+    fmt = core.ContentType.by_name("application/json")
+    # about 2% of the files are broken, so both sides have findings to agree on:
+    # every 97th has no name (required), every 101st a number as hash digest (value kind)
+    files = [
+        core.File(id=f"https://example.org/file/{i:06d}",
+                  name=None if i % 97 == 5 else f"sub-{i:05d}_ses-01_ecephys.json",
+                  iri=IRI(f"https://data-proxy.ebrains.eu/api/v1/buckets/demo/sub-{i:05d}/ses-01/ecephys.json"),
+                  hashes=[core.Hash(algorithm="MD5", digest=i if i % 101 == 7 else f"{i:032x}")],
+                  storage_size=core.QuantitativeValue(value=1000 + i, unit=byte),
+                  format=fmt, file_repository=repo)
+        for i in range(n)
+    ]
+    person = core.Person(id="https://example.org/alice", given_name="Alice", family_name="Smith")
+    dsv = core.DatasetVersion(
+        id="https://example.org/dsv", short_name="demo", version_identifier="v1",
+        version_innovation="This is the first version of this research product.",
+        accessibility=ct.ProductAccessibility.by_name("free access"), authors=[person],
+        data_types=[ct.SemanticDataType.by_name("raw data")],
+        digital_identifier=core.DOI(id="https://example.org/doi", identifier="https://doi.org/10.25493/ABCD-1234"),
+        ethics_assessment=ct.EthicsAssessment.by_name("not required"),
+        experimental_approaches=[ct.ExperimentalApproach.by_name("electrophysiology")],
+        full_documentation=core.WebResource(id="https://example.org/doc", iri=IRI("https://example.org/doc.pdf")),
+        license=core.License.by_name("CC-BY-4.0"), release_date=__import__("datetime").date(2024, 5, 1),
+        techniques=[ct.Technique.by_name("patch clamp")], repository=repo,
+    )
+    return [dsv, *files]
+
+
+def timed(label: str, fn, *args, **kwargs):
+    gc.collect()
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    took = time.perf_counter() - start
+    print(f"  {label:<52} {took:8.3f} s")
+    return out, took
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=100_000)
+    ap.add_argument("--shacl-files", type=int, default=5_000)
+    args = ap.parse_args()
+
+    from openminds import Collection
+
+    from ebrains_curation.validate import validate
+
+    validate([{"@id": "_:w", "@type": "https://openminds.om-i.org/types/File"}])  # warm caches (specs, terms)
+
+    for n in sorted({args.shacl_files, args.files}):
+        print(f"\n== DatasetVersion with {n:,} Files (openMINDS v4, profile 'openminds') ==")
+        objects, _ = timed("build openminds objects", build_objects, n)
+        graph, _ = timed("MetadataGraph.add(objects) (conversion, not validation)", _graph, objects)
+        native, t_native = timed("native engine: validate(graph)", validate, graph)
+        coll, _ = timed("openminds: Collection(*objects)", Collection, *objects)
+        om_result, t_om = timed("openminds: Collection.validate()", coll.validate)
+        om_count = sum(len(v) for v in om_result.values()) if isinstance(om_result, dict) else len(om_result)
+        print(f"  native findings: {native.counts}; openminds findings: {om_count} messages")
+        print(f"  ratio openminds.validate / native = {t_om / t_native:6.1f}x")
+        if n == args.shacl_files:
+            shacl, t_shacl = timed("shacl engine: validate(graph, engine='shacl')", validate, graph, engine="shacl")
+            same = shacl.keys() == native.keys()
+            print(f"  ratio shacl / native = {t_shacl / t_native:6.1f}x; identical findings: {same}")
+        if n == args.files:
+            print(f"  native at {n:,} Files: {t_native:.3f} s (target < 3 s): {'OK' if t_native < 3 else 'SLOW'}")
+        del objects, graph, coll
+
+
+def _graph(objects: list) -> object:
+    from ebrains_curation.graph.model import MetadataGraph
+
+    g = MetadataGraph("v4")
+    g.add(*objects)
+    return g
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+"""``ebrains-curation kg …``: talk to the EBRAINS Knowledge Graph, or run a local sandbox of it.
+
+The access token comes from the ``KG_AUTH_TOKEN`` environment variable or from a
+file (``--token-file``), never from a command-line argument, which would land in
+the shell history and in the process list.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from .common import EXIT_PROBLEMS, handle_errors, version_option
+
+host_option = click.option(
+    "--host",
+    envvar="KG_HOST",
+    default=None,
+    help="KG host or base URL (default: $KG_HOST, else the pre-production KG core.kg-ppd.ebrains.eu).",
+)
+token_file_option = click.option(
+    "--token-file",
+    envvar="KG_TOKEN_FILE",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Read the access token from this file instead of $KG_AUTH_TOKEN.",
+)
+stage_option = click.option(
+    "--stage",
+    type=click.Choice(["RELEASED", "IN_PROGRESS"], case_sensitive=False),
+    default="RELEASED",
+    show_default=True,
+    help="RELEASED data, or IN_PROGRESS (your unreleased changes).",
+)
+
+
+def _client(host: str | None, token_file: str | None, om_version: str | None = None) -> Any:
+    from ..kg.auth import file_token
+    from ..kg.client import DEFAULT_HOST, KGClient
+
+    kwargs: dict[str, Any] = {"openminds_version": om_version or "v4"}
+    if token_file:
+        return KGClient(host or DEFAULT_HOST, token_provider=file_token(token_file), **kwargs)
+    return KGClient.from_env(host, **kwargs)
+
+
+@click.group()
+def kg() -> None:
+    """Search, fetch and submit metadata in the EBRAINS Knowledge Graph, or run a local sandbox."""
+
+
+@kg.command()
+@host_option
+@token_file_option
+@handle_errors
+def whoami(host: str | None, token_file: str | None) -> None:
+    """Show the user the access token belongs to."""
+    me = _client(host, token_file).me()
+    click.echo(f"{me.get('http://schema.org/alternateName', '?')} ({me.get('http://schema.org/name', '')})")
+
+
+@kg.command()
+@click.argument("type_name", metavar="TYPE")
+@click.argument("text", required=False)
+@click.option("--space", default=None, help="Only this space.")
+@stage_option
+@click.option("--limit", type=int, default=20, show_default=True, help="At most this many results (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print the KG documents as JSON.")
+@host_option
+@token_file_option
+@version_option
+@handle_errors
+def search(
+    type_name: str,
+    text: str | None,
+    space: str | None,
+    stage: str,
+    limit: int,
+    as_json: bool,
+    host: str | None,
+    token_file: str | None,
+    om_version: str | None,
+) -> None:
+    """Find instances of a TYPE such as DatasetVersion whose name contains TEXT."""
+    from ..kg.client import label_for
+
+    client = _client(host, token_file, om_version)
+    results = client.search(
+        type_name,
+        text,
+        space=space,
+        stage=stage.upper(),
+        limit=limit or None,
+        page_size=min(limit or 100, 100),
+    )
+    docs = list(results)
+    if as_json:
+        click.echo(json.dumps(docs, indent=2))
+        return
+    for doc in docs:
+        click.echo(f"{doc['@id']}\t{label_for(doc)}")
+    total = results.total if results.total is not None else len(docs)
+    click.echo(f"{len(docs)} of {total} {type_name} shown", err=True)
+
+
+@kg.command()
+@click.argument("instance_id", metavar="ID")
+@stage_option
+@host_option
+@token_file_option
+@handle_errors
+def get(instance_id: str, stage: str, host: str | None, token_file: str | None) -> None:
+    """Print one instance (by UUID or KG IRI) as JSON."""
+    click.echo(json.dumps(_client(host, token_file).get(instance_id, stage=stage.upper()), indent=2))
+
+
+@kg.command()
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--space", required=True, help="The KG space to write to (e.g. myspace or collab-<name>).")
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be created, updated or left alone; write nothing."
+)
+@click.option(
+    "--namespace", default=None, help="Namespace for the deterministic KG ids (default: from the space)."
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 32), default=4, show_default=True, help="Parallel requests."
+)
+@click.option("--stop-on-error", is_flag=True, help="Stop at the first failing node instead of going on.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@host_option
+@token_file_option
+@version_option
+@handle_errors
+def submit(
+    path: str,
+    space: str,
+    dry_run: bool,
+    namespace: str | None,
+    workers: int,
+    stop_on_error: bool,
+    as_json: bool,
+    host: str | None,
+    token_file: str | None,
+    om_version: str | None,
+) -> None:
+    """Submit the metadata in PATH (a file or folder) to a KG space; safe to run again."""
+    from ..graph.readers import load
+    from ..kg.errors import KGSubmissionError
+    from ..kg.submission import submit as do_submit
+
+    graph = load(path, om_version)
+    client = _client(host, token_file, graph.version)
+    try:
+        result = do_submit(
+            graph,
+            client,
+            space,
+            dry_run=dry_run,
+            namespace=namespace,
+            workers=workers,
+            stop_on_error=stop_on_error,
+        )
+    except KGSubmissionError as exc:
+        result = exc.result
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        if dry_run:
+            click.echo(result.format_plan())
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        for nid, error in result.errors.items():
+            click.echo(f"failed: {nid}: {error}", err=True)
+        click.echo(result.summary())
+    if not result.ok:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@kg.command()
+@click.argument("instance_ids", metavar="ID...", nargs=-1, required=True)
+@click.option("--undo", is_flag=True, help="Unrelease instead.")
+@click.option("--status", "status_only", is_flag=True, help="Only show the release status.")
+@host_option
+@token_file_option
+@handle_errors
+def release(
+    instance_ids: tuple[str, ...], undo: bool, status_only: bool, host: str | None, token_file: str | None
+) -> None:
+    """Release instances (or --undo a release, or show their --status)."""
+    client = _client(host, token_file)
+    if not status_only:
+        for iid in instance_ids:
+            (client.unrelease if undo else client.release)(iid)
+    for iid, status in client.release_statuses(instance_ids).items():
+        click.echo(f"{iid}\t{status or 'NOT FOUND'}")
+
+
+@kg.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port (0: any free port).")
+@click.option(
+    "--db", default=":memory:", show_default=True, help="SQLite file that keeps the data across restarts."
+)
+@click.option(
+    "--users",
+    "users_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Users file (JSON or TOML): tokens, spaces and permissions.",
+)
+@version_option
+@click.option("--with-atlases", is_flag=True, help="Also seed the atlas instances (large).")
+@click.option(
+    "--fault-503-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests answered 503."
+)
+@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of connections dropped.")
+@click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Latency added to every request.")
+@click.option("--fault-seed", type=int, default=None, help="Seed for reproducible faults.")
+@handle_errors
+def serve(
+    host: str,
+    port: int,
+    db: str,
+    users_file: str | None,
+    om_version: str | None,
+    with_atlases: bool,
+    fault_503_rate: float,
+    drop_rate: float,
+    latency_ms: float,
+    fault_seed: int | None,
+) -> None:
+    """Run a local KG-compatible sandbox (API under /v3/ and /v3-beta/) until Ctrl-C."""
+    from ..kg.client import _is_loopback
+    from ..kg.sandbox import Faults, SandboxServer
+
+    faults = Faults(rate_503=fault_503_rate, drop_rate=drop_rate, latency_ms=latency_ms, seed=fault_seed)
+    server = SandboxServer(
+        host,
+        port,
+        db=db,
+        users=users_file,
+        version=om_version or "v4",
+        with_atlases=with_atlases,
+        faults=faults,
+    )
+    click.echo(f"KG sandbox on {server.url}/v3/ (openMINDS {om_version or 'v4'}, database {db})", err=True)
+    if not _is_loopback(host):
+        click.echo(
+            "warning: listening beyond this machine over plain http; tokens travel unencrypted", err=True
+        )
+    if users_file is None:
+        click.echo("Users (random tokens for this run):", err=True)
+        for user, token in server.tokens.items():
+            click.echo(f"  {user}: export KG_AUTH_TOKEN={token}", err=True)
+    if faults.active:
+        click.echo(
+            f"Injecting faults: {fault_503_rate:.0%} 503s, {drop_rate:.0%} dropped connections, "
+            f"{latency_ms:g} ms latency",
+            err=True,
+        )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)

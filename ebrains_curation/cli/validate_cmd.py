@@ -1,0 +1,100 @@
+"""``ebrains-curation validate``, ``shapes export`` and ``profiles``: validation for people and pipelines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import ConfigurationError
+from .common import EXIT_OK, EXIT_PROBLEMS, handle_errors, version_option
+
+FORMATS = ("text", "json", "html", "junit", "sarif")
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=True))
+@click.option("--profile", "-p", default="openminds", show_default=True,
+              help="Profile name (see `ebrains-curation profiles`) or path to a profile .json file.")
+@click.option("--engine", type=click.Choice(["native", "shacl"]), default="native", show_default=True,
+              help="native is fast; shacl runs the generated SHACL shapes with pyshacl (same rule ids).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format; junit and sarif are for CI pipelines.")
+@version_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the report to this file instead of standard output.")
+@handle_errors
+def validate(paths: tuple[str, ...], profile: str, engine: str, fmt: str, om_version: str | None,
+             output: str | None) -> None:
+    """Validate openMINDS metadata files or folders (read together as one graph).
+
+    Exit code 0 when the metadata conforms, 1 when errors were found, 2 when the
+    input cannot be read or the options are wrong.
+    """
+    from ..graph.model import MetadataGraph
+    from ..graph.readers import load
+    from ..validate import get_profile
+    from ..validate import validate as run
+
+    prof = get_profile(profile)  # fail early (exit 2) on a bad profile
+    graphs = [load(p, om_version) for p in paths]
+    if len(graphs) == 1:
+        graph = graphs[0]
+    else:
+        versions = {g.version for g in graphs}
+        if len(versions) > 1:
+            raise ConfigurationError(
+                f"The files use different openMINDS versions ({', '.join(sorted(versions))}); "
+                "validate them separately or pass --version")
+        graph = MetadataGraph(graphs[0].version)
+        for g in graphs:
+            graph.add(g)
+            graph.sources.update(g.sources)
+    report = run(graph, profile=prof, engine=engine, version=om_version)
+    _write(report.render(fmt), output)
+    if output and fmt != "text":
+        click.echo(report.summary(), err=True)
+    raise SystemExit(EXIT_OK if report.conforms else EXIT_PROBLEMS)
+
+
+@click.group()
+def shapes() -> None:
+    """SHACL shapes generated from the openMINDS specs and a validation profile."""
+
+
+@shapes.command("export")
+@version_option
+@click.option("--profile", "-p", default="openminds", show_default=True, help="Profile name or profile file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the Turtle to this file instead of standard output.")
+@handle_errors
+def export(om_version: str | None, profile: str, output: str | None) -> None:
+    """Export the SHACL shapes (Turtle) of one openMINDS version and profile."""
+    from ..validate import shacl_shapes
+
+    _write(shacl_shapes(om_version or "v4", profile), output)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def profiles(as_json: bool) -> None:
+    """List the built-in validation profiles."""
+    from ..validate import list_profiles
+
+    found = list_profiles()
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in found], indent=2))
+        return
+    width = max((len(p.name) for p in found), default=0)
+    for p in found:
+        extra = f" (extends {p.extends})" if p.extends else ""
+        click.echo(f"{p.name:<{width}}  {p.title}{extra}")

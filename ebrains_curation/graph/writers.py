@@ -1,0 +1,486 @@
+"""Write a :class:`~ebrains_curation.graph.model.MetadataGraph` as JSON-LD (compact or expanded) or RDF.
+
+Output is deterministic, so files diff cleanly in git: keys sorted, nodes sorted
+by @id (named nodes first, then blank nodes), and blank nodes relabelled
+``_:b0, _:b1 …`` in the order a sorted walk from the named nodes first reaches
+them (unreached blank nodes follow, ordered by content).
+
+* **compact**: ``{"@context": …, "@graph": [nodes]}``; nodes are the graph's node
+  dicts as they are (short keys, full type IRIs). The ``@context`` is the
+  version's shipped context, inline by default (``context="url"`` refers to it by
+  its URL, which our offline loader serves; ``context="vocab"`` writes only
+  ``@vocab`` like the ``openminds`` package).
+* **expanded**: a list of nodes with full property IRIs, ``@type`` lists, values
+  as ``{"@id": …}`` / ``{"@value": …, "@type": …}`` objects in lists. It equals
+  pyld's expansion of the compact form, and is what the KG API takes (use
+  :func:`expand_node` for one node).
+* **turtle** / **ntriples**: through :mod:`ebrains_curation.graph.rdf`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections import deque
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import SerializationError
+from ..schemas.versions import get_version
+from .context import XSD, context_for, context_url, key_rules
+from .model import MetadataGraph
+
+__all__ = ["dump", "dumps", "expand_node", "export_nodes", "to_jsonld"]
+
+_FORMATS = {
+    "jsonld": "compact", "json-ld": "compact", "json": "compact", "compact": "compact",
+    "expanded": "expanded", "turtle": "turtle", "ttl": "turtle", "ntriples": "ntriples", "nt": "ntriples",
+}
+_SUFFIX_FORMAT = {".jsonld": "compact", ".json": "compact", ".ttl": "turtle", ".nt": "ntriples"}
+
+
+# ------------------------------------------------------------------------------------------------
+# node order and blank-node labels
+# ------------------------------------------------------------------------------------------------
+def _find_blank_refs(value: Any, found: list[str]) -> None:
+    if isinstance(value, list):
+        for v in value:
+            _find_blank_refs(v, found)
+    elif isinstance(value, dict):
+        ref = value.get("@id")
+        if isinstance(ref, str):
+            if ref.startswith("_:"):
+                found.append(ref)
+            return
+        for k in sorted(value):
+            if k[0] != "@":
+                _find_blank_refs(value[k], found)
+
+
+def _blank_mapping(graph: MetadataGraph) -> dict[str, str]:
+    nodes = graph.nodes
+    blanks = [nid for nid in nodes if nid.startswith("_:")]
+    if not blanks:
+        return {}
+    mapping: dict[str, str] = {}
+    queue: deque[str] = deque(sorted(nid for nid in nodes if not nid.startswith("_:")))
+
+    def walk() -> None:
+        while queue:
+            nid = queue.popleft()
+            node = nodes[nid]
+            found: list[str] = []
+            for k in sorted(node):
+                if k[0] != "@":
+                    _find_blank_refs(node[k], found)
+            for ref in found:
+                if ref not in mapping:
+                    mapping[ref] = f"_:b{len(mapping)}"
+                    if ref in nodes:
+                        queue.append(ref)
+
+    walk()
+    rest = [nid for nid in blanks if nid not in mapping]
+    if rest:
+        keys = _content_keys(nodes, rest)
+        for nid in sorted(rest, key=lambda n: (keys[n], n)):
+            if nid not in mapping:
+                mapping[nid] = f"_:b{len(mapping)}"
+                queue.append(nid)
+                walk()
+    return mapping
+
+
+def _content_keys(nodes: dict[str, Any], ids: list[str], rounds: int = 4) -> dict[str, str]:
+    """Label-independent ordering keys for blank nodes no named node reaches.
+
+    Each round hashes a node's content with its blank references replaced by the
+    previous round's key of the node referred to (a few rounds of colour
+    refinement), so the order does not depend on the input's blank labels.
+    """
+    import hashlib
+
+    keys = {nid: "" for nid in ids}
+
+    def sub(value: Any, prev: dict[str, str]) -> Any:
+        if isinstance(value, list):
+            return [sub(v, prev) for v in value]
+        if isinstance(value, dict):
+            ref = value.get("@id")
+            if isinstance(ref, str) and ref.startswith("_:"):
+                return {"@id": "_:" + prev.get(ref, "?")}
+            return {k: sub(v, prev) for k, v in value.items()}
+        return value
+
+    for _ in range(rounds):
+        prev = dict(keys)
+        for nid in ids:
+            body = {k: sub(v, prev) for k, v in nodes[nid].items() if k != "@id"}
+            text = json.dumps(body, sort_keys=True, default=str)
+            keys[nid] = hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return keys
+
+
+def _relabel(value: Any, mapping: dict[str, str]) -> Any:
+    if isinstance(value, list):
+        return [_relabel(v, mapping) for v in value]
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k == "@id" and isinstance(v, str):
+                out[k] = mapping.get(v, v)
+            elif k[0] == "@":
+                out[k] = v
+            else:
+                out[k] = _relabel(v, mapping)
+        return out
+    return value
+
+
+def export_nodes(graph: MetadataGraph, *, relabel: bool = True, copy: bool = False) -> list[dict[str, Any]]:
+    """The graph's nodes in output order (named by @id, then blank by label), blank nodes relabelled.
+
+    Nodes without blank-node references are the graph's own dicts unless ``copy=True``.
+    """
+    mapping = _blank_mapping(graph) if relabel else {}
+    nodes = graph.nodes
+    if not mapping:
+        order = sorted(nodes)
+        if copy:
+            return [_copy(nodes[nid]) for nid in order]
+        return [nodes[nid] for nid in order]
+    named = sorted(nid for nid in nodes if not nid.startswith("_:"))
+    blank = sorted((nid for nid in nodes if nid.startswith("_:")), key=lambda n: int(mapping[n][3:]))
+    return [_relabel(nodes[nid], mapping) for nid in named + blank]
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+# ------------------------------------------------------------------------------------------------
+# JSON-LD
+# ------------------------------------------------------------------------------------------------
+def _context(graph_version: str, context: str | dict | None) -> Any:
+    if isinstance(context, dict):
+        return context
+    if context in (None, "inline"):
+        return context_for(graph_version)["@context"]
+    if context == "url":
+        return context_url(graph_version)
+    if context == "vocab":
+        return {"@vocab": get_version(graph_version).vocab}
+    raise SerializationError(f"unknown context option {context!r}: use 'inline', 'url' or 'vocab'")
+
+
+def to_jsonld(
+    graph: MetadataGraph,
+    form: str = "compact",
+    *,
+    graph_container: bool = True,
+    context: str | dict | None = "inline",
+    relabel: bool = True,
+) -> dict[str, Any] | list[Any]:
+    """The graph as a JSON-LD document (fresh objects, safe to modify).
+
+    ``form="compact"`` gives ``{"@context": …, "@graph": [...]}`` (with
+    ``graph_container=False``: a single node with its ``@context``, or a list of
+    such nodes); ``form="expanded"`` gives the expanded node list (always a list,
+    as JSON-LD expansion does).
+    """
+    if form not in ("compact", "expanded"):
+        raise SerializationError(f"unknown JSON-LD form {form!r}: use 'compact' or 'expanded'")
+    if form == "expanded":
+        rules = key_rules(graph.version)
+        vocab = get_version(graph.version).vocab
+        return [_expand_node(n, rules, vocab) for n in export_nodes(graph, relabel=relabel)]
+    nodes = export_nodes(graph, relabel=relabel, copy=True)
+    ctx = _context(graph.version, context)
+    if graph_container:
+        return {"@context": ctx, "@graph": nodes}
+    docs = [{"@context": _copy(ctx), **n} for n in nodes]
+    return docs[0] if len(docs) == 1 else docs
+
+
+def expand_node(node: dict[str, Any], version: str | None = None) -> dict[str, Any]:
+    """One node dict in expanded JSON-LD (full IRIs; what the KG API accepts as a payload)."""
+    v = get_version(version).key
+    return _expand_node(node, key_rules(v), get_version(v).vocab)
+
+
+def _expand_node(node: dict[str, Any], rules: dict[str, Any], vocab: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "@id":
+            out["@id"] = value
+            continue
+        if key == "@type":
+            types = value if isinstance(value, list) else [value]
+            out["@type"] = [t if ":" in t else vocab + t for t in types]
+            continue
+        if key[0] == "@":
+            out[key] = value
+            continue
+        rule = rules.get(key)
+        if rule is not None:
+            iri, coercion = rule.iri, rule.coercion
+        elif ":" in key:
+            iri = XSD + key[4:] if key.startswith("xsd:") else key
+            coercion = None
+        else:
+            iri, coercion = vocab + key, None
+        if isinstance(value, list):
+            out[iri] = [_expand_value(v, coercion, rules, vocab) for v in value if v is not None]
+        elif value is not None:
+            out[iri] = [_expand_value(value, coercion, rules, vocab)]
+    return out
+
+
+def _expand_value(value: Any, coercion: str | None, rules: dict[str, Any], vocab: str) -> Any:
+    if isinstance(value, dict):
+        if "@value" in value:
+            t = value.get("@type")
+            if isinstance(t, str) and t.startswith("xsd:"):
+                return {**value, "@type": XSD + t[4:]}
+            return value
+        if "@id" in value:
+            if "@type" in value:
+                types = value["@type"] if isinstance(value["@type"], list) else [value["@type"]]
+                return {"@id": value["@id"], "@type": [t if ":" in t else vocab + t for t in types]}
+            return {"@id": value["@id"]}
+        return _expand_node(value, rules, vocab)
+    if coercion is None:
+        return {"@value": value}
+    if coercion == "@id":
+        return {"@id": value} if isinstance(value, str) else {"@value": value}
+    return {"@value": value, "@type": coercion}
+
+
+# ------------------------------------------------------------------------------------------------
+# text and files
+# ------------------------------------------------------------------------------------------------
+def _normalise_format(format: str) -> str:
+    f = _FORMATS.get(str(format).lower())
+    if f is None:
+        raise SerializationError(
+            f"unknown output format {format!r}: use jsonld (compact), expanded, turtle or ntriples"
+        )
+    return f
+
+
+def _encode(doc: Any, indent: int | None) -> str:
+    try:
+        if indent is None:
+            return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+        try:
+            return _pretty(doc, " " * indent, "") + "\n"
+        except _Unusual:
+            return json.dumps(doc, sort_keys=True, ensure_ascii=False, indent=indent, allow_nan=False) + "\n"
+    except (TypeError, ValueError) as exc:
+        raise SerializationError(f"the graph holds a value that JSON cannot represent: {exc}") from None
+
+
+class _Unusual(Exception):
+    """A value the fast pretty-printer leaves to the json module (which then raises or handles it)."""
+
+
+_estr = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_INF = float("inf")
+
+
+def _pretty(v: Any, ind: str, cur: str) -> str:
+    """``json.dumps(v, indent=…, sort_keys=True, ensure_ascii=False)`` for plain JSON data, faster.
+
+    The json module's indenting encoder is pure Python and generic; this one
+    handles only str/int/float/bool/None/dict/list and hands anything else back.
+    """
+    t = type(v)
+    if t is str:
+        return _estr(v)
+    if t is dict:
+        if not v:
+            return "{}"
+        nxt = cur + ind
+        try:
+            keys = sorted(v)
+        except TypeError:
+            raise _Unusual from None
+        parts = []
+        for k in keys:
+            if type(k) is not str:
+                raise _Unusual
+            parts.append(f"{nxt}{_estr(k)}: {_pretty(v[k], ind, nxt)}")
+        return "{\n" + ",\n".join(parts) + "\n" + cur + "}"
+    if t is list:
+        if not v:
+            return "[]"
+        nxt = cur + ind
+        return "[\n" + ",\n".join(nxt + _pretty(x, ind, nxt) for x in v) + "\n" + cur + "]"
+    if t is int:
+        return int.__repr__(v)
+    if t is bool:
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    if t is float and v == v and v not in (_INF, -_INF):
+        return float.__repr__(v)
+    raise _Unusual
+
+
+def _encode_graph(ctx: Any, nodes: list[Any], indent: int | None, key: str = "@graph") -> Iterator[str]:
+    """``{"@context": ctx, "@graph": nodes}`` as text chunks, the nodes encoded one by one.
+
+    Joined, the same text as ``json.dumps(..., indent=indent, sort_keys=True)``;
+    chunked so a large graph is written without holding its whole text twice.
+    """
+    if indent is None:
+        yield _encode({"@context": ctx, key: nodes}, None)
+        return
+    pad = " " * indent
+    head = _encode(ctx, indent).rstrip("\n").replace("\n", "\n" + pad)
+    if not nodes:
+        yield "{\n" + f'{pad}"@context": {head},\n{pad}"{key}": []\n' + "}\n"
+        return
+    yield "{\n" + f'{pad}"@context": {head},\n{pad}"{key}": [\n'
+    inner = pad * 2
+    batch: list[str] = []
+    for i, n in enumerate(nodes):
+        text = inner + _encode(n, indent).rstrip("\n").replace("\n", "\n" + inner)
+        batch.append(text if i == 0 else ",\n" + text)
+        if len(batch) >= 1000:
+            yield "".join(batch)
+            batch = []
+    batch.append(f"\n{pad}]\n" + "}\n")
+    yield "".join(batch)
+
+
+def dumps(
+    graph: MetadataGraph,
+    format: str = "jsonld",
+    *,
+    indent: int | None = 2,
+    context: str | dict | None = "inline",
+) -> str:
+    """The graph as text: ``"jsonld"`` (compact, default), ``"expanded"``, ``"turtle"`` or ``"ntriples"``."""
+    fmt = _normalise_format(format)
+    if fmt == "compact":
+        nodes = export_nodes(graph)
+        return "".join(_encode_graph(_context(graph.version, context), nodes, indent))
+    if fmt == "expanded":
+        return _encode(to_jsonld(graph, "expanded"), indent)
+    from .rdf import rdf_text
+
+    return rdf_text(graph, fmt)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _file_stem(node_id: str) -> str:
+    seg = node_id.rstrip("/").rsplit("/", 1)[-1]
+    seg = seg.rsplit("#", 1)[-1] if "#" in seg else seg
+    if seg.startswith("_:"):
+        seg = "_" + seg[2:]
+    stem = _UNSAFE.sub("_", seg).strip("._") or "node"
+    return stem[:120]
+
+
+def _per_node_names(ids: list[str]) -> dict[str, str]:
+    """@id → file name, unique (case-insensitively, for macOS/Windows) and stable for sorted ids."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for nid in ids:
+        stem = _file_stem(nid)
+        name = f"{stem}.jsonld"
+        n = 2
+        while name.lower() in used:
+            name = f"{stem}-{n}.jsonld"
+            n += 1
+        used.add(name.lower())
+        names[nid] = name
+    return names
+
+
+def _atomic_write(path: Path, text: str | Iterable[str]) -> None:
+    """Write to a temporary file in the same folder, then move it into place (never half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            if isinstance(text, str):
+                fh.write(text)
+            else:
+                fh.writelines(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def dump(
+    graph: MetadataGraph,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    *,
+    per_node: bool = False,
+    overwrite: bool = False,
+    indent: int | None = 2,
+    context: str | dict | None = None,
+) -> list[Path]:
+    """Write the graph to ``path``; returns the files written.
+
+    One file (format from ``format`` or the extension: ``.jsonld``/``.json``
+    compact, ``.ttl`` Turtle, ``.nt`` N-Triples), or with ``per_node=True`` one
+    compact JSON-LD file per node in the folder ``path``, named after the last
+    segment of the @id (clashes get ``-2``, ``-3`` … suffixes, never a silent
+    overwrite). Existing files are an error unless ``overwrite=True``. Each file
+    is written to a temporary file first and moved into place.
+    """
+    from .readers import gc_paused
+
+    with gc_paused():
+        return _dump(graph, Path(path), format, per_node, overwrite, indent, context)
+
+
+def _dump(graph: MetadataGraph, target: Path, format: str | None, per_node: bool, overwrite: bool,
+          indent: int | None, context: str | dict | None) -> list[Path]:
+    if per_node:
+        fmt = _normalise_format(format or "jsonld")
+        if fmt != "compact":
+            raise SerializationError("per-node output is compact JSON-LD only")
+        if target.exists() and not target.is_dir():
+            raise SerializationError(f"{target} exists and is not a folder")
+        nodes = export_nodes(graph)
+        names = _per_node_names([n["@id"] for n in nodes])
+        files = [target / names[n["@id"]] for n in nodes]
+        clashes = [f for f in files if f.exists()]
+        if clashes and not overwrite:
+            shown = ", ".join(f.name for f in clashes[:5]) + (" …" if len(clashes) > 5 else "")
+            raise SerializationError(
+                f"{len(clashes)} file(s) already exist in {target} ({shown}); pass overwrite=True (--overwrite) to replace them"
+            )
+        ctx = _context(graph.version, context or "url")
+        for node, f in zip(nodes, files, strict=True):
+            _atomic_write(f, _encode({"@context": ctx, **node}, indent))
+        return files
+    fmt = _normalise_format(format) if format else _SUFFIX_FORMAT.get(target.suffix.lower(), "compact")
+    if target.exists() and not overwrite:
+        raise SerializationError(f"{target} already exists; pass overwrite=True (--overwrite on the command line) to replace it")
+    if target.is_dir():
+        raise SerializationError(f"{target} is a folder; use per_node=True to write one file per node")
+    if fmt == "compact":
+        text: str | Iterable[str] = _encode_graph(_context(graph.version, context or "inline"),
+                                                 export_nodes(graph), indent)
+    else:
+        text = dumps(graph, fmt, indent=indent)
+    _atomic_write(target, text)
+    return [target]

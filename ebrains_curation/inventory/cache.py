@@ -1,0 +1,145 @@
+"""The incremental-inventory cache: (path, size, mtime) → digests, in an SQLite file.
+
+A file whose size and modification time (nanoseconds) match its cached row is
+not read again. SQLite keeps memory flat however many files there are and
+survives an interrupted run (rows are committed in batches). Rows are keyed by
+(folder, name) and a folder's rows are fetched in one query when the walk
+reaches it, so a re-run costs one query per folder, not one per file. Paths are
+stored as raw bytes, so names in any encoding work.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Sequence
+from types import TracebackType
+
+from ..errors import InventoryError
+from .hashing import ALGORITHMS
+
+__all__ = ["InventoryCache"]
+
+_COLUMNS = {"SHA-256": "sha256", "MD5": "md5", "SHA-1": "sha1"}
+assert set(_COLUMNS) == set(ALGORITHMS)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS inventory_files_v1 (
+    dir BLOB NOT NULL,
+    name BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT,
+    md5 TEXT,
+    sha1 TEXT,
+    PRIMARY KEY (dir, name)
+) WITHOUT ROWID;
+"""
+
+_SEP = os.fsencode(os.sep)
+
+_Row = tuple[int, int, str | None, str | None, str | None]
+
+
+class InventoryCache:
+    """Digests of files already read, keyed by absolute path and checked against size and mtime.
+
+    Use as a context manager or call :meth:`close`; pending rows are committed
+    every ``commit_every`` puts and on close. Only the thread that created the
+    cache may use it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, commit_every: int = 5000):
+        self.path = os.fspath(path)
+        self.commit_every = commit_every
+        self.hits = 0
+        self.misses = 0
+        self._pending = 0
+        self._dir: bytes | None = None
+        self._rows: dict[bytes, _Row] = {}
+        try:
+            self._db = sqlite3.connect(self.path)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise InventoryError(
+                f"The cache file {self.path!r} cannot be used ({exc}); delete it or pick another"
+            ) from None
+
+    @staticmethod
+    def _split(path: str) -> tuple[bytes, bytes]:
+        if not os.path.isabs(path):
+            path = os.path.abspath(path)
+        d, _, name = os.fsencode(path).rpartition(_SEP)
+        return d, name
+
+    def _folder(self, d: bytes) -> dict[bytes, _Row]:
+        if d != self._dir:
+            self._dir = d
+            self._rows = {r[0]: r[1:] for r in self._db.execute(
+                "SELECT name, size, mtime_ns, sha256, md5, sha1 FROM inventory_files_v1 WHERE dir = ?", (d,))}
+        return self._rows
+
+    def get(self, path: str, size: int, mtime_ns: int, algorithms: Sequence[str]) -> tuple[str, ...] | None:
+        """The cached digests (in ``algorithms`` order) if the file is unchanged and all were computed, else None."""
+        d, name = self._split(path)
+        row = self._folder(d).get(name)
+        if row is None or row[0] != size or row[1] != mtime_ns:
+            self.misses += 1
+            return None
+        out = []
+        for a in algorithms:
+            digest = row[2 + ("SHA-256", "MD5", "SHA-1").index(a)]
+            if digest is None:
+                self.misses += 1
+                return None
+            out.append(digest)
+        self.hits += 1
+        return tuple(out)
+
+    def put(self, path: str, size: int, mtime_ns: int, digests: dict[str, str]) -> None:
+        """Remember the digests of a file just read (digests of other algorithms are kept if unchanged)."""
+        d, name = self._split(path)
+        old = self._folder(d).get(name) if d == self._dir else self._db.execute(
+            "SELECT size, mtime_ns, sha256, md5, sha1 FROM inventory_files_v1 WHERE dir = ? AND name = ?",
+            (d, name)).fetchone()
+        cols = [None, None, None]
+        if old is not None and old[0] == size and old[1] == mtime_ns:
+            cols = list(old[2:])
+        for a, digest in digests.items():
+            cols[("SHA-256", "MD5", "SHA-1").index(a)] = digest
+        row = (size, mtime_ns, *cols)
+        self._db.execute(
+            "INSERT OR REPLACE INTO inventory_files_v1 (dir, name, size, mtime_ns, sha256, md5, sha1) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (d, name, *row))
+        if d == self._dir:
+            self._rows[name] = row  # type: ignore[assignment]
+        self._pending += 1
+        if self._pending >= self.commit_every:
+            self.commit()
+
+    def commit(self) -> None:
+        """Write pending rows to disk."""
+        self._db.commit()
+        self._pending = 0
+
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM inventory_files_v1").fetchone()[0])
+
+    def close(self) -> None:
+        """Commit and close the database."""
+        if self._db is not None:
+            self.commit()
+            self._db.close()
+            self._db = None  # type: ignore[assignment]
+
+    def __enter__(self) -> InventoryCache:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<InventoryCache {self.path!r}>"

@@ -1,0 +1,149 @@
+"""Streaming file hashing: several algorithms in one read, in a pool of threads.
+
+Files are read in fixed-size chunks into one reusable buffer per thread, so
+memory stays at ``workers × CHUNK_SIZE`` whatever the file sizes. ``hashlib``
+releases the GIL while it digests a large buffer, so threads hash in parallel.
+Small files are handed to the pool in batches, so the per-task overhead of the
+pool is paid once per batch, not once per file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ConfigurationError
+
+__all__ = [
+    "ALGORITHMS",
+    "CHUNK_SIZE",
+    "FileDigest",
+    "Opener",
+    "default_opener",
+    "hash_batch",
+    "hash_file",
+    "normalize_algorithms",
+]
+
+#: bytes read per system call (and the size of each thread's buffer)
+CHUNK_SIZE = 1 << 20
+
+#: openMINDS ``Hash.algorithm`` label → hashlib name
+ALGORITHMS: dict[str, str] = {"SHA-256": "sha256", "MD5": "md5", "SHA-1": "sha1"}
+
+_CONSTRUCTORS: dict[str, Callable[[], Any]] = {"SHA-256": hashlib.sha256, "MD5": hashlib.md5, "SHA-1": hashlib.sha1}
+
+_ALIASES = {k.replace("-", "").lower(): k for k in ALGORITHMS}
+
+#: opens a path for reading and returns a file descriptor (injectable for tests and special file systems)
+Opener = Callable[[str], int]
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def default_opener(path: str) -> int:
+    """Open ``path`` read-only; O_NONBLOCK so that a FIFO swapped in for a file can never block us."""
+    return os.open(path, _OPEN_FLAGS)
+
+
+def normalize_algorithms(algorithms: str | Iterable[str]) -> tuple[str, ...]:
+    """Canonical openMINDS labels ("SHA-256", "MD5", "SHA-1") for names such as "sha256" or "md5"."""
+    if isinstance(algorithms, str):
+        algorithms = [a for a in algorithms.split(",") if a.strip()]
+    out: list[str] = []
+    for a in algorithms:
+        label = _ALIASES.get(a.strip().replace("-", "").replace("_", "").lower())
+        if label is None:
+            raise ConfigurationError(
+                f"Unknown hash algorithm {a!r}: use one or more of {', '.join(ALGORITHMS)}"
+            )
+        if label not in out:
+            out.append(label)
+    if not out:
+        raise ConfigurationError("Give at least one hash algorithm (SHA-256, MD5 or SHA-1)")
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class FileDigest:
+    """What reading one file gave: its size, modification time and one hex digest per algorithm."""
+
+    size: int
+    mtime_ns: int
+    digests: tuple[str, ...]
+
+
+class ChangedWhileReading(OSError):
+    """The file's size changed between opening it and reaching its end."""
+
+
+class NotARegularFile(OSError):
+    """The path turned out to be a FIFO, socket, device or folder when opened."""
+
+
+_local = threading.local()
+_fstat = os.fstat  # module-level so tests can simulate a file changing between stat and read
+
+
+def _buffer() -> tuple[list[bytearray], memoryview]:
+    bufs = getattr(_local, "bufs", None)
+    if bufs is None:
+        buf = bytearray(CHUNK_SIZE)
+        bufs = _local.bufs = ([buf], memoryview(buf))
+    return bufs
+
+
+def hash_file(path: str, algorithms: Sequence[str], opener: Opener = default_opener,
+              max_size: int | None = None) -> FileDigest:
+    """Hash one file with every algorithm in a single streaming read.
+
+    With ``max_size``, a file larger than that is closed unread and its
+    FileDigest has no digests (the caller hands it to a worker thread).
+    Raises ``OSError`` subclasses: ``FileNotFoundError`` (vanished),
+    ``PermissionError`` (unreadable), :class:`NotARegularFile`,
+    :class:`ChangedWhileReading`.
+    """
+    bufs, view = _buffer()
+    fd = opener(path)
+    try:
+        st = _fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotARegularFile(f"{path} is not a regular file")
+        if max_size is not None and st.st_size > max_size:
+            return FileDigest(st.st_size, st.st_mtime_ns, ())
+        hashers = [_CONSTRUCTORS[a]() for a in algorithms]
+        updates = [h.update for h in hashers]
+        readv = os.readv
+        full = len(bufs[0])
+        size = st.st_size
+        total = 0
+        while n := readv(fd, bufs):
+            chunk = view[:n]
+            for update in updates:
+                update(chunk)
+            total += n
+            if n < full and total == size:
+                break  # a short read that reaches the stat size is the end: saves one read call per file
+        if total != size:
+            raise ChangedWhileReading(f"{path} changed size while being read ({size} → {total} bytes)")
+        return FileDigest(total, st.st_mtime_ns, tuple([h.hexdigest() for h in hashers]))
+    finally:
+        os.close(fd)
+
+
+def hash_batch(
+    paths: Sequence[str], algorithms: Sequence[str], opener: Opener = default_opener
+) -> list[FileDigest | OSError]:
+    """Hash a batch of files; a file that cannot be read gives its ``OSError`` in its slot, never raises."""
+    out: list[FileDigest | OSError] = []
+    for p in paths:
+        try:
+            out.append(hash_file(p, algorithms, opener))
+        except OSError as exc:
+            out.append(exc)
+    return out

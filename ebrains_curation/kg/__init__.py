@@ -1,0 +1,97 @@
+"""The EBRAINS Knowledge Graph: a thin API client, idempotent submission, and a local sandbox.
+
+::
+
+    from ebrains_curation.kg import KGClient, submit
+
+    kg = KGClient.from_env()                          # token from KG_AUTH_TOKEN
+    result = submit(graph, kg, "collab-my-project")   # safe to run again
+    print(result.summary())
+
+``ebrains_curation.kg.sandbox.SandboxServer`` (and :mod:`ebrains_curation.testing`)
+run a local KG-compatible server to try this out or to test against.
+Names are imported lazily so ``import ebrains_curation.kg`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import (
+    KGAPIError,
+    KGAuthenticationError,
+    KGBadRequest,
+    KGClientError,
+    KGConfigurationError,
+    KGConflict,
+    KGConnectionError,
+    KGError,
+    KGNotFound,
+    KGPermissionError,
+    KGServerError,
+    KGSubmissionError,
+    KGUnavailable,
+)
+
+_LAZY = {
+    "KGClient": "ebrains_curation.kg.client",
+    "kg_iri": "ebrains_curation.kg.client",
+    "kg_uuid": "ebrains_curation.kg.client",
+    "Page": "ebrains_curation.kg.paging",
+    "PageIterator": "ebrains_curation.kg.paging",
+    "ClientCredentials": "ebrains_curation.kg.auth",
+    "env_token": "ebrains_curation.kg.auth",
+    "file_token": "ebrains_curation.kg.auth",
+    "submit": "ebrains_curation.kg.submission",
+    "plan_submission": "ebrains_curation.kg.submission",
+    "submission_uuid": "ebrains_curation.kg.submission",
+    "SubmissionResult": "ebrains_curation.kg.submission",
+    "PlannedAction": "ebrains_curation.kg.submission",
+    "SandboxServer": "ebrains_curation.kg.sandbox",
+    "Faults": "ebrains_curation.kg.sandbox",
+}
+
+__all__ = [
+    "ClientCredentials",
+    "Faults",
+    "KGAPIError",
+    "KGAuthenticationError",
+    "KGBadRequest",
+    "KGClient",
+    "KGClientError",
+    "KGConfigurationError",
+    "KGConflict",
+    "KGConnectionError",
+    "KGError",
+    "KGNotFound",
+    "KGPermissionError",
+    "KGServerError",
+    "KGSubmissionError",
+    "KGUnavailable",
+    "Page",
+    "PageIterator",
+    "PlannedAction",
+    "SandboxServer",
+    "SubmissionResult",
+    "env_token",
+    "file_token",
+    "kg_iri",
+    "kg_uuid",
+    "plan_submission",
+    "submission_uuid",
+    "submit",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ebrains_curation.kg' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,580 @@
+"""A thin, safe client for the EBRAINS KG core API v3.
+
+::
+
+    from ebrains_curation.kg import KGClient
+
+    kg = KGClient.from_env()                      # KG_AUTH_TOKEN, pre-production host by default
+    for doc in kg.search("Dataset", "hippocampus", limit=20):
+        print(doc["@id"])
+
+Design:
+
+* no I/O in the constructor: the token provider is first asked on the first request;
+* every request has a timeout; the token is sent only in the ``Authorization`` header
+  and never appears in logs, reprs or exception text;
+* plain ``http://`` is refused except for loopback hosts (a local sandbox);
+* idempotent requests (GET, PUT, DELETE and the read-only bulk POSTs) are retried with
+  exponential backoff and jitter on connection errors and 502/503/504, through
+  ``urllib3.util.Retry``; creates and PATCHes are never retried here (a create with a
+  client-chosen UUID is made safe to repeat by :func:`~ebrains_curation.kg.submit`);
+* on 401 the token provider is asked once for a fresh token and the request repeated;
+* listings are lazy :class:`~ebrains_curation.kg.paging.PageIterator` objects.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import re
+import time
+import uuid as _uuid
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from ..schemas import get_registry, normalize_version
+from .auth import TokenManager, TokenProvider, env_token
+from .errors import KGConfigurationError, KGConnectionError, error_for
+from .paging import Page, PageIterator
+
+__all__ = ["DEFAULT_HOST", "KG_NAMESPACE", "KGClient", "kg_iri", "kg_uuid", "label_for"]
+
+log = logging.getLogger("ebrains_curation.kg")
+
+DEFAULT_HOST = "core.kg-ppd.ebrains.eu"  #: pre-production; production is core.kg.ebrains.eu
+KG_NAMESPACE = "https://kg.ebrains.eu/api/instances/"
+STAGES = ("IN_PROGRESS", "RELEASED")
+_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_RETRY_STATUS = frozenset({502, 503, 504})
+_BULK = 500  # ids per bulk request
+
+
+def kg_uuid(id_or_iri: str) -> str:
+    """The bare UUID of a KG instance, given the UUID or its ``https://kg.ebrains.eu/api/instances/`` IRI."""
+    text = str(id_or_iri).strip()
+    tail = text.rsplit("/", 1)[-1]
+    if not _UUID_RE.match(tail) or (text != tail and not text.startswith(KG_NAMESPACE)):
+        raise KGConfigurationError(f"{id_or_iri!r} is not a KG instance id (a UUID or {KG_NAMESPACE}<uuid>)")
+    return tail.lower()
+
+
+def kg_iri(id_or_iri: str) -> str:
+    """The full KG IRI of an instance."""
+    return KG_NAMESPACE + kg_uuid(id_or_iri)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _base_url(host_or_url: str, api: str) -> str:
+    text = host_or_url.strip()
+    if "://" not in text:
+        hostname = urlsplit("//" + text).hostname or ""
+        text = ("http://" if _is_loopback(hostname) else "https://") + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise KGConfigurationError(f"{host_or_url!r} is not a KG host or URL")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise KGConfigurationError(
+            f"Refusing plain http to {parts.hostname}: the access token would travel unencrypted. "
+            "Use https (plain http is only allowed for a local sandbox on localhost/127.0.0.1)."
+        )
+    path = parts.path.rstrip("/")
+    if not re.search(r"/v3(-beta)?$", path):
+        path = f"{path}/{api}"
+    return f"{parts.scheme}://{parts.netloc}{path}/"
+
+
+def _retry(policy_methods: frozenset[str] | None, retries: int, backoff: float, backoff_max: float) -> Retry:
+    return Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        allowed_methods=policy_methods,
+        status_forcelist=_RETRY_STATUS,
+        backoff_factor=backoff,
+        backoff_max=backoff_max,
+        backoff_jitter=backoff,
+        raise_on_status=False,
+        raise_on_redirect=False,
+        respect_retry_after_header=True,
+    )
+
+
+class KGClient:
+    """Client for the KG core API v3 (``/v3/`` by default, ``api="v3-beta"`` for the deprecated prefix).
+
+    ``host`` is a host name (``core.kg.ebrains.eu``), ``host:port`` or a base URL
+    (``http://127.0.0.1:8000`` for a sandbox). Give either a fixed ``token`` or a
+    ``token_provider`` (a callable returning a fresh token; asked again on a 401).
+    ``timeout`` is (connect, read) seconds; ``retries``/``backoff`` set the retry policy
+    for idempotent requests. ``openminds_version`` is used to turn short type names
+    ("DatasetVersion") into type IRIs.
+    """
+
+    def __init__(
+        self,
+        host: str = DEFAULT_HOST,
+        *,
+        token: str | None = None,
+        token_provider: TokenProvider | None = None,
+        api: str = "v3",
+        timeout: float | tuple[float, float] = (10.0, 120.0),
+        retries: int = 5,
+        backoff: float = 0.5,
+        backoff_max: float = 30.0,
+        openminds_version: str = "v4",
+        pool_size: int = 16,
+    ):
+        if api not in ("v3", "v3-beta"):
+            raise KGConfigurationError(f"api must be 'v3' or 'v3-beta', not {api!r}")
+        if token is not None and token_provider is not None:
+            raise KGConfigurationError("give either token= or token_provider=, not both")
+        if token is not None and not str(token).strip():
+            raise KGConfigurationError("the KG token is empty")
+        self.base_url = _base_url(host, api)
+        self.timeout = timeout if isinstance(timeout, tuple) else (float(timeout), float(timeout))
+        if not all(t and t > 0 for t in self.timeout):
+            raise KGConfigurationError("timeouts must be positive numbers of seconds")
+        self.openminds_version = normalize_version(openminds_version)
+        self._auth = TokenManager(token.strip() if token else None, token_provider)
+        self.retries = retries
+        self.backoff = backoff
+        self.backoff_max = backoff_max
+        # two sessions: one retries only idempotent methods; the other retries any method
+        # and is used for read-only POSTs (bulk lookups)
+        self._session = self._make_session(frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}), pool_size)
+        self._safe_session = self._make_session(None, pool_size)
+
+    def _make_session(self, methods: frozenset[str] | None, pool_size: int) -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False  # no netrc credentials or proxies picked up behind the user's back
+        adapter = HTTPAdapter(
+            max_retries=_retry(methods, self.retries, self.backoff, self.backoff_max),
+            pool_connections=pool_size,
+            pool_maxsize=pool_size,
+        )
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers["User-Agent"] = "ebrains-curation"
+        return session
+
+    @classmethod
+    def from_env(cls, host: str | None = None, **kwargs: Any) -> KGClient:
+        """A client whose token comes from ``KG_AUTH_TOKEN`` (re-read on a 401) and host from ``KG_HOST``."""
+        if not os.environ.get("KG_AUTH_TOKEN", "").strip() and "token" not in kwargs:
+            raise KGConfigurationError(
+                "No KG access token: set the KG_AUTH_TOKEN environment variable (an EBRAINS token, e.g. from "
+                "the KG Editor or the EBRAINS Lab)"
+            )
+        kwargs.setdefault("token_provider", env_token("KG_AUTH_TOKEN"))
+        return cls(host or os.environ.get("KG_HOST") or DEFAULT_HOST, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<KGClient {self.base_url} auth={self._auth!r}>"
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._session.close()
+        self._safe_session.close()
+
+    def __enter__(self) -> KGClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport -------------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        auth: bool = True,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send one request and return the parsed JSON body (None for an empty body); raise on errors.
+
+        ``idempotent=True`` allows retries for a POST that only reads (bulk lookups).
+        """
+        url = self.base_url + path.lstrip("/")
+        clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        session = self._safe_session if idempotent else self._session
+        token = self._auth.get() if auth else None
+        for attempt in (1, 2):
+            headers = {"Accept": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            started = time.perf_counter()
+            try:
+                resp = session.request(
+                    method, url, params=clean, json=json, headers=headers, timeout=self.timeout
+                )
+            except requests.RequestException as exc:
+                if isinstance(exc, requests.Timeout) or "timed out" in str(exc):
+                    raise KGConnectionError(
+                        f"The KG did not answer in time (timeout {self.timeout[1]:g} s)",
+                        method=method,
+                        url=url,
+                    ) from None
+                raise KGConnectionError(
+                    f"Could not reach the KG ({_reason(exc)})", method=method, url=url
+                ) from None
+            log.debug(
+                "%s %s -> %s in %.0f ms",
+                method,
+                resp.url,
+                resp.status_code,
+                (time.perf_counter() - started) * 1000,
+            )
+            if resp.status_code == 401 and auth and attempt == 1 and self._auth.refresh(token):
+                log.info("KG answered 401; asked the token provider for a fresh token")
+                token = self._auth.get()
+                continue
+            break
+        return _parse(resp, method, url)
+
+    # -- setup and users ---------------------------------------------------------------------------
+    def openid_configuration_url(self) -> str:
+        """The EBRAINS IAM openid configuration URL the KG announces.
+
+        HTTP: GET /setup/authentication (no token needed).
+        """
+        return str(self.request("GET", "setup/authentication", auth=False)["data"]["endpoint"])
+
+    def me(self) -> dict[str, Any]:
+        """The user the token belongs to (``http://schema.org/alternateName`` is the username).
+
+        HTTP: GET /users/me
+        """
+        return self.request("GET", "users/me")["data"]
+
+    def spaces(self, *, permissions: bool = False, page_size: int = 100) -> PageIterator[dict[str, Any]]:
+        """The spaces you can see (lazily paged).
+
+        HTTP: GET /spaces?permissions&from&size
+        """
+        return PageIterator(
+            lambda f, s: self._page("spaces", {"permissions": permissions, "from": f, "size": s}), page_size
+        )
+
+    def space(self, name: str, *, permissions: bool = False) -> dict[str, Any]:
+        """One space. HTTP: GET /spaces/{space}"""
+        return self.request("GET", f"spaces/{name}", params={"permissions": permissions})["data"]
+
+    def types(
+        self,
+        *,
+        stage: str = "RELEASED",
+        space: str | None = None,
+        with_properties: bool = False,
+        page_size: int = 100,
+    ) -> PageIterator[dict[str, Any]]:
+        """The types in the KG with their instance counts (``…/meta/occurrences``), lazily paged.
+
+        HTTP: GET /types?stage&space&withProperties&from&size
+        """
+        stage = _stage(stage)
+        return PageIterator(
+            lambda f, s: self._page(
+                "types",
+                {"stage": stage, "space": space, "withProperties": with_properties, "from": f, "size": s},
+            ),
+            page_size,
+        )
+
+    # -- reading instances -------------------------------------------------------------------------
+    def type_iri(self, type_: str) -> str:
+        """The type IRI for a short name ("DatasetVersion") in the client's openMINDS version; IRIs pass through."""
+        if "://" in type_:
+            return type_
+        spec = get_registry(self.openminds_version).find(type_)
+        if spec is None:
+            raise KGConfigurationError(f"No openMINDS {self.openminds_version} type called {type_!r}")
+        return spec.iri
+
+    def _page(self, path: str, params: dict[str, Any]) -> Page[Any]:
+        return Page.from_envelope(self.request("GET", path, params=params))
+
+    def list_instances(
+        self,
+        type_: str,
+        *,
+        stage: str = "RELEASED",
+        space: str | None = None,
+        search: str | None = None,
+        filter_property: str | None = None,
+        filter_value: str | None = None,
+        from_: int = 0,
+        size: int = 50,
+        return_total: bool = True,
+        return_payload: bool = True,
+        return_embedded: bool = True,
+    ) -> Page[dict[str, Any]]:
+        """One page of the instances of a type (sorted by label).
+
+        HTTP: GET /instances?stage&type&space&searchByLabel&filterProperty&filterValue&from&size
+        """
+        params = {
+            "stage": _stage(stage),
+            "type": self.type_iri(type_),
+            "space": space,
+            "searchByLabel": search or None,
+            "filterProperty": filter_property,
+            "filterValue": filter_value,
+            "from": from_,
+            "size": size,
+            "returnTotalResults": return_total,
+            "returnPayload": return_payload,
+            "returnEmbedded": return_embedded,
+        }
+        return self._page("instances", params)
+
+    def search(
+        self,
+        type_: str,
+        text: str | None = None,
+        *,
+        space: str | None = None,
+        stage: str = "RELEASED",
+        filter_property: str | None = None,
+        filter_value: str | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        return_embedded: bool = True,
+    ) -> PageIterator[dict[str, Any]]:
+        """Instances of a type whose label contains every word of ``text``, lazily paged.
+
+        Each item is a KG document (expanded JSON-LD with ``…/meta/…`` fields); load them
+        into a metadata graph with :meth:`to_graph`. ``type_`` is a short openMINDS name or a
+        type IRI. ``iterator.total`` is the number of matches once the first page is in.
+
+        HTTP: GET /instances?stage&type&searchByLabel&space&from&size
+        """
+
+        def fetch(f: int, s: int) -> Page[Any]:
+            return self.list_instances(
+                type_,
+                stage=stage,
+                space=space,
+                search=text,
+                filter_property=filter_property,
+                filter_value=filter_value,
+                from_=f,
+                size=s,
+                return_embedded=return_embedded,
+            )
+
+        return PageIterator(fetch, page_size, limit)
+
+    def get(self, id_: str, *, stage: str = "RELEASED", return_embedded: bool = True) -> dict[str, Any]:
+        """One instance by UUID or KG IRI; :class:`KGNotFound` if it does not exist at that stage.
+
+        New and changed data exist only at ``IN_PROGRESS`` until released.
+
+        HTTP: GET /instances/{uuid}?stage
+        """
+        return self.request(
+            "GET",
+            f"instances/{kg_uuid(id_)}",
+            params={"stage": _stage(stage), "returnEmbedded": return_embedded},
+        )["data"]
+
+    def get_many(self, ids: Iterable[str], *, stage: str = "RELEASED") -> dict[str, dict[str, Any] | None]:
+        """Many instances in bulk: requested id → document, or None when missing or unreadable.
+
+        HTTP: POST /instancesByIds?stage (500 ids per request)
+        """
+        wanted = list(dict.fromkeys(ids))
+        uuids = {i: kg_uuid(i) for i in wanted}
+        found = self._bulk("instancesByIds", list(dict.fromkeys(uuids.values())), stage)
+        return {i: found.get(u) for i, u in uuids.items()}
+
+    def resolve(
+        self, identifiers: Iterable[str], *, stage: str = "RELEASED"
+    ) -> dict[str, dict[str, Any] | None]:
+        """Instances by any identifier (e.g. openMINDS term IRIs): identifier → document or None.
+
+        HTTP: POST /instancesByIdentifiers?stage (500 per request)
+        """
+        return self._bulk("instancesByIdentifiers", list(dict.fromkeys(identifiers)), stage)
+
+    def _bulk(self, path: str, keys: list[str], stage: str) -> dict[str, dict[str, Any] | None]:
+        out: dict[str, dict[str, Any] | None] = {}
+        for i in range(0, len(keys), _BULK):
+            chunk = keys[i : i + _BULK]
+            body = self.request("POST", path, params={"stage": _stage(stage)}, json=chunk, idempotent=True)
+            data = body.get("data") or {}
+            for key in chunk:
+                item = data.get(key) or {}
+                out[key] = item.get("data") if not item.get("error") else None
+        return out
+
+    def to_graph(self, documents: Iterable[dict[str, Any]], version: str | None = None) -> Any:
+        """Load KG documents (from :meth:`search`, :meth:`get`…) into a :class:`MetadataGraph`."""
+        from ..graph.readers import load_kg_response
+
+        return load_kg_response({"data": list(documents)}, version=version or self.openminds_version)
+
+    # -- writing instances -------------------------------------------------------------------------
+    def create(
+        self, payload: dict[str, Any], space: str, *, uuid: str | None = None, return_payload: bool = True
+    ) -> dict[str, Any]:
+        """Create an instance (a random UUID, or ``uuid``); :class:`KGConflict` if it already exists.
+
+        ``payload`` is expanded JSON-LD (full IRIs as keys, ``@type`` required). Not retried
+        automatically: a create whose response was lost would otherwise be sent twice.
+
+        HTTP: POST /instances?space  or  POST /instances/{uuid}?space
+        """
+        path = f"instances/{kg_uuid(uuid)}" if uuid else "instances"
+        return self.request(
+            "POST", path, params={"space": space, "returnPayload": return_payload}, json=payload
+        )["data"]
+
+    def replace(self, id_: str, payload: dict[str, Any], *, return_payload: bool = True) -> dict[str, Any]:
+        """Replace an instance's document (keys left out are removed).
+
+        HTTP: PUT /instances/{uuid}
+        """
+        return self.request(
+            "PUT", f"instances/{kg_uuid(id_)}", params={"returnPayload": return_payload}, json=payload
+        )["data"]
+
+    def patch(self, id_: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change some keys of an instance (``"https://core.kg.ebrains.eu/vocab/resetValue"`` removes one).
+
+        HTTP: PATCH /instances/{uuid}
+        """
+        return self.request("PATCH", f"instances/{kg_uuid(id_)}", json=changes)["data"]
+
+    def delete(self, id_: str) -> None:
+        """Delete an instance (:class:`KGConflict` while it is released: unrelease it first).
+
+        HTTP: DELETE /instances/{uuid}
+        """
+        self.request("DELETE", f"instances/{kg_uuid(id_)}")
+
+    def release(self, id_: str, *, revision: str | None = None) -> None:
+        """Release an instance (optionally only if it is still at ``revision``).
+
+        HTTP: PUT /instances/{uuid}/release
+        """
+        self.request("PUT", f"instances/{kg_uuid(id_)}/release", params={"revision": revision})
+
+    def unrelease(self, id_: str) -> None:
+        """Withdraw a release. HTTP: DELETE /instances/{uuid}/release"""
+        self.request("DELETE", f"instances/{kg_uuid(id_)}/release")
+
+    def release_status(self, id_: str, *, scope: str = "TOP_INSTANCE_ONLY") -> str:
+        """``"RELEASED"``, ``"UNRELEASED"`` or ``"HAS_CHANGED"``.
+
+        HTTP: GET /instances/{uuid}/release/status?releaseTreeScope
+        """
+        return str(
+            self.request(
+                "GET", f"instances/{kg_uuid(id_)}/release/status", params={"releaseTreeScope": scope}
+            )["data"]
+        )
+
+    def release_statuses(
+        self, ids: Iterable[str], *, scope: str = "TOP_INSTANCE_ONLY"
+    ) -> dict[str, str | None]:
+        """Release status of many instances: id → status, or None when missing.
+
+        HTTP: POST /instancesByIds/release/status?releaseTreeScope
+        """
+        wanted = list(dict.fromkeys(ids))
+        uuids = {i: kg_uuid(i) for i in wanted}
+        keys = list(dict.fromkeys(uuids.values()))
+        out: dict[str, str | None] = {}
+        for i in range(0, len(keys), _BULK):
+            body = self.request(
+                "POST",
+                "instancesByIds/release/status",
+                params={"releaseTreeScope": scope},
+                json=keys[i : i + _BULK],
+                idempotent=True,
+            )
+            for key, item in (body.get("data") or {}).items():
+                out[key] = None if item.get("error") else item.get("data")
+        return {i: out.get(u) for i, u in uuids.items()}
+
+
+_LABEL_KEYS = ("fullName", "name", "lookupLabel", "shortName", "title", "alias", "identifier")
+
+
+def label_for(doc: dict[str, Any]) -> str:
+    """A human-readable name for a KG document (its full name, name, short name… or given + family name)."""
+    local: dict[str, Any] = {}
+    for key, value in doc.items():
+        if not key.startswith(("@", "http://schema.org/", "https://core.kg.ebrains.eu/")):
+            local.setdefault(key.rsplit("/", 1)[-1], value)
+    for key in _LABEL_KEYS:
+        value = local.get(key)
+        if isinstance(value, list):
+            value = next((v for v in value if isinstance(v, str)), None)
+        if isinstance(value, str) and value:
+            return value
+    return " ".join(str(local[k]) for k in ("givenName", "familyName") if isinstance(local.get(k), str))
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _stage(stage: str) -> str:
+    value = stage.upper().replace(" ", "_")
+    if value not in STAGES:
+        raise KGConfigurationError(f"stage must be IN_PROGRESS or RELEASED, not {stage!r}")
+    return value
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    for marker in (
+        "RemoteDisconnected",
+        "Connection refused",
+        "Connection reset",
+        "Max retries exceeded",
+        "Name or service not known",
+        "timed out",
+    ):
+        if marker in text:
+            return marker.lower() if marker[0].isupper() and " " in marker else marker
+    return type(exc).__name__
+
+
+def _parse(resp: requests.Response, method: str, url: str) -> Any:
+    payload: Any = None
+    if resp.content and "json" in resp.headers.get("Content-Type", ""):
+        try:
+            payload = resp.json()
+        except ValueError:
+            payload = None
+    if resp.status_code >= 400:
+        raise error_for(method, url, resp.status_code, resp.content, payload)
+    return payload
+
+
+def new_uuid() -> str:
+    """A random instance UUID."""
+    return str(_uuid.uuid4())

@@ -1,0 +1,674 @@
+"""The native engine: checks JSON-LD node dicts directly, compiled once per type from the plan.
+
+It never builds openminds objects and never does I/O. Every value is looked at with
+``isinstance`` only, so any garbage (wrong types, cycles, huge or deeply nested
+values) becomes issues, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
+from typing import Any
+
+from ..schemas import term_by_iri
+from .conditions import Req, RPath, Test
+from .formats import orcid_checksum_ok
+from .plan import Meta, NodeRule, Plan, PropPlan, TypePlan
+from .profiles import lexical
+from .report import Issue
+from .rules import format_message
+
+__all__ = ["NativeEngine"]
+
+_MAX_DEPTH = 32
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")  # as the RDF conversion
+_XSD = "http://www.w3.org/2001/XMLSchema#"  # embedded nodes deeper than this are not checked (reported once)
+
+Emit = Callable[..., None]
+
+
+class _Ctx:
+    """Where we are: the top-level node, its type name and source file."""
+
+    __slots__ = ("node_id", "node_type", "source")
+
+    def __init__(self, node_id: str | None, node_type: str | None, source: str | None):
+        self.node_id = node_id
+        self.node_type = node_type
+        self.source = source
+
+
+class NativeEngine:
+    """Validate node dicts against a :class:`~.plan.Plan`.
+
+    ``engine_name`` is what issues report (the shacl engine reuses the JSON-level checks
+    that RDF cannot see and reports them under its own name).
+    """
+
+    def __init__(self, plan: Plan, engine_name: str = "native", only_json_level: bool = False):
+        self.plan = plan
+        self._only_json = only_json_level
+        self.engine = engine_name
+        self.instance_ns = plan.instance_ns
+        self.vocab = plan.vocab
+        self._checkers: dict[str, Callable[..., None]] = {}
+        self._regex: dict[str, re.Pattern[str]] = {}
+        self._term_types: dict[str, str | None] = {}
+        self._coercions = _coercions(plan.version)
+        self.issues: list[Issue] = []
+
+    # -- issues -----------------------------------------------------------------------------------
+    def _emit(self, meta: Meta | None, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...],
+              value: Any = None, *, type_name: str | None = None, expected: str | None = None,
+              key: str | None = None, iri: str | None = None) -> None:
+        if meta is None:
+            return
+        k = key if key is not None else meta.key
+        i = iri if iri is not None else meta.iri
+        path = (*prefix, *_split(k)) if k else prefix
+        path_iri = (*prefix_iri, i) if i else prefix_iri
+        exp = expected if expected is not None else meta.expected
+        shown = _show(value)
+        fields = dict(type=type_name or ctx.node_type or "This node", property=k or "", value=shown,
+                      expected=exp or "")
+        message = format_message(meta.template, **fields)
+        self.issues.append(Issue(
+            rule_id=meta.rule_id, severity=meta.severity, message=message, node_id=ctx.node_id,
+            node_type=ctx.node_type, path=path, path_iri=path_iri, value=shown, expected=exp,
+            hint=format_message(meta.hint, **fields) if meta.hint else None, engine=self.engine,
+            source=ctx.source,
+        ))
+
+    # -- entry point ------------------------------------------------------------------------------
+    def run(self, nodes: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> list[Issue]:
+        """Check every node; returns the issues (also kept in ``self.issues``).
+
+        With ``only_json_level`` (constructor) only the checks that RDF cannot see run
+        (duplicates in lists).
+        """
+        self.issues = []
+        self._nodes = nodes
+        sources = sources or {}
+        self._reverse_cache: dict[str, dict[str, list[tuple[Any, str | None]]]] = {}
+        self._inherit_cache: dict[Any, dict[str, list[str]]] = {}
+        self._linked_sets = {} if self._only_json else self._cross_node_sets(nodes)
+        for node_id, node in nodes.items():
+            ctx = _Ctx(node_id if isinstance(node_id, str) else repr(node_id), None, sources.get(node_id))
+            try:
+                self._check_node(node, ctx)
+            except RecursionError:
+                self._emit(self.plan.metas["check-not-run"], ctx, (), (),
+                           expected="the node is nested too deeply to be checked")
+        return self.issues
+
+    def _cross_node_sets(self, nodes: Mapping[str, Any]) -> dict[tuple[Any, ...], set[str]]:
+        """For "linked" tests/requirements: the @ids linked from nodes of some types through some keys."""
+        wanted: set[tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = set()
+        for rr in self.plan.profile.rules:
+            for ns in rr.nodes:
+                for t in ns.tests:
+                    if t.kind == "linked":
+                        wanted.add((t.from_types, t.via))
+                if ns.req.kind == "linked":
+                    wanted.add((ns.req.from_types, ns.req.via))
+        out: dict[tuple[Any, ...], set[str]] = {}
+        for types, via in wanted:
+            targets: set[str] = set()
+            tset = set(types)
+            for node in nodes.values():
+                if not isinstance(node, dict) or not (_types_of(node.get("@type")) & tset):
+                    continue
+                for key, iri in via:
+                    for v in _items(node.get(key, node.get(iri))):
+                        if isinstance(v, dict) and isinstance(v.get("@id"), str):
+                            targets.add(v["@id"])
+            out[(types, via)] = targets
+        return out
+
+    def _reverse(self, key: str) -> dict[str, list[tuple[Any, str | None]]]:
+        """target @id -> [(source node dict, source @id or None for embedded)] for links through ``key``."""
+        index = self._reverse_cache.get(key)
+        if index is not None:
+            return index
+        index = {}
+        iri = self.vocab + key
+        for nid, node in self._nodes.items():
+            stack: list[tuple[Any, Any, int]] = [(node, nid, 0)]
+            while stack:
+                obj, oid, depth = stack.pop()
+                if not isinstance(obj, dict) or depth > _MAX_DEPTH:
+                    continue
+                for k, value in obj.items():
+                    if not isinstance(k, str) or k.startswith("@"):
+                        continue
+                    for v in _items(value):
+                        if isinstance(v, dict):
+                            vid = v.get("@id")
+                            if isinstance(vid, str):
+                                if k in (key, iri):
+                                    index.setdefault(vid, []).append((obj, oid))
+                            else:
+                                stack.append((v, None, depth + 1))
+        self._reverse_cache[key] = index
+        return index
+
+    def _along(self, node: Any, node_id: str | None, path: RPath) -> list[tuple[Any, str | None]]:
+        """The values reached from a node along a path: (value or node dict, @id when it is a link)."""
+        current: list[tuple[Any, str | None]] = [(node, node_id)]
+        for step in path.steps:
+            nxt: list[tuple[Any, str | None]] = []
+            for obj, oid in current:
+                if step.inverse:
+                    if oid is not None:
+                        nxt.extend(self._reverse(step.key).get(oid, ()))
+                    continue
+                if not isinstance(obj, dict):
+                    continue
+                coerce_id = self._coercions.get(step.key) == "@id"
+                for v in _items(self._get(obj, step.key)):
+                    if isinstance(v, dict) and "@value" in v and "@id" not in v:
+                        v = v["@value"]
+                    if isinstance(v, dict):
+                        vid = v.get("@id")
+                        if isinstance(vid, str):
+                            nxt.append((self._nodes.get(vid), vid))
+                        elif vid is None:
+                            nxt.append((v, None))
+                    elif isinstance(v, str) and coerce_id and _ABSOLUTE_IRI.match(v):
+                        nxt.append((self._nodes.get(v), v))
+                    elif isinstance(v, (str, int, float)):
+                        nxt.append((v, None))
+            current = nxt
+        return current
+
+    @staticmethod
+    def _text(item: tuple[Any, str | None]) -> str | None:
+        """Text of a reached value for comparisons: an IRI, or a text literal (not numbers or nodes)."""
+        obj, vid = item
+        if vid is not None:
+            return vid
+        return obj if isinstance(obj, str) else None
+
+    def _count(self, items: list[tuple[Any, str | None]]) -> int:
+        seen: set[Any] = set()
+        n = 0
+        for obj, vid in items:
+            if vid is not None:
+                k: Any = ("@id", vid)
+            elif isinstance(obj, (str, int, float)):
+                k = (type(obj) is bool, type(obj) is str, lexical(obj))
+            else:
+                n += 1
+                continue
+            if k not in seen:
+                seen.add(k)
+                n += 1
+        return n
+
+    def _test(self, t: Test, node: dict[str, Any], node_id: str | None) -> bool:
+        if t.kind == "const":
+            return t.truth
+        if t.kind == "linked":
+            return node_id is not None and node_id in self._linked_sets.get((t.from_types, t.via), set())
+        assert t.path is not None
+        items = self._along(node, node_id, t.path)
+        if t.values is None:
+            return bool(items)
+        return any(self._text(i) in t.values for i in items)
+
+    def _req(self, r: Req, node: dict[str, Any], node_id: str | None) -> tuple[bool, list[str]]:
+        """Whether the requirement holds, and the offending values (for per-value requirements)."""
+        k = r.kind
+        if k == "const":
+            return r.truth, []
+        if k == "linked":
+            return node_id is not None and node_id in self._linked_sets.get((r.from_types, r.via), set()), []
+        if k in ("any_of", "all_of"):
+            results = [self._req(a, node, node_id)[0] for a in r.alternatives]
+            return (any(results) if k == "any_of" else all(results)), []
+        assert r.path is not None
+        items = self._along(node, node_id, r.path)
+        if k == "present":
+            if self._count(items) >= r.min_count:
+                return True, []
+            if r.inherit is not None and node_id is not None:
+                sources = self._linked_sets_inherit(r.inherit)
+                for src_id in sources.get(node_id, ()):
+                    if self._count(self._along(self._nodes.get(src_id), src_id, r.path)) >= r.min_count:
+                        return True, []
+            return False, []
+        if k == "absent":
+            return not items, []
+        rx = self._re(r.pattern or "(?!)")
+        texts = [t for t in (self._text(i) for i in items) if t is not None]
+        if k == "has_value":
+            return any(rx.search(t) for t in texts), []
+        bad = [t for t in texts if rx.search(t) is None]
+        if k == "equals":
+            return bool(items) and not bad, bad
+        return not bad, bad  # all_in
+
+    def _linked_sets_inherit(self, inh: Any) -> dict[str, list[str]]:
+        """target @id -> @ids of nodes of the inherit types that link it through the inherit key."""
+        key = ("inherit", inh.from_types, inh.via)
+        cached = self._inherit_cache.get(key)
+        if cached is None:
+            cached = {}
+            tset = set(inh.from_types)
+            for nid, node in self._nodes.items():
+                if isinstance(node, dict) and _types_of(node.get("@type")) & tset:
+                    for v in _items(self._get(node, inh.via)):
+                        if isinstance(v, dict) and isinstance(v.get("@id"), str):
+                            cached.setdefault(v["@id"], []).append(nid)
+            self._inherit_cache[key] = cached
+        return cached
+
+    # -- nodes ------------------------------------------------------------------------------------
+    def _check_node(self, node: Any, ctx: _Ctx) -> None:
+        metas = self.plan.metas
+        if not isinstance(node, dict):
+            self._emit(metas["invalid-node"], ctx, (), (), node, expected="a JSON object")
+            return
+        t = node.get("@type")
+        if t is not None and not (isinstance(t, str) or (isinstance(t, list) and all(isinstance(x, str) for x in t))):
+            self._emit(metas["invalid-node"], ctx, (), (), t, expected="@type must be a type IRI string")
+            return
+        plan = self._plan_for(t)
+        if plan is None:
+            if self._only_json:
+                return
+            if not _types_of(t):
+                if set(node) - {"@id"}:  # a bare {"@id"} stub is a reference, not content
+                    self._emit(metas["missing-type"], ctx, (), (), expected=self._example_type())
+            else:
+                self._emit(metas["unknown-type"], ctx, (), (), t if isinstance(t, str) else t[0],
+                           expected=self.plan.version)
+            return
+        ctx.node_type = plan.spec.name
+        self._checker(plan)(node, ctx, (), (), 0)
+
+    def _example_type(self) -> str:
+        from ..schemas import get_version
+
+        return get_version(self.plan.version).type_iri("Dataset")
+
+    def _plan_for(self, t: Any) -> TypePlan | None:
+        if isinstance(t, str):
+            return self.plan.type_plan(t)
+        if isinstance(t, list):
+            for x in t:
+                if isinstance(x, str):
+                    p = self.plan.type_plan(x)
+                    if p is not None:
+                        return p
+        return None
+
+    def _checker(self, tp: TypePlan) -> Callable[..., None]:
+        fn = self._checkers.get(tp.spec.iri)
+        if fn is None:
+            fn = self._checkers[tp.spec.iri] = self._compile(tp)
+        return fn
+
+    # -- compiling one type -----------------------------------------------------------------------
+    def _compile(self, tp: TypePlan) -> Callable[..., None]:
+        props = {key: self._compile_prop(pp) for key, pp in tp.props.items()}
+        iri_keys = tp.iri_keys
+        required = tp.required
+        unknown = tp.unknown_property
+        node_rules = tp.node_rules
+        emit = self._emit
+        type_name = tp.spec.name
+        vocab = self.vocab
+        only_json = self._only_json
+
+        def check(node: dict[str, Any], ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...],
+                  depth: int) -> None:
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    if not only_json:
+                        emit(unknown, ctx, prefix, prefix_iri, key, type_name=type_name, key=repr(key), iri="")
+                    continue
+                if not key or key[0] == "@":  # "" is not a JSON-LD term: ignored, as by JSON-LD processors
+                    continue
+                fn = props.get(key)
+                if fn is None:
+                    short = iri_keys.get(key)
+                    if short is None:
+                        if not only_json and _has_value(value):  # null / [] is no data (RDF agrees)
+                            short_key = key[len(vocab):] if key.startswith(vocab) else key
+                            emit(unknown, ctx, prefix, prefix_iri, key, type_name=type_name, key=short_key,
+                                 iri=key if ":" in key else vocab + key)
+                        continue
+                    fn = props[short]
+                fn(value, ctx, prefix, prefix_iri, depth)
+            if only_json:
+                return
+            for key, meta in required:
+                v = node.get(key)
+                if v is None:
+                    v = node.get(vocab + key)
+                if v is None or v == [] or (isinstance(v, list) and all(x is None for x in v)):
+                    emit(meta, ctx, prefix, prefix_iri, type_name=type_name)
+            for nr in node_rules:
+                self._node_rule(nr, node, ctx, prefix, prefix_iri, type_name)
+
+        return check
+
+    def _compile_prop(self, pp: PropPlan) -> Callable[..., None]:
+        emit = self._emit
+        kinds = pp.kinds
+        str_ok = bool(kinds & {"string", "iri", "date", "datetime", "time"})
+        iri_ok = "iri" in kinds
+        link_ok = "link" in kinds
+        emb_ok = "embedded" in kinds
+        num_ok = "number" in kinds
+        int_ok = "integer" in kinds
+        str_checks = [(c, self._re(c.pattern) if c.pattern else None) for c in pp.str_checks]
+        single = pp.single
+        unique = pp.unique
+        lo_items, hi_items = pp.min_items, pp.max_items
+        counts = pp.count_checks
+        value_kind = pp.value_kind
+        emb_types = frozenset(pp.embedded_types)
+        only_json = self._only_json
+        coercion = self._coercions.get(pp.key)
+        coerce_id = coercion == "@id"
+        date_coerced = bool(coercion and coercion.startswith(_XSD) and str_ok)
+
+        def check_str(text: str, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...]) -> None:
+            for c, rx in str_checks:
+                if c.kind in ("pattern", "format"):
+                    if rx is not None and rx.search(text) is None:
+                        emit(c.meta, ctx, prefix, prefix_iri, text)
+                elif c.kind == "orcid":
+                    if rx is not None and rx.search(text) is not None and not orcid_checksum_ok(text):
+                        emit(c.meta, ctx, prefix, prefix_iri, text)
+                elif c.kind == "min-length":
+                    if len(text) < (c.limit or 0):
+                        emit(c.meta, ctx, prefix, prefix_iri, text)
+                elif c.kind == "max-length":
+                    if len(text) > (c.limit or 0):
+                        emit(c.meta, ctx, prefix, prefix_iri, text)
+                elif c.kind == "one-of" and c.values is not None and text not in c.values:
+                    emit(c.meta, ctx, prefix, prefix_iri, text)
+
+        def check(value: Any, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...], depth: int) -> None:
+            items = _flat(value) if isinstance(value, list) else ([] if value is None else [value])
+            n = len(items)
+            if only_json:
+                if unique is not None and n > 1:
+                    self._duplicates(items, unique, ctx, prefix, prefix_iri)
+                for v in items:
+                    if emb_ok and isinstance(v, dict) and "@id" not in v:
+                        self._embedded(pp, v, ctx, prefix, prefix_iri, depth)
+                return
+            if n > 1:
+                n = _distinct(items)  # RDF (and JSON-LD) see a set: repeated values count once
+                if single is not None and n > 1:
+                    emit(single, ctx, prefix, prefix_iri, n)
+                if unique is not None:
+                    self._duplicates(items, unique, ctx, prefix, prefix_iri)
+            if n:
+                if lo_items is not None and n < lo_items[0]:
+                    emit(lo_items[1], ctx, prefix, prefix_iri, n)
+                if hi_items is not None and n > hi_items[0]:
+                    emit(hi_items[1], ctx, prefix, prefix_iri, n)
+                for lo, hi, mlo, mhi in counts:
+                    if lo is not None and n < lo:
+                        emit(mlo, ctx, prefix, prefix_iri, n)
+                    if hi is not None and n > hi:
+                        emit(mhi, ctx, prefix, prefix_iri, n)
+            for v in items:
+                if isinstance(v, dict) and "@value" in v and "@id" not in v:
+                    v = v["@value"]  # an expanded literal: check what it holds
+                    if isinstance(v, (dict, list)):
+                        emit(value_kind, ctx, prefix, prefix_iri, v)
+                        continue
+                if isinstance(v, str):
+                    if not str_ok:
+                        if link_ok and coerce_id and (_ABSOLUTE_IRI.match(v) or v.startswith("_:")):
+                            # the JSON-LD context reads a string here as a link (RDF agrees)
+                            self._link(pp, v, None, ctx, prefix, prefix_iri)
+                        else:
+                            emit(value_kind, ctx, prefix, prefix_iri, v)
+                    if str_checks:  # RDF sees text (or an IRI) either way
+                        check_str(v, ctx, prefix, prefix_iri)
+                elif isinstance(v, dict):
+                    vid = v.get("@id")
+                    if vid is not None:
+                        if not isinstance(vid, str):
+                            emit(value_kind, ctx, prefix, prefix_iri, vid)
+                            continue
+                        if link_ok:
+                            self._link(pp, vid, v.get("@type"), ctx, prefix, prefix_iri)
+                        elif not iri_ok:
+                            emit(value_kind, ctx, prefix, prefix_iri, v)
+                        if str_checks:
+                            check_str(vid, ctx, prefix, prefix_iri)
+                    elif "@value" in v or not emb_ok:
+                        emit(value_kind, ctx, prefix, prefix_iri, v)
+                    else:
+                        et = v.get("@type")
+                        if not (isinstance(et, str) and et in emb_types) and not (
+                                isinstance(et, list) and emb_types & {x for x in et if isinstance(x, str)}):
+                            emit(pp.embedded_type, ctx, prefix, prefix_iri,
+                                 _short_type(et) if et else "node without @type")
+                        self._embedded(pp, v, ctx, prefix, prefix_iri, depth)
+                elif date_coerced and isinstance(v, (bool, int, float)):
+                    # the context types this key as a date, so RDF sees the number as a (bad) date text
+                    if str_checks:
+                        check_str(lexical(v) if isinstance(v, (bool, int)) else _dbl(v),
+                                  ctx, prefix, prefix_iri)
+                elif isinstance(v, bool) or not isinstance(v, (int, float)) or not (num_ok or (int_ok and isinstance(v, int))) or v != v or v in (float("inf"), float("-inf")):
+                    emit(value_kind, ctx, prefix, prefix_iri, v)
+
+        return check
+
+    def _re(self, pattern: str) -> re.Pattern[str]:
+        rx = self._regex.get(pattern)
+        if rx is None:
+            rx = self._regex[pattern] = re.compile(pattern)
+        return rx
+
+    # -- values -----------------------------------------------------------------------------------
+    def _embedded(self, pp: PropPlan, v: dict[str, Any], ctx: _Ctx, prefix: tuple[str, ...],
+                  prefix_iri: tuple[str, ...], depth: int) -> None:
+        plan = self._plan_for(v.get("@type"))
+        if plan is None:
+            return
+        if depth >= _MAX_DEPTH:
+            self._emit(self.plan.metas["check-not-run"], ctx, prefix, prefix_iri,
+                       expected=f"embedded nodes nested deeper than {_MAX_DEPTH} levels were not checked",
+                       key=pp.key, iri=pp.iri)
+            return
+        self._checker(plan)(v, ctx, (*prefix, pp.key), (*prefix_iri, pp.iri), depth + 1)
+
+    def _link(self, pp: PropPlan, target_id: str, hint: Any, ctx: _Ctx, prefix: tuple[str, ...],
+              prefix_iri: tuple[str, ...]) -> None:
+        target = self._nodes.get(target_id)
+        ttypes = (_types_of(target.get("@type"), strict=True) if isinstance(target, dict) else set()) | _types_of(hint)
+        if target_id.startswith(self.instance_ns):
+            # a library instance (controlled term, licence, ...): its kind comes from the library
+            if not ttypes:
+                t = self._term_type(target_id)
+                if t is None:
+                    self._emit(pp.unknown_term, ctx, prefix, prefix_iri, target_id)
+                    return
+                ttypes = {t}
+            if not (ttypes & set(pp.link_types)):
+                self._emit(pp.term_kind, ctx, prefix, prefix_iri,
+                           f"{target_id} (a {_short_type(sorted(ttypes)[0])})")
+            return
+        if not ttypes:  # not in the graph (or only a stub without @type)
+            self._emit(pp.missing_link, ctx, prefix, prefix_iri, target_id)
+        elif not (ttypes & set(pp.link_types)):
+            self._emit(pp.link_type, ctx, prefix, prefix_iri, _short_type(sorted(ttypes)[0]))
+
+    def _term_type(self, iri: str) -> str | None:
+        if iri not in self._term_types:
+            term = term_by_iri(iri, self.plan.version)
+            t = getattr(term, "type_", None) if term is not None else None
+            self._term_types[iri] = t if isinstance(t, str) else None
+        return self._term_types[iri]
+
+    def _duplicates(self, items: list[Any], meta: Meta, ctx: _Ctx, prefix: tuple[str, ...],
+                    prefix_iri: tuple[str, ...]) -> None:
+        seen: set[Any] = set()
+        reported: set[Any] = set()
+        for v in items:
+            if isinstance(v, dict):
+                k = v.get("@id")
+                if not isinstance(k, str):
+                    continue  # embedded nodes are distinct blank nodes, never duplicates
+                k = ("@id", k)
+            elif isinstance(v, (str, int, float)):
+                k = ("lit", lexical(v), type(v) is bool)
+            else:
+                continue
+            if k in seen and k not in reported:
+                reported.add(k)
+                self._emit(meta, ctx, prefix, prefix_iri, k[1])
+            seen.add(k)
+
+    # -- profile node rules -----------------------------------------------------------------------
+    def _node_rule(self, nr: NodeRule, node: dict[str, Any], ctx: _Ctx, prefix: tuple[str, ...],
+                   prefix_iri: tuple[str, ...], type_name: str) -> None:
+        node_id = None if prefix else ctx.node_id
+        if prefix and (nr.req.kind == "linked" or any(t.kind == "linked" for t in nr.tests)):
+            return  # embedded nodes cannot be link targets
+        for t in nr.tests:
+            if not self._test(t, node, node_id):
+                return
+        ok, bad = self._req(nr.req, node, node_id)
+        if ok:
+            return
+        if bad:
+            for value in dict.fromkeys(bad):
+                self._emit(nr.meta, ctx, prefix, prefix_iri, value, type_name=type_name)
+        else:
+            self._emit(nr.meta, ctx, prefix, prefix_iri, type_name=type_name)
+
+    def _get(self, node: dict[str, Any], key: str) -> Any:
+        v = node.get(key)
+        return node.get(self.vocab + key) if v is None else v
+
+
+
+@cache
+def _coercions(version: str) -> dict[str, str | None]:
+    """Key -> JSON-LD type coercion of the shipped context (what the RDF view does with a value)."""
+    try:
+        from ..graph.context import key_rules
+
+        return {k: r.coercion for k, r in key_rules(version).items()}
+    except Exception:
+        return {}
+
+
+def _dbl(v: float) -> str:
+    from ..graph.rdf import _canonical_double
+
+    return _canonical_double(v)
+
+
+def _split(key: str) -> tuple[str, ...]:
+    """Path elements of a report key ("custodian.contactInformation.email"); IRIs stay whole."""
+    return (key,) if ":" in key or "/" in key else tuple(key.split("."))
+
+
+def _number_fits(v: float, num_ok: bool, int_ok: bool) -> bool:
+    if v != v or v in (float("inf"), float("-inf")):
+        return False  # NaN and infinities are not JSON numbers
+    return num_ok or (int_ok and isinstance(v, int))
+
+
+def _distinct(items: list[Any]) -> int:
+    """Number of different values (links by @id, literals by text and kind; embedded nodes all differ)."""
+    seen: set[Any] = set()
+    n = 0
+    for v in items:
+        if isinstance(v, dict):
+            vid = v.get("@id")
+            if not isinstance(vid, str):
+                n += 1
+                continue
+            k: Any = ("@id", vid)
+        elif isinstance(v, (str, int, float)):
+            k = (type(v) is bool, type(v) is str, lexical(v))
+        else:
+            n += 1
+            continue
+        if k not in seen:
+            seen.add(k)
+            n += 1
+    return n
+
+
+def _lex(v: Any) -> str | None:
+    """The text a value compares by: a link's @id, a literal's lexical form (None for embedded nodes)."""
+    if isinstance(v, dict):
+        vid = v.get("@id")
+        return vid if isinstance(vid, str) else None
+    if isinstance(v, (str, int, float)):
+        return lexical(v)
+    return None
+
+
+def _items(value: Any) -> Iterable[Any]:
+    if isinstance(value, list):
+        return [v for v in value if v is not None]
+    return () if value is None else (value,)
+
+
+def _types_of(t: Any, strict: bool = False) -> set[str]:
+    """The type IRIs of an @type value; ``strict``: nothing at all when the value is malformed."""
+    if isinstance(t, str):
+        return {t} if t else set()
+    if isinstance(t, list):
+        if strict and not all(isinstance(x, str) for x in t):
+            return set()
+        return {x for x in t if isinstance(x, str) and x}
+    return set()
+
+
+def _flat(values: list[Any]) -> list[Any]:
+    """The items of a property value as JSON-LD expansion sees them: nested lists flattened, nulls dropped."""
+    if not any(v is None or isinstance(v, list) for v in values):
+        return values
+    out: list[Any] = []
+    stack = [(values, 0)]
+    while stack:
+        lst, i = stack.pop()
+        while i < len(lst):
+            v = lst[i]
+            i += 1
+            if isinstance(v, list):
+                if len(stack) < _MAX_DEPTH:
+                    stack.append((lst, i))
+                    lst, i = v, 0
+            elif v is not None:
+                out.append(v)
+    return out
+
+
+def _has_value(value: Any) -> bool:
+    if isinstance(value, list):
+        return bool(_flat(value))
+    return value is not None
+
+
+def _short_type(t: Any) -> str:
+    if isinstance(t, list):
+        t = next((x for x in t if isinstance(x, str)), "?")
+    return str(t).rsplit("/", 1)[-1]
+
+
+def _show(value: Any) -> Any:
+    """What an issue shows as the offending value."""
+    if isinstance(value, dict):
+        vid = value.get("@id")
+        if isinstance(vid, str):
+            return vid
+    return value

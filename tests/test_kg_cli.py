@@ -1,0 +1,145 @@
+"""`ebrains-curation kg …` against the sandbox (CliRunner in-process; the sandbox on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from ebrains_curation.cli import cli
+
+OM = "https://openminds.om-i.org/"
+
+
+@pytest.fixture
+def env(kg_sandbox) -> dict[str, str]:
+    return {"KG_AUTH_TOKEN": kg_sandbox.tokens["alice"], "KG_HOST": kg_sandbox.url}
+
+
+def run(args: list[str], env: dict[str, str] | None = None) -> object:
+    return CliRunner().invoke(cli, args, env=env or {}, catch_exceptions=False)
+
+
+def test_token_is_not_a_command_line_option() -> None:
+    """There is no --token option: tokens come from KG_AUTH_TOKEN or --token-file."""
+    result = run(["kg", "whoami", "--help"])
+    assert "--token-file" in result.output and "--token " not in result.output
+
+
+def test_whoami_from_env_and_from_file(env, kg_sandbox, tmp_path) -> None:
+    """whoami works with KG_AUTH_TOKEN and with a token file; with neither it explains what to set."""
+    assert run(["kg", "whoami"], env).output.startswith("alice")
+    token_file = tmp_path / "tok"
+    token_file.write_text(kg_sandbox.tokens["bob"])
+    result = run(
+        ["kg", "whoami", "--token-file", str(token_file), "--host", kg_sandbox.url], {"KG_AUTH_TOKEN": ""}
+    )
+    assert result.output.startswith("bob")
+    result = run(["kg", "whoami", "--host", kg_sandbox.url], {"KG_AUTH_TOKEN": ""})
+    assert result.exit_code == 2 and "KG_AUTH_TOKEN" in result.output
+
+
+def test_search_and_get(env) -> None:
+    """search prints id and label per hit (or JSON); get prints one instance as JSON."""
+    result = run(["kg", "search", "License", "attribution 4.0", "--limit", "5"], env)
+    assert result.exit_code == 0 and "Creative Commons Attribution 4.0 International" in result.output
+    result = run(["kg", "search", "Species", "--limit", "2", "--json"], env)
+    docs = json.loads(result.stdout)
+    assert len(docs) == 2
+    result = run(["kg", "get", docs[0]["@id"]], env)
+    assert json.loads(result.output)["@id"] == docs[0]["@id"]
+    result = run(["kg", "get", str(uuid.uuid4())], env)
+    assert result.exit_code == 2 and "404" in result.output
+
+
+def test_submit_dry_run_then_real_then_again(env, tmp_path) -> None:
+    """submit --dry-run shows the plan and writes nothing; the real run creates; a re-run is all unchanged."""
+    from ebrains_curation import MetadataGraph
+    from ebrains_curation.graph.writers import dump
+
+    tag = uuid.uuid4().hex[:8]
+    g = MetadataGraph("v4")
+    g.add_node({"@id": f"https://example.org/{tag}/p", "@type": OM + "types/Person", "givenName": "Cli"})
+    g.add_node(
+        {
+            "@id": f"https://example.org/{tag}/d",
+            "@type": OM + "types/DatasetVersion",
+            "shortName": "cli",
+            "license": {"@id": OM + "instances/licenses/CC-BY-4.0"},
+            "author": [{"@id": f"https://example.org/{tag}/p"}],
+        }
+    )
+    path = tmp_path / "g.jsonld"
+    dump(g, path)
+    result = run(["kg", "submit", str(path), "--space", "myspace", "--dry-run"], env)
+    assert result.exit_code == 0 and result.output.count("create ") == 2 and "dry run" in result.output
+    result = run(["kg", "submit", str(path), "--space", "myspace"], env)
+    assert result.exit_code == 0 and "2 created" in result.output
+    result = run(["kg", "submit", str(path), "--space", "myspace", "--json"], env)
+    assert json.loads(result.output)["counts"]["unchanged"] == 2
+    result = run(["kg", "submit", str(path), "--space", "dataset"], env)
+    assert result.exit_code == 1 and "2 failed" in result.output
+
+
+def test_release_status_and_release(kg_sandbox) -> None:
+    """release --status lists statuses; curators can release and --undo."""
+    kg = kg_sandbox.client("curator")
+    iri = kg.create({"@type": OM + "types/Person", OM + "props/givenName": "Rel"}, "collab-cli")["@id"]
+    env = {"KG_AUTH_TOKEN": kg_sandbox.tokens["curator"], "KG_HOST": kg_sandbox.url}
+    assert "UNRELEASED" in run(["kg", "release", iri, "--status"], env).output
+    assert f"{iri}\tRELEASED" in run(["kg", "release", iri], env).output
+    assert "UNRELEASED" in run(["kg", "release", iri, "--undo"], env).output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_runs_a_real_server(tmp_path) -> None:
+    """`kg serve` starts a sandbox with a users file and a database file, and stops on SIGTERM/kill."""
+    users = tmp_path / "users.json"
+    users.write_text(
+        json.dumps({"users": [{"username": "u", "token": "tok-u", "spaces": {"collab-s": "editor"}}]})
+    )
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ebrains_curation",
+            "kg",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            str(tmp_path / "kg.db"),
+            "--users",
+            str(users),
+            "--latency-ms",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/v3/"
+        for _ in range(200):
+            try:
+                r = requests.get(base + "users/me", headers={"Authorization": "Bearer tok-u"}, timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        assert r.status_code == 200 and r.json()["data"]["http://schema.org/alternateName"] == "u"
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert b"KG sandbox on" in err and b"tok-u" not in err
