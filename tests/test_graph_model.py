@@ -99,3 +99,14 @@ def test_blank_nodes_for_objects_without_id() -> None:
     g.add(p1, p2)
     assert g.types() == {"Organization": 1, "Person": 2}
     assert all(i.startswith("_:") for i in g.nodes)
+
+
+def test_links_survive_very_deep_embedded_nesting() -> None:
+    """Link collection is iterative: 10,000 levels of embedded nodes do not overflow the stack."""
+    inner: dict = {"@id": "https://ex.org/target"}
+    for _ in range(10_000):
+        inner = {"@type": "https://openminds.om-i.org/types/Affiliation", "memberOf": inner}
+    g = MetadataGraph(nodes=[{"@id": "https://ex.org/p", "@type": "https://openminds.om-i.org/types/Person",
+                              "affiliation": [inner]}])
+    ((key, target),) = g.links_from("https://ex.org/p")
+    assert target == "https://ex.org/target" and key.count(".") == 10_000

@@ -6,9 +6,7 @@ model does not pull in pyld or rdflib.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from .._lazy import lazy_exports
 from .migrate import MigrationReport, migrate  # eager: the function must win over the submodule name
 from .model import MetadataGraph, Node, is_embedded, is_link, iter_values
 
@@ -56,10 +54,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ebrains_curation.graph' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, {name: "." + module for name, module in _LAZY.items()}, __all__)

@@ -468,16 +468,21 @@ def _om_base() -> tuple[type, type, type]:
 
 
 def _collect_links(key: str, value: Any, out: list[tuple[str, str]]) -> None:
-    if isinstance(value, dict):
-        if "@id" in value:
-            if isinstance(value["@id"], str):
-                out.append((key, value["@id"]))
-            return
-        for k, v in value.items():
-            if k.startswith("@"):
-                continue
-            for item in iter_values(v):
-                _collect_links(f"{key}.{k}", item, out)
+    # iterative, so that absurdly deep embedded nesting cannot exhaust the recursion limit
+    stack = [(key, value)]
+    while stack:
+        path, item = stack.pop()
+        if not isinstance(item, dict):
+            if isinstance(item, list):
+                stack.extend((path, v) for v in reversed(item))
+            continue
+        if "@id" in item:
+            if isinstance(item["@id"], str):
+                out.append((path, item["@id"]))
+            continue
+        for k, v in reversed(list(item.items())):
+            if not k.startswith("@"):
+                stack.append((f"{path}.{k}", v))
 
 
 def _is_stub(node: Node) -> bool:
