@@ -98,3 +98,16 @@ def test_profiles_list(runner: CliRunner) -> None:
     assert res.exit_code == 0 and "openminds" in res.output and "draft" in res.output
     data = json.loads(runner.invoke(cli, ["profiles", "--json"]).output)
     assert {"draft", "openminds"} <= {p["name"] for p in data}
+
+
+def test_context_file(runner: CliRunner, tmp_path: Path) -> None:
+    """--context passes a JSON validation context to profile rules (bad files exit 2)."""
+    path = str(_doc(tmp_path, "valid-dataset"))
+    prof = str(FIXTURES / "profiles" / "advanced.json")
+    ctx = tmp_path / "ctx.json"
+    ctx.write_text(json.dumps({"record": {"embargo": {"requested": True}}}))
+    res = runner.invoke(cli, ["validate", path, "--profile", prof, "--context", str(ctx)])
+    assert res.exit_code == 1 and "test.adv.embargo-record" in res.output
+    assert runner.invoke(cli, ["validate", path, "--profile", prof]).exit_code == 0
+    ctx.write_text("[1]")
+    assert runner.invoke(cli, ["validate", path, "--profile", prof, "--context", str(ctx)]).exit_code == 2

@@ -13,6 +13,27 @@ from .common import EXIT_OK, EXIT_PROBLEMS, handle_errors, version_option
 FORMATS = ("text", "json", "html", "junit", "sarif")
 
 
+context_option = click.option(
+    "--context", "context_file", type=click.Path(exists=True, dir_okay=False), default=None,
+    help="JSON file with the validation context that profile rules read (e.g. the submission record).")
+
+
+def _context(path: str | None) -> dict:
+    """The validation context from a JSON file ({} when not given); 'today' defaults to today."""
+    import datetime
+
+    ctx: dict = {}
+    if path:
+        try:
+            ctx = json.loads(Path(path).read_text("utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigurationError(f"Cannot read the context file {path}: {exc}") from None
+        if not isinstance(ctx, dict):
+            raise ConfigurationError(f"The context file {path} must hold a JSON object")
+    ctx.setdefault("today", datetime.date.today().isoformat())
+    return ctx
+
+
 def _write(text: str, output: str | None) -> None:
     if output:
         Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
@@ -29,11 +50,12 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format; junit and sarif are for CI pipelines.")
 @version_option
+@context_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the report to this file instead of standard output.")
 @handle_errors
 def validate(paths: tuple[str, ...], profile: str, engine: str, fmt: str, om_version: str | None,
-             output: str | None) -> None:
+             context_file: str | None, output: str | None) -> None:
     """Validate openMINDS metadata files or folders (read together as one graph).
 
     Exit code 0 when the metadata conforms, 1 when errors were found, 2 when the
@@ -45,6 +67,7 @@ def validate(paths: tuple[str, ...], profile: str, engine: str, fmt: str, om_ver
     from ..validate import validate as run
 
     prof = get_profile(profile)  # fail early (exit 2) on a bad profile
+    context = _context(context_file)
     graphs = [load(p, om_version) for p in paths]
     if len(graphs) == 1:
         graph = graphs[0]
@@ -58,7 +81,7 @@ def validate(paths: tuple[str, ...], profile: str, engine: str, fmt: str, om_ver
         for g in graphs:
             graph.add(g)
             graph.sources.update(g.sources)
-    report = run(graph, profile=prof, engine=engine, version=om_version)
+    report = run(graph, profile=prof, engine=engine, version=om_version, context=context)
     _write(report.render(fmt), output)
     if output and fmt != "text":
         click.echo(report.summary(), err=True)
@@ -73,14 +96,19 @@ def shapes() -> None:
 @shapes.command("export")
 @version_option
 @click.option("--profile", "-p", default="openminds", show_default=True, help="Profile name or profile file.")
+@context_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the Turtle to this file instead of standard output.")
 @handle_errors
-def export(om_version: str | None, profile: str, output: str | None) -> None:
-    """Export the SHACL shapes (Turtle) of one openMINDS version and profile."""
+def export(om_version: str | None, profile: str, context_file: str | None, output: str | None) -> None:
+    """Export the SHACL shapes (Turtle) of one openMINDS version and profile.
+
+    Rules that read the validation context (e.g. "today") are built with the values of
+    --context (today's date by default).
+    """
     from ..validate import shacl_shapes
 
-    _write(shacl_shapes(om_version or "v4", profile), output)
+    _write(shacl_shapes(om_version or "v4", profile, context=_context(context_file)), output)
 
 
 @click.command()

@@ -363,7 +363,8 @@ class KGClient:
 
         Each item is a KG document (expanded JSON-LD with ``…/meta/…`` fields); load them
         into a metadata graph with :meth:`to_graph`. ``type_`` is a short openMINDS name or a
-        type IRI. ``iterator.total`` is the number of matches once the first page is in.
+        type IRI. ``iterator.total`` is the number of matches once the first page is in;
+        ``.to_list()`` fetches them into a list that displays as a table in Jupyter.
 
         HTTP: GET /instances?stage&type&searchByLabel&space&from&size
         """

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from .display import SearchResults
 
 __all__ = ["Page", "PageIterator"]
 
@@ -103,3 +106,10 @@ class PageIterator(Iterator[T]):
         item = self._buffer.pop(0)
         self._yielded += 1
         return self._transform(item) if self._transform else item
+
+    def to_list(self) -> SearchResults:
+        """Fetch the remaining items (up to ``limit``) into a list that displays as a table in Jupyter."""
+        from .display import SearchResults
+
+        items = list(self)
+        return SearchResults(items, total=self.total)

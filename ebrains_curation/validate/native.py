@@ -648,6 +648,8 @@ def _flat(values: list[Any]) -> list[Any]:
                 if len(stack) < _MAX_DEPTH:
                     stack.append((lst, i))
                     lst, i = v, 0
+                else:
+                    out.append(v)  # nested too deeply: kept as a (wrong) value, so it is reported
             elif v is not None:
                 out.append(v)
     return out

@@ -1,0 +1,355 @@
+"""Rich displays in Jupyter (``_repr_html_``): validation reports, metadata graphs, search results, checklists.
+
+Each display is parsed as HTML: the structure is checked (groups, rows, classes, collapsible
+sections) and user-supplied text must come out escaped, never as markup.
+"""
+
+from __future__ import annotations
+
+import copy
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+
+import ebrains_curation as ec
+from ebrains_curation.examples import example_dataset_version
+from ebrains_curation.kg.display import SearchResults
+from ebrains_curation.kg.paging import Page, PageIterator
+from ebrains_curation.validate.report import Issue, ValidationReport
+
+EVIL = '<script>alert("x")</script>'
+VOID = {"br", "img", "hr", "input", "meta", "link"}
+
+
+class Tree(HTMLParser):
+    """Parses an HTML fragment into a flat list of elements (tag, attrs, text, parents) and checks nesting."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[dict[str, Any]] = []
+        self.stack: list[dict[str, Any]] = []
+        self.feed(text)
+        self.close()
+        assert not self.stack, f"unclosed tags: {[e['tag'] for e in self.stack]}"
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        el = {
+            "tag": tag,
+            "attrs": dict(attrs),
+            "text": "",
+            "parents": [e["tag"] for e in self.stack],
+            "parent": self.stack[-1] if self.stack else None,
+        }
+        self.elements.append(el)
+        if tag not in VOID:
+            self.stack.append(el)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1]["tag"] == tag, (
+            f"</{tag}> closes <{self.stack[-1]['tag'] if self.stack else None}>"
+        )
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        for el in self.stack:
+            el["text"] += data
+
+    def find(self, tag: str, cls: str | None = None) -> list[dict[str, Any]]:
+        return [
+            e
+            for e in self.elements
+            if e["tag"] == tag and (cls is None or cls in (e["attrs"].get("class") or "").split())
+        ]
+
+    def tags(self) -> set[str]:
+        return {e["tag"] for e in self.elements}
+
+
+# -- validation reports ---------------------------------------------------------------------------
+
+
+def _report() -> ValidationReport:
+    issues = [
+        Issue(
+            "required",
+            "error",
+            "DatasetVersion needs 'license', but it is missing.",
+            node_id="https://ex.org/dsv",
+            node_type="DatasetVersion",
+            path=("license",),
+            hint="Add the licence.",
+        ),
+        Issue(
+            "email-format",
+            "error",
+            f"'email' value {EVIL!r} is not an e-mail address.",
+            node_id="https://ex.org/contact",
+            node_type="ContactInformation",
+            path=("email",),
+            value=EVIL,
+        ),
+        Issue(
+            "date-format",
+            "warning",
+            "odd date",
+            node_id="https://ex.org/dsv",
+            node_type="DatasetVersion",
+            path=("releaseDate",),
+        ),
+        Issue("unknown-property", "info", "a note", node_id=f"https://ex.org/{EVIL}", node_type="Person"),
+        Issue("check-not-run", "warning", "a graph-level note"),
+    ]
+    return ValidationReport(tuple(issues), profile="ebrains-submission", nodes_checked=4)
+
+
+def test_report_is_grouped_by_node_in_collapsible_sections() -> None:
+    report = _report()
+    tree = Tree(report._repr_html_())
+    root = tree.elements[0]
+    assert root["tag"] == "div" and root["attrs"]["class"] == "ebrains-curation-report"
+    sections = tree.find("details", "ecr-node")
+    assert len(sections) == len(report.by_node()) == 4
+    titles = [s["text"] for s in tree.find("summary")]
+    # worst node first: the version (2 issues, 1 error), the contact (1 error), then the warning, then the info
+    assert "https://ex.org/dsv" in titles[0] and "DatasetVersion" in titles[0] and "1 error" in titles[0]
+    assert "https://ex.org/contact" in titles[1]
+    assert "<graph>" in titles[2] and EVIL in titles[3]
+    # sections with errors start open, the others folded
+    assert ["open" in s["attrs"] for s in sections] == [True, True, False, False]
+    assert [s["attrs"]["class"].split()[1] for s in sections] == [
+        "ecr-error",
+        "ecr-error",
+        "ecr-warning",
+        "ecr-info",
+    ]
+
+
+def test_report_rows_carry_severity_classes_and_colours() -> None:
+    tree = Tree(_report()._repr_html_())
+    rows = [r for r in tree.find("tr") if (r["attrs"].get("class") or "").startswith("ecr-")]
+    assert [r["attrs"]["class"] for r in rows] == [
+        "ecr-error",
+        "ecr-warning",
+        "ecr-error",
+        "ecr-warning",
+        "ecr-info",
+    ]
+    assert all("background:" in r["attrs"]["style"] for r in rows)
+    # every row sits in the table of its own node's section
+    assert all(r["parents"][-3:] == ["details", "table", "tbody"] for r in rows)
+    first = rows[0]
+    assert "license" in first["text"] and "Add the licence." in first["text"] and "required" in first["text"]
+    badges = tree.find("span", "ecr-badge")
+    assert {b["attrs"]["class"].split()[1] for b in badges} == {"ecr-error", "ecr-warning", "ecr-info"}
+    assert tree.find("p", "ecr-summary")[0]["text"] == _report().summary()
+    assert "#c62828" in tree.find("p", "ecr-summary")[0]["attrs"]["style"]  # red: does not conform
+
+
+def test_report_escapes_user_values() -> None:
+    text = _report()._repr_html_()
+    assert "<script" not in text and "&lt;script&gt;" in text
+    tree = Tree(text)
+    assert "script" not in tree.tags()
+    assert any(EVIL in e["text"] for e in tree.find("td"))  # shown as text, verbatim
+
+
+def test_report_html_of_a_conforming_report_and_a_long_one() -> None:
+    ok = ValidationReport((), profile="openminds", nodes_checked=3)
+    tree = Tree(ok._repr_html_())
+    assert not tree.find("details") and "conforms" in tree.find("p", "ecr-summary")[0]["text"]
+    assert "#2e7d32" in tree.find("p", "ecr-summary")[0]["attrs"]["style"]  # green
+
+    many = ValidationReport(
+        tuple(
+            Issue(
+                "required",
+                "error",
+                f"missing {n}",
+                node_id=f"https://ex.org/n{n // 3}",
+                node_type="File",
+                path=("name",),
+            )
+            for n in range(60)
+        )
+    )
+    from ebrains_curation.validate.render import to_html
+
+    tree = Tree(to_html(many, max_issues=10))
+    assert len([r for r in tree.find("tr") if r["attrs"].get("class") == "ecr-error"]) == 10
+    assert "50 more issues not shown" in tree.elements[0]["text"]
+    assert sum("open" in d["attrs"] for d in tree.find("details")) <= 10
+
+
+def test_report_of_a_real_validation() -> None:
+    graph = example_dataset_version()
+    graph["https://example.org/ebrains-curation/demo/person/alice"]["givenName"] = EVIL
+    del graph["https://example.org/ebrains-curation/demo/dataset-version/v1"]["license"]
+    report = ec.validate(graph, profile="ebrains-submission")
+    tree = Tree(report._repr_html_())
+    assert len(tree.find("details", "ecr-node")) == len(report.by_node()) >= 1
+    assert "license" in tree.elements[0]["text"] and "<script" not in report._repr_html_()
+
+
+# -- metadata graph -------------------------------------------------------------------------------
+
+
+def test_graph_table_has_one_row_per_node_and_escapes_names() -> None:
+    graph = example_dataset_version()
+    graph.add_node(
+        {"@id": "https://ex.org/evil", "@type": "https://openminds.om-i.org/types/Person", "familyName": EVIL}
+    )
+    text = graph._repr_html_()
+    tree = Tree(text)
+    rows = [r for r in tree.find("tr") if "tbody" in r["parents"]]
+    assert len(rows) == len(graph)
+    assert [h["text"] for h in tree.find("th")] == ["type", "@id", "name", "links out", "links in"]
+    version = next(r for r in rows if "dataset-version/v1" in r["text"])
+    cells = [c["text"] for c in tree.find("td") if c["parent"] is version]
+    assert cells[0] == "DatasetVersion" and cells[2] == "Demo mouse ephys" and int(cells[3]) > 5
+    assert "<script" not in text and any(EVIL in r["text"] for r in rows)
+
+
+def test_graph_table_is_cut_for_large_graphs() -> None:
+    graph = ec.MetadataGraph()
+    for n in range(30):
+        graph.add_node(
+            {
+                "@id": f"https://ex.org/f{n}",
+                "@type": "https://openminds.om-i.org/types/File",
+                "name": f"f{n}.nwb",
+            }
+        )
+    tree = Tree(graph._repr_html_(max_rows=10))
+    rows = [r for r in tree.find("tr") if "tbody" in r["parents"]]
+    assert len(rows) == 11 and "20 more nodes" in rows[-1]["text"]
+
+
+# -- search results -------------------------------------------------------------------------------
+
+META = "https://core.kg.ebrains.eu/vocab/meta/"
+KG = "https://kg.ebrains.eu/api/instances/"
+
+
+def _doc(n: int, name: str) -> dict[str, Any]:
+    return {
+        "@id": f"{KG}00000000-0000-4000-8000-{n:012d}",
+        "@type": ["https://openminds.om-i.org/types/DatasetVersion"],
+        "https://openminds.om-i.org/props/shortName": name,
+        META + "space": "collab-demo",
+    }
+
+
+def test_search_results_table() -> None:
+    results = SearchResults([_doc(1, "Barrel cortex"), _doc(2, EVIL)], total=5)
+    assert isinstance(results, list) and len(results) == 2 and results.total == 5
+    assert repr(results) == "<SearchResults 2 of 5 results>"
+    text = results._repr_html_()
+    tree = Tree(text)
+    assert tree.find("div", "ebrains-curation-search") and "2 of 5 results" in tree.find("strong")[0]["text"]
+    assert [h["text"] for h in tree.find("th")] == ["#", "name", "type", "space", "KG id"]
+    rows = [r for r in tree.find("tr") if "tbody" in r["parents"]]
+    cells = [[c["text"] for c in tree.find("td") if c["parent"] is r] for r in rows]
+    assert cells[0] == [
+        "1",
+        "Barrel cortex",
+        "DatasetVersion",
+        "collab-demo",
+        "00000000-0000-4000-8000-000000000001",
+    ]
+    assert cells[1][1] == EVIL and "<script" not in text
+    code = tree.find("code")[0]
+    assert code["attrs"]["title"] == f"{KG}00000000-0000-4000-8000-000000000001"
+
+
+def test_search_results_edge_cases() -> None:
+    assert "Nothing found" in SearchResults([], total=0)._repr_html_()
+    assert repr(SearchResults([_doc(1, "a")])) == "<SearchResults 1 result>"
+    odd = Tree(SearchResults(["<b>not a document</b>"])._repr_html_())
+    assert "b" not in odd.tags() and "<b>not a document</b>" in odd.find("td")[-1]["text"]
+    big = Tree(SearchResults([_doc(n, f"d{n}") for n in range(600)])._repr_html_())
+    rows = [r for r in big.find("tr") if "tbody" in r["parents"]]
+    assert len(rows) == 501 and "100 more not shown" in rows[-1]["text"]
+
+
+def test_page_iterator_to_list_keeps_the_total() -> None:
+    docs = [_doc(n, f"d{n}") for n in range(7)]
+
+    def fetch(start: int, size: int) -> Page[Any]:
+        return Page(docs[start : start + size], len(docs), start, len(docs[start : start + size]))
+
+    results = PageIterator(fetch, page_size=3, limit=5).to_list()
+    assert isinstance(results, SearchResults) and len(results) == 5 and results.total == 7
+    assert PageIterator(fetch, page_size=3).to_list() == docs
+
+
+def test_search_results_from_the_sandbox(kg_sandbox_factory: Any) -> None:
+    """kg.search(...).to_list() over real HTTP gives a displayable list the client can load back."""
+    sandbox = kg_sandbox_factory()
+    client = sandbox.client("alice")
+    graph = example_dataset_version()
+    version = graph["https://example.org/ebrains-curation/demo/dataset-version/v1"]
+    version["fullName"] = "Demo <b>mouse</b> ephys"
+    assert ec.submit(graph, client, "collab-demo", progress=False).ok
+    found = client.search("DatasetVersion", "mouse", stage="IN_PROGRESS", space="collab-demo").to_list()
+    assert isinstance(found, SearchResults) and len(found) == found.total == 1
+    tree = Tree(found._repr_html_())
+    row = next(r for r in tree.find("tr") if "tbody" in r["parents"])
+    assert "Demo <b>mouse</b> ephys" in row["text"] and "collab-demo" in row["text"]
+    assert "b" not in tree.tags()
+    assert len(client.to_graph(found)) == 1
+
+
+# -- readiness checklist --------------------------------------------------------------------------
+
+
+def test_checklist_html_lists_the_steps_with_coloured_marks() -> None:
+    graph = example_dataset_version()
+    record = {
+        "contact_person": {"given_name": "Alice", "family_name": "Smith", "email": "alice@example.org"},
+        "data_custodian": {"confirmed": True},
+        "human_data": {"involved": False},
+    }
+    checklist = ec.readiness_checklist(graph, record, stage="publication")
+    tree = Tree(checklist._repr_html_())
+    assert tree.find("div", "ebrains-checklist")
+    steps = [li for li in tree.find("li") if li["parents"][-1] == "ol"]
+    assert (
+        len(steps) == 6
+        and "General information" in steps[0]["text"]
+        and "Preview and publish" in steps[-1]["text"]
+    )
+    marks = [s for s in tree.find("span") if "color:" in (s["attrs"].get("style") or "")]
+    assert marks and {m["text"] for m in marks} <= {"✓", "✗", "!", "·"}
+    assert checklist.ready and "Ready for EBRAINS publication" in tree.elements[0]["text"]
+
+
+def test_checklist_html_shows_what_is_missing_and_escapes() -> None:
+    graph = example_dataset_version()
+    dataset = copy.deepcopy(graph["https://example.org/ebrains-curation/demo/dataset"])
+    dataset["fullName"] = f"Recordings {EVIL}"
+    graph.add_node(dataset, replace=True)
+    del graph["https://example.org/ebrains-curation/demo/dataset-version/v1"]["license"]
+    checklist = ec.readiness_checklist(graph)
+    text = checklist._repr_html_()
+    assert "<script" not in text
+    tree = Tree(text)
+    red = [s for s in tree.find("span") if "#cf222e" in (s["attrs"].get("style") or "")]
+    assert red and all(s["text"] == "✗" for s in red)
+    assert not checklist.ready and "Not ready" in tree.elements[0]["text"]
+
+
+@pytest.mark.parametrize("obj", ["report", "graph", "results", "checklist"])
+def test_every_display_is_a_single_div(obj: str) -> None:
+    """Jupyter front ends expect one self-contained fragment."""
+    graph = example_dataset_version()
+    value = {
+        "report": lambda: ec.validate(graph),
+        "graph": lambda: graph,
+        "results": lambda: SearchResults([_doc(1, "x")]),
+        "checklist": lambda: ec.readiness_checklist(graph),
+    }[obj]()
+    text = value._repr_html_().strip()
+    tree = Tree(text)
+    top = [e for e in tree.elements if e["parent"] is None]
+    assert len(top) == 1 and top[0]["tag"] == "div"
