@@ -69,6 +69,12 @@ def _label(graph: MetadataGraph, node: dict[str, Any]) -> str:
     return f"{type_name}\n{name}" if name else type_name
 
 
+def _short_iri(iri: str) -> str:
+    """The last path segment of an IRI (a KG UUID, a file name), shortened for a label."""
+    segment = iri.rstrip("/").rsplit("/", 1)[-1] or iri
+    return segment if len(segment) <= 40 else segment[:37] + "…"
+
+
 def _term_label(iri: str, version: str) -> str:
     term = term_by_iri(iri, version)
     if term is not None:
@@ -116,7 +122,7 @@ def _collect(graph: MetadataGraph, include_terms: bool, max_per_type: int) -> _L
                     if is_term:
                         nodes[dst] = (_term_label(target, graph.version), "term")
                     else:
-                        nodes[dst] = (f"(not in graph)\n{target[-40:]}", "other")
+                        nodes[dst] = (f"(not in graph)\n{_short_iri(target)}", "other")
             edge = (src, dst, prop)
             if edge not in seen_edges:
                 seen_edges.add(edge)

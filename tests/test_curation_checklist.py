@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import ebrains_curation as ec
@@ -15,6 +16,7 @@ from ebrains_curation.curation.checklist import STEPS
 
 FIX = Path(__file__).parent / "fixtures" / "ebrains"
 TODAY = "2026-01-15"
+CASES = json.loads((FIX / "cases.json").read_text("utf-8"))
 
 
 def _load(name: str):
@@ -52,6 +54,64 @@ def test_no_record_means_no_contact_person():
     assert contact.status == "missing" and "submission record" in contact.details[0]
 
 
+def test_no_record_means_custodian_not_confirmed():
+    """Without a submission record nobody has confirmed anything: the custodian item is not ticked."""
+    cl = readiness_checklist(_load("complete/dataset.jsonld"), None, today=TODAY)
+    custodian = next(i for i in cl.step("general").items if i.key == "custodian")
+    assert custodian.status == "missing"
+    assert any("not confirmed yet" in d.lower() and "submission record" in d for d in custodian.details)
+    assert "✗ Data custodian" in str(cl)
+    with_record = readiness_checklist(_load("complete/dataset.jsonld"), _record("complete/dataset.record.json"),
+                                      today=TODAY)
+    assert next(i for i in with_record.step("general").items if i.key == "custodian").status == "done"
+
+
+def _severity(issue) -> str:
+    return getattr(issue.severity, "value", str(issue.severity))
+
+
+def test_publication_needs_a_repository_in_profile_and_checklist():
+    """A dataset version with neither repository nor files: validate() and the checklist both say so."""
+    from ebrains_curation.validate import validate
+
+    graph = _load("complete/dataset.jsonld").copy()
+    (v,) = graph.of_type("DatasetVersion")
+    del v["repository"]
+    for f in graph.of_type("File"):
+        graph.remove(f["@id"])
+    record = _record("complete/dataset.record.json")
+    context = {"record": record.to_context(), "today": TODAY}
+    report = validate(graph, profile="ebrains-publication", context=context)
+    assert not report.conforms
+    assert {i.rule_id for i in report.issues if _severity(i) == "error"} == {"ebrains.files.repository"}
+    pub = readiness_checklist(graph, record, stage="publication", today=TODAY)
+    repo = next(i for i in pub.step("files").items if i.key == "repository")
+    assert repo.status == "missing" and repo.rule_ids == ["ebrains.files.repository"]
+    assert not pub.ready and [i.key for i in pub.missing] == ["repository"]
+    # at submission it is a reminder (the curators can provide storage), in both places
+    report = validate(graph, profile="ebrains-submission", context=context)
+    assert report.conforms and "ebrains.files.repository" in {i.rule_id for i in report.issues}
+    sub = readiness_checklist(graph, record, today=TODAY)
+    assert sub.ready and sub.step("files").done
+    assert [i.status for i in sub.step("files").items] == ["warning", "optional"]
+
+
+_DATASET_CASES = [c for c in CASES if "model" not in c["name"] and "software" not in c["name"]]
+
+
+@pytest.mark.parametrize("case", _DATASET_CASES, ids=[c["name"] for c in _DATASET_CASES])
+def test_files_step_is_the_profile_verdict(case):
+    """The files step is missing exactly when the profile reports an error about the repository or files."""
+    record = _record(case["record"]) if case["record"] else None
+    cl = readiness_checklist(_load(case["file"]), record, stage=case["stage"], today=case["today"])
+    files_rules = {"ebrains.files.repository", "ebrains.files.listed"}
+    errors = {i.rule_id for i in cl.report.issues if _severity(i) == "error"} & files_rules
+    warnings = {i.rule_id for i in cl.report.issues if _severity(i) == "warning"} & files_rules
+    items = {i.key: i for i in cl.step("files").items}
+    assert (not cl.step("files").done) == bool(errors)
+    assert {i.status for i in items.values()} & {"warning"} == ({"warning"} if warnings - errors else set())
+
+
 def test_human_data_and_publication_stage():
     cl = readiness_checklist(_load("failing/human-category-undeclared.jsonld"),
                              _record("failing/human-category-undeclared.record.json"), today=TODAY)
@@ -72,6 +132,17 @@ def test_warnings_are_shown_but_do_not_block():
     assert ethics.status == "warning" and "ebrains.ethics.not-required-with-specimens" in ethics.rule_ids
     assert cl.ready
     assert "! Ethics assessment" in str(cl)
+
+
+def test_repr_is_the_cli_text(tmp_path):
+    """Outside Jupyter a checklist prints as the `check` command's text, not as a dataclass dump."""
+    cl = readiness_checklist(_load("complete/software.jsonld"), _record("complete/software.record.json"), today=TODAY)
+    assert repr(cl) == str(cl) == cl.render("text")
+    assert "ChecklistStep(" not in repr(cl) and "ValidationReport" not in repr(cl)
+    assert repr(cl).startswith("EBRAINS curation checklist (submission) for the software")
+    res = CliRunner().invoke(cli, ["check", str(FIX / "complete" / "software.jsonld"), "--today", TODAY])
+    assert res.output.strip() == repr(cl).strip()
+    assert cl._repr_html_().startswith('<div class="ebrains-checklist">')
 
 
 def test_html_and_json():

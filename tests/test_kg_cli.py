@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from ebrains_curation.cli import cli
 
 OM = "https://openminds.om-i.org/"
+KG = "https://kg.ebrains.eu/api/instances/"
 
 
 @pytest.fixture
@@ -143,3 +144,48 @@ def test_serve_runs_a_real_server(tmp_path) -> None:
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert b"KG sandbox on" in err and b"tok-u" not in err
+
+
+def test_get_and_search_write_graph_files_that_validate(kg_sandbox_factory, tmp_path) -> None:
+    """kg get/search -o FILE write JSON-LD graphs (terms as openMINDS IRIs) that `validate FILE` checks."""
+    from ebrains_curation.examples import example_dataset_version
+    from ebrains_curation.graph.readers import load
+    from ebrains_curation.graph.writers import dump
+
+    sandbox = kg_sandbox_factory()
+    env = {"KG_AUTH_TOKEN": sandbox.tokens["alice"], "KG_HOST": sandbox.url}
+    source = tmp_path / "example.jsonld"
+    dump(example_dataset_version(), source)
+    result = run(["kg", "submit", str(source), "--space", "collab-demo", "--json"], env)
+    ids = json.loads(result.stdout)["ids"]
+    assert result.exit_code == 0 and len(ids) == 20
+    licence = {"@id": OM + "instances/licenses/CC-BY-4.0"}
+    dsv = ids["https://example.org/ebrains-curation/demo/dataset-version/v1"]
+
+    out = tmp_path / "fetched.jsonld"
+    result = run(["kg", "get", *ids.values(), "--stage", "IN_PROGRESS", "-o", str(out)], env)
+    assert result.exit_code == 0 and "wrote 20 nodes" in result.output
+    assert load(out)[dsv]["license"] == licence
+    result = run(["validate", str(out)])
+    assert result.exit_code == 0 and "missing-link-target" not in result.output, result.output
+    result = run(["kg", "get", dsv, "--stage", "IN_PROGRESS", "-o", str(out)], env)
+    assert result.exit_code == 2 and "exist" in result.output  # never a silent overwrite
+    result = run(
+        ["kg", "get", dsv, "--stage", "IN_PROGRESS", "-o", str(out), "--overwrite", "--kg-term-ids"], env
+    )
+    assert result.exit_code == 0 and load(out)[dsv]["license"]["@id"].startswith(KG)
+
+    hits = tmp_path / "hits.jsonld"
+    args = ["kg", "search", "DatasetVersion", "mouse", "--stage", "IN_PROGRESS", "--space", "collab-demo"]
+    result = run([*args, "-o", str(hits)], env)
+    assert result.exit_code == 0 and dsv in result.stdout and "wrote 1 node " in result.output
+    assert load(hits)[dsv]["license"] == licence
+    result = run(["validate", str(hits), "--format", "json"])
+    issues = json.loads(result.stdout)["issues"]
+    missing = [i for i in issues if i["rule_id"] == "missing-link-target"]
+    assert missing and all(str(i["value"]).startswith(KG) for i in missing)  # only the nodes not fetched
+
+    result = run(["kg", "get", dsv, str(uuid.uuid4()), "--stage", "IN_PROGRESS"], env)
+    assert result.exit_code == 2 and "not found" in result.output
+    result = run(["kg", "get", *list(ids.values())[:2], "--stage", "IN_PROGRESS"], env)
+    assert [d["@id"] for d in json.loads(result.stdout)] == list(ids.values())[:2]

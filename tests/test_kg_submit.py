@@ -71,6 +71,32 @@ def assert_kg_holds_exactly(sb, graph: MetadataGraph, space: str, user: str = "c
     assert sb.server.store.count("IN_PROGRESS", space) == len(graph)
 
 
+def _record_requests(client: KGClient) -> list[tuple[str, str, bool]]:
+    """Record (method, path, read-only) of every request the client sends from now on."""
+    sent: list[tuple[str, str, bool]] = []
+    send = client.request
+
+    def request(method: str, path: str, **kwargs: object) -> object:
+        sent.append((method, path, bool(kwargs.get("idempotent"))))
+        return send(method, path, **kwargs)
+
+    client.request = request  # type: ignore[method-assign]
+    return sent
+
+
+def test_example_graph_second_submission_sends_no_write(kg_sandbox_factory) -> None:
+    """The full example graph (embedded nodes, dates, numbers, e-mails) re-submits with reads only."""
+    from ebrains_curation.examples import example_dataset_version
+
+    g = example_dataset_version()
+    kg = kg_sandbox_factory().client("alice")
+    assert len(submit(g, kg, "collab-demo", progress=False).created) == len(g)
+    sent = _record_requests(kg)
+    again = submit(g, kg, "collab-demo", progress=False)
+    assert again.counts()["unchanged"] == len(g)
+    assert all(method == "GET" or read_only for method, _path, read_only in sent), sent
+
+
 def test_submit_twice_second_run_writes_nothing(kg_sandbox) -> None:
     """The first run creates everything; the second finds it all unchanged and sends no writes."""
     g = make_graph(20, 5)
@@ -82,9 +108,11 @@ def test_submit_twice_second_run_writes_nothing(kg_sandbox) -> None:
         for d in kg.get_many(first.ids.values(), stage="IN_PROGRESS").values()
     }
     seen = kg_sandbox.server.requests_seen
+    sent = _record_requests(kg)
     second = submit(g, kg, "collab-demo", progress=False)
     assert second.counts() == {"created": 0, "updated": 0, "unchanged": len(g), "failed": 0}
     assert kg_sandbox.server.requests_seen - seen <= 3  # term lookup + one bulk read, no writes
+    assert sent == [("POST", "instancesByIdentifiers", True), ("POST", "instancesByIds", True)]
     after = {
         d["@id"]: d["https://core.kg.ebrains.eu/vocab/meta/revision"]
         for d in kg.get_many(first.ids.values(), stage="IN_PROGRESS").values()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from typing import Any
 
 import pytest
 from _graph_data import example_graph, random_graphs
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ebrains_curation import Builder, MetadataGraph
 from ebrains_curation.errors import MigrationError
@@ -77,7 +80,13 @@ def test_v4_to_v5_mappings_and_report() -> None:
     assert not report.lossless
     props = {(i.node, i.property) for i in report.issues}
     assert ("https://ex.org/dsv1", "ethicsAssessment") in props
-    assert ("https://ex.org/alice", "affiliation") in props  # v5 Person has no affiliation
+    # v5 Person has no affiliation: it moved to the contributorAffiliation of what Alice contributes to
+    assert not any(i.node == "https://ex.org/alice" for i in report.issues), str(report)
+    assert "affiliation" not in g5["https://ex.org/alice"]
+    org = g4["https://ex.org/alice"]["affiliation"][0]["memberOf"]
+    for nid in ("https://ex.org/dsv1", "https://ex.org/ds"):
+        assert g5[nid]["contributorAffiliation"] == [
+            {"@type": OMI + "types/Affiliation", "person": {"@id": "https://ex.org/alice"}, "organization": [org]}]
     assert "ethicsAssessment" in dsv
     assert report.to_dict()["issues"] and "ethicsAssessment" in str(report)
 
@@ -118,6 +127,8 @@ def test_v5_to_v4_reverses() -> None:
     assert back["https://ex.org/ds"]["hasVersion"] == [{"@id": "https://ex.org/dsv1"}]
     assert "preferredName" not in back["https://ex.org/alice"]
     assert back["https://ex.org/dsv1"] == g4["https://ex.org/dsv1"]
+    assert back["https://ex.org/alice"] == g4["https://ex.org/alice"]  # the affiliation came back
+    assert back.nodes == g4.nodes
 
 
 def test_v3_to_v5_chains_steps() -> None:
@@ -138,3 +149,146 @@ def test_bad_argument() -> None:
     """Only graphs migrate."""
     with pytest.raises(MigrationError):
         migrate({"@id": "x"}, "v5")  # type: ignore[arg-type]
+
+
+# -- affiliations: v4 Person.affiliation <-> v5 contributorAffiliation ---------------------------------
+T = OMI + "types/"
+
+
+def _aff(org: str, **extra: str) -> dict:
+    return {"@type": T + "Affiliation", "memberOf": {"@id": org}, **extra}
+
+
+def _affiliation_graph() -> MetadataGraph:
+    """Two versions; Ann authors v1 and is custodian of v2, Ben authors v2, Cy contributes to nothing."""
+    g = MetadataGraph("v4")
+    for oid, kind in (("https://ex.org/o1", "Organization"), ("https://ex.org/o2", "Organization"),
+                      ("https://ex.org/cons", "Consortium")):
+        g.add_node({"@id": oid, "@type": T + kind, "fullName": oid[-4:]})
+    g.add_node({"@id": "https://ex.org/ann", "@type": T + "Person", "givenName": "Ann",
+                "affiliation": [_aff("https://ex.org/o1"), _aff("https://ex.org/o2")]})
+    g.add_node({"@id": "https://ex.org/ben", "@type": T + "Person", "givenName": "Ben",
+                "affiliation": [_aff("https://ex.org/o2", startDate="2020-01-01", endDate="2023-12-31"),
+                                _aff("https://ex.org/cons")]})
+    g.add_node({"@id": "https://ex.org/cy", "@type": T + "Person", "givenName": "Cy",
+                "affiliation": [_aff("https://ex.org/o1"), _aff("https://ex.org/o2")]})
+    g.add_node({"@id": "https://ex.org/v1", "@type": T + "DatasetVersion", "shortName": "v1",
+                "author": [{"@id": "https://ex.org/ann"}]})
+    g.add_node({"@id": "https://ex.org/v2", "@type": T + "DatasetVersion", "shortName": "v2",
+                "author": [{"@id": "https://ex.org/ben"}], "custodian": [{"@id": "https://ex.org/ann"}]})
+    return g
+
+
+def _by_person(node: dict) -> dict[str, list[str]]:
+    return {a["person"]["@id"]: [o["@id"] for o in a["organization"]] for a in node.get("contributorAffiliation", [])}
+
+
+def test_v4_to_v5_maps_affiliations_onto_contributor_affiliation() -> None:
+    """Each contributor's affiliations go to every version they contribute to; only the unmappable is reported."""
+    g4 = _affiliation_graph()
+    g5, report = migrate(g4, "v5")
+    assert _by_person(g5["https://ex.org/v1"]) == {"https://ex.org/ann": ["https://ex.org/o1", "https://ex.org/o2"]}
+    assert _by_person(g5["https://ex.org/v2"]) == {"https://ex.org/ben": ["https://ex.org/o2"],
+                                                   "https://ex.org/ann": ["https://ex.org/o1", "https://ex.org/o2"]}
+    assert "affiliation" not in g5["https://ex.org/ann"]  # fully mapped: gone from the Person, not reported
+    # one issue per person, never one per nested property (memberOf, startDate …)
+    per_person = Counter(i.node for i in report.issues if i.node.startswith("https://ex.org/") and
+                         i.node[15:] in ("ann", "ben", "cy"))
+    assert per_person == {"https://ex.org/ben": 1, "https://ex.org/cy": 1}, str(report)
+    assert not {i.property for i in report.issues} & {"memberOf", "startDate", "endDate"}
+    ben = next(i for i in report.issues if i.node == "https://ex.org/ben")
+    assert ben.property == "affiliation" and "Consortium" in ben.reason and "endDate, startDate" in ben.reason
+    # what v5 cannot hold stays on the Person: the dated entry (its organisation is mapped too) and the consortium
+    assert g5["https://ex.org/ben"]["affiliation"] == g4["https://ex.org/ben"]["affiliation"]
+    cy = next(i for i in report.issues if i.node == "https://ex.org/cy")
+    assert "contributes to no product" in cy.reason
+    assert g5["https://ex.org/cy"]["affiliation"] == g4["https://ex.org/cy"]["affiliation"]
+    assert report.mapped["affiliation→contributorAffiliation"] == 3
+
+
+def test_affiliations_round_trip_v4_v5_v4() -> None:
+    """Back in v4 every Person has exactly its affiliations again (dates included), versions have none."""
+    g4 = _affiliation_graph()
+    g5, _ = migrate(g4, "v5")
+    back, report = migrate(g5, "v4")
+    assert back.nodes == g4.nodes, str(report)
+    assert not any(i.property in ("affiliation", "contributorAffiliation") for i in report.issues)
+
+
+def test_v5_to_v4_contributor_affiliation() -> None:
+    """v5 affiliations go to the Person; entries naming nobody in the graph stay and are reported."""
+    b = Builder("v5")
+    org = b.organization("Univ Y", id="https://ex.org/uy")
+    org2 = b.organization("Inst Z", id="https://ex.org/iz")
+    dan = b.person("Dan", "Lee", id="https://ex.org/dan")
+    authoring = b.contribution([dan], "authoring")
+    v1 = b.dataset_version(id="https://ex.org/d1", short_name="d1", contributions=[authoring],
+                           contributor_affiliations=[b("Affiliation", person=dan, organizations=[org])])
+    v2 = b.dataset_version(id="https://ex.org/d2", short_name="d2", contributions=[authoring],
+                           contributor_affiliations=[b("Affiliation", person=dan, organizations=[org2])])
+    g5 = MetadataGraph("v5")
+    g5.add(v1, v2)
+    g5["https://ex.org/d2"]["contributorAffiliation"].append(
+        {"@type": T + "Affiliation", "person": {"@id": "https://ex.org/elsewhere"},
+         "organization": [{"@id": "https://ex.org/uy"}]})
+    g4, report = migrate(g5, "v4")
+    assert g4["https://ex.org/dan"]["affiliation"] == [_aff("https://ex.org/uy"), _aff("https://ex.org/iz")]
+    assert "contributorAffiliation" not in g4["https://ex.org/d1"]
+    assert g4["https://ex.org/d2"]["contributorAffiliation"] == [
+        {"@type": T + "Affiliation", "person": {"@id": "https://ex.org/elsewhere"},
+         "organization": [{"@id": "https://ex.org/uy"}]}]
+    issues = {(i.node, i.property) for i in report.issues}
+    assert ("https://ex.org/d2", "contributorAffiliation") in issues
+    # Dan had a different affiliation on each version: v4 cannot say which is which, and the report says so
+    assert ("https://ex.org/dan", "affiliation") in issues
+
+
+_ORGS = [f"https://ex.org/org{i}" for i in range(4)]
+
+
+@st.composite
+def _affiliated_graphs(draw: Any) -> MetadataGraph:
+    """v4 graphs of Organizations, Persons with affiliations (some dated) and versions with authors/custodians."""
+    g = MetadataGraph("v4")
+    for oid in _ORGS:
+        g.add_node({"@id": oid, "@type": T + "Organization", "fullName": oid[-4:]})
+    people = [f"https://ex.org/p{i}" for i in range(draw(st.integers(1, 4)))]
+    for pid in people:
+        node: dict[str, Any] = {"@id": pid, "@type": T + "Person", "givenName": pid[-2:]}
+        orgs = draw(st.lists(st.sampled_from(_ORGS), max_size=3, unique=True))
+        if orgs:
+            node["affiliation"] = [_aff(o, **({"startDate": "2021-02-03"} if draw(st.booleans()) else {}))
+                                   for o in orgs]
+        g.add_node(node)
+    for v in range(draw(st.integers(0, 3))):
+        node = {"@id": f"https://ex.org/v{v}", "@type": T + "DatasetVersion", "shortName": f"v{v}"}
+        for key in ("author", "custodian"):
+            chosen = draw(st.lists(st.sampled_from(people), max_size=3, unique=True))
+            if chosen:
+                node[key] = [{"@id": p} for p in chosen]
+        g.add_node(node)
+    return g
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_affiliated_graphs())
+def test_affiliations_property(g4: MetadataGraph) -> None:
+    """Contributors' affiliations are on their versions in v5, others reported once; v4 → v5 → v4 is lossless."""
+    g5, report = migrate(g4, "v5")
+    contributors = {p["@id"] for n in g4.of_type("DatasetVersion") for k in ("author", "custodian")
+                    for p in n.get(k, [])}
+    for person in g4.of_type("Person"):
+        pid = person["@id"]
+        orgs = [a["memberOf"]["@id"] for a in person.get("affiliation", [])]
+        issues = [i for i in report.issues if i.node == pid]
+        assert len(issues) <= 1
+        if pid in contributors:
+            for v in g4.of_type("DatasetVersion"):
+                if {"@id": pid} in v.get("author", []) + v.get("custodian", []):
+                    assert sorted(_by_person(g5[v["@id"]]).get(pid, [])) == sorted(orgs)
+            dated = any("startDate" in a for a in person.get("affiliation", []))
+            assert bool(issues) == dated
+        else:
+            assert bool(issues) == bool(orgs)
+    back, _ = migrate(g5, "v4")
+    assert back.nodes == g4.nodes

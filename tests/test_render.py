@@ -75,3 +75,12 @@ def test_graph_html_table(graph: MetadataGraph) -> None:
     """MetadataGraph displays as an HTML table of its nodes in Jupyter."""
     html = graph._repr_html_()
     assert "<table>" in html and "DatasetVersion" in html and "https://ex.org/dsv" in html
+    assert "Alice Smith" in html
+
+
+def test_links_outside_the_graph_show_their_last_segment() -> None:
+    """A link to a node that is not in the graph (e.g. a KG instance) is labelled by its id's last segment."""
+    g = MetadataGraph(nodes=[{"@id": "https://ex.org/p", "@type": "https://openminds.om-i.org/types/Person",
+                              "givenName": "A", "contactInformation": {
+                                  "@id": "https://kg.ebrains.eu/api/instances/0f6e3d9c-1111-2222-3333-444455556666"}}])
+    assert "(not in graph)\\n0f6e3d9c-1111-2222-3333-444455556666" in to_dot(g)

@@ -37,6 +37,35 @@ stage_option = click.option(
 )
 
 
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the results as an openMINDS JSON-LD graph to this file (.jsonld, .ttl or .nt), "
+    "ready for `ebrains-curation validate FILE`.",
+)
+overwrite_option = click.option("--overwrite", is_flag=True, help="Replace the --output file if it exists.")
+terms_option = click.option(
+    "--kg-term-ids",
+    is_flag=True,
+    help="In --output, keep links to controlled terms as KG ids instead of openMINDS IRIs.",
+)
+
+
+def _write_graph(
+    client: Any, docs: list[dict[str, Any]], output: str, overwrite: bool, kg_term_ids: bool
+) -> None:
+    """Write KG documents as a metadata graph (term links as openMINDS IRIs unless asked otherwise)."""
+    from ..graph.writers import dump
+
+    graph = client.to_graph(docs, resolve_terms=not kg_term_ids)
+    dump(graph, output, overwrite=overwrite)
+    click.echo(
+        f"wrote {len(graph)} node{'s' * (len(graph) != 1)} (openMINDS {graph.version}) to {output}", err=True
+    )
+
+
 def _client(host: str | None, token_file: str | None, om_version: str | None = None) -> Any:
     from ..kg.auth import file_token
     from ..kg.client import DEFAULT_HOST, KGClient
@@ -69,6 +98,9 @@ def whoami(host: str | None, token_file: str | None) -> None:
 @stage_option
 @click.option("--limit", type=int, default=20, show_default=True, help="At most this many results (0: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the KG documents as JSON.")
+@output_option
+@overwrite_option
+@terms_option
 @host_option
 @token_file_option
 @version_option
@@ -80,11 +112,18 @@ def search(
     stage: str,
     limit: int,
     as_json: bool,
+    output: str | None,
+    overwrite: bool,
+    kg_term_ids: bool,
     host: str | None,
     token_file: str | None,
     om_version: str | None,
 ) -> None:
-    """Find instances of a TYPE such as DatasetVersion whose name contains TEXT."""
+    """Find instances of a TYPE such as DatasetVersion whose name contains TEXT.
+
+    With -o FILE the results are also saved as a metadata graph (links to controlled
+    terms as openMINDS IRIs), which `ebrains-curation validate FILE` checks like any other.
+    """
     from ..kg.client import label_for
 
     client = _client(host, token_file, om_version)
@@ -97,6 +136,8 @@ def search(
         page_size=min(limit or 100, 100),
     )
     docs = list(results)
+    if output:
+        _write_graph(client, docs, output, overwrite, kg_term_ids)
     if as_json:
         click.echo(json.dumps(docs, indent=2))
         return
@@ -107,14 +148,50 @@ def search(
 
 
 @kg.command()
-@click.argument("instance_id", metavar="ID")
+@click.argument("instance_ids", metavar="ID...", nargs=-1, required=True)
 @stage_option
+@output_option
+@overwrite_option
+@terms_option
 @host_option
 @token_file_option
+@version_option
 @handle_errors
-def get(instance_id: str, stage: str, host: str | None, token_file: str | None) -> None:
-    """Print one instance (by UUID or KG IRI) as JSON."""
-    click.echo(json.dumps(_client(host, token_file).get(instance_id, stage=stage.upper()), indent=2))
+def get(
+    instance_ids: tuple[str, ...],
+    stage: str,
+    output: str | None,
+    overwrite: bool,
+    kg_term_ids: bool,
+    host: str | None,
+    token_file: str | None,
+    om_version: str | None,
+) -> None:
+    """Print instances (by UUID or KG IRI) as JSON: one document, or a list for several IDs.
+
+    With -o FILE they are written as a metadata graph instead (links to controlled terms
+    as openMINDS IRIs), ready for `ebrains-curation validate FILE`.
+    """
+    from ..kg.errors import KGNotFound
+
+    client = _client(host, token_file, om_version)
+    if len(instance_ids) == 1:
+        docs = [client.get(instance_ids[0], stage=stage.upper())]
+    else:
+        found = client.get_many(instance_ids, stage=stage.upper())
+        missing = [i for i, doc in found.items() if doc is None]
+        if missing:
+            raise KGNotFound(
+                f"not found at stage {stage.upper()} (or not readable with this token): {', '.join(missing)}",
+                method="POST",
+                url=client.base_url + "instancesByIds",
+                status=404,
+            )
+        docs = [doc for doc in found.values() if doc is not None]
+    if output:
+        _write_graph(client, docs, output, overwrite, kg_term_ids)
+        return
+    click.echo(json.dumps(docs[0] if len(instance_ids) == 1 else docs, indent=2))
 
 
 @kg.command()

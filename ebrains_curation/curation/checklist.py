@@ -9,7 +9,7 @@ team::
     → data descriptor → preview and publish
 
 Each step lists its items as done (✓), missing (✗), to look at (!) or optional (·),
-in plain words. ``print(checklist)`` gives text; in Jupyter the checklist shows as HTML.
+in plain words. ``print(checklist)`` and ``repr(checklist)`` give text; in Jupyter the checklist shows as HTML.
 """
 
 from __future__ import annotations
@@ -62,8 +62,9 @@ _ITEMS: list[tuple[str, str, str, tuple[str, ...]]] = [
      ("ebrains.license.", "ebrains.dataset.license", "ebrains.access.")),
     ("copyright", "ethics", "Copyright holder and year (if the data are copyrighted)", ("ebrains.copyright.",)),
     ("access", "ethics", "Access and embargo", ("ebrains.accessibility.", "ebrains.embargo.")),
-    ("repository", "files", "File repository", ()),
-    ("filelist", "files", "Files listed in the metadata (names, sizes, formats)", ()),
+    ("repository", "files", "File repository (where the consistently structured files are stored)",
+     ("ebrains.files.repository",)),
+    ("filelist", "files", "Files listed in the metadata (names, sizes, formats)", ("ebrains.files.listed",)),
     ("openminds", "metadata", "openMINDS metadata well formed and complete", ()),
     ("experiment", "metadata", "Experimental approaches and techniques (1 to 8 each), data type, keywords (at most 5)",
      ("ebrains.dataset.experimental-approach", "ebrains.dataset.technique", "ebrains.dataset.data-type",
@@ -111,9 +112,13 @@ class ChecklistStep:
         return {"key": self.key, "title": self.title, "done": self.done, "items": [i.to_dict() for i in self.items]}
 
 
-@dataclass
+@dataclass(repr=False)
 class Checklist:
-    """The readiness checklist of one product version (see :func:`readiness_checklist`)."""
+    """The readiness checklist of one product version (see :func:`readiness_checklist`).
+
+    ``print(checklist)`` and ``repr(checklist)`` give the same text as ``ebrains-curation check``;
+    Jupyter shows it as HTML.
+    """
 
     product_id: str
     product_title: str
@@ -198,6 +203,9 @@ class Checklist:
 
     def __str__(self) -> str:
         return self._text()
+
+    def __repr__(self) -> str:
+        return self._text()  # the dataclass dump (with the whole validation report) is unreadable
 
     def _repr_html_(self) -> str:
         return self._html()
@@ -329,7 +337,11 @@ def _record_items(items: dict[str, ChecklistItem], product: Product, record: Sub
         cp = record.contact_person
         contact.details.append(f"{cp.given_name} {cp.family_name} <{cp.email}>")
     custodian = items["custodian"]
-    if record is not None and not record.data_custodian.confirmed:
+    if record is None:  # nobody can have confirmed anything without a record
+        custodian.status = "missing"
+        custodian.details.append("Not confirmed yet — add a submission record in which the data custodian confirms "
+                                 "the submission (data_custodian.confirmed).")
+    elif not record.data_custodian.confirmed:
         custodian.status = "missing"
         custodian.details.append("The data custodian has not confirmed the submission yet (data_custodian.confirmed "
                                  "in the submission record).")
@@ -340,21 +352,25 @@ def _record_items(items: dict[str, ChecklistItem], product: Product, record: Sub
 
 
 def _file_items(items: dict[str, ChecklistItem], product: Product) -> None:
+    """Describe the repository and its files; whether they are missing comes from the profile's rules only.
+
+    ``ebrains.files.repository`` and ``ebrains.files.listed`` (claimed by the items above) decide the
+    status, so the checklist and ``validate(..., profile="ebrains-<stage>")`` cannot disagree.
+    """
     g = product.graph
     repos = product.linked("repository")
     repo_item, files_item = items["repository"], items["filelist"]
-    if product.kind != "dataset":
-        if not repos:
+    if not repos:
+        if product.kind != "dataset":
             repo_item.status = "optional"
             repo_item.details.append("Optional for models and software: link the code repository if there is one.")
         if not files_item.details:
-            files_item.status = "skip"  # type: ignore[assignment]
-        return
-    if not repos:
-        repo_item.status = "missing"
-        repo_item.details.append("Say where the files are stored (repository of the dataset version).")
-        files_item.status = "missing"
-        files_item.details.append("List the files: `ebrains-curation inventory DATA_FOLDER` adds them to the metadata.")
+            if product.kind != "dataset":
+                files_item.status = "skip"  # type: ignore[assignment]
+            else:
+                files_item.status = "optional"
+                files_item.details.append("Once the files are in a repository, `ebrains-curation inventory "
+                                          "DATA_FOLDER` lists them in the metadata.")
         return
     repo = repos[0]
     repo_id = repo["@id"] if isinstance(repo, dict) else repo
@@ -362,15 +378,12 @@ def _file_items(items: dict[str, ChecklistItem], product: Product) -> None:
     files = [n for n in g.of_type("File")
              if any(isinstance(v, dict) and v.get("@id") == repo_id for v in iter_values(n.get("fileRepository")))]
     if not files:
-        files_item.status = "missing"
-        files_item.details.append("No file of the repository is described: `ebrains-curation inventory DATA_FOLDER` "
-                                  "lists them with sizes, formats and checksums.")
+        if product.kind != "dataset" and not files_item.details:
+            files_item.status = "skip"  # type: ignore[assignment]
         return
     no_format = [f for f in files if not f.get("format")]
-    files_item.details.append(f"{len(files)} file{'s' * (len(files) != 1)} described.")
-    if no_format:
-        files_item.status = "warning"
-        files_item.details.append(f"{len(no_format)} file(s) have no format (content type).")
+    files_item.details.append(f"{len(files)} file{'s' * (len(files) != 1)} described"
+                              + (f"; {len(no_format)} without a format (content type)." if no_format else "."))
     previews = [f for f in files if str((f.get("specialUsageRole") or {}).get("@id", "")).endswith(("/preview", "/screenshot"))]
     if previews:
         items["preview"].details.append(previews[0].get("name", previews[0]["@id"]))

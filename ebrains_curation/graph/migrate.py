@@ -16,9 +16,13 @@
   ``publicationStatus``); Person gets ``preferredName`` from given + family name;
   Organization ``fullName``/``shortName`` → ``name``/``acronym``; BrainAtlas,
   CommonCoordinateSpace (+Version) and CustomCoordinateSpace → their v5 renames.
-  ``ethicsAssessment`` cannot be mapped (v5 wants the country of the ethics
-  jurisdiction) and is reported.
-* **v5 → v4** reverses these where it can.
+  ``Person.affiliation`` → ``contributorAffiliation`` (v5 Person has no affiliations:
+  each product or product version whose contributions name the person gets an
+  embedded Affiliation with ``person`` and, as ``organization``, the person's v4
+  ``memberOf`` organisations). ``ethicsAssessment`` cannot be mapped (v5 wants the country of
+  the ethics jurisdiction) and is reported.
+* **v5 → v4** reverses these where it can (``contributorAffiliation`` goes back to
+  the Person's ``affiliation``, one per organisation, without duplicates).
 
 Whatever cannot be mapped stays on the node unchanged and is listed in the
 :class:`MigrationReport` (node, property, value, reason): nothing is dropped
@@ -249,8 +253,10 @@ def _unknown_in(reg: Any, nid: str, node: dict, report: MigrationReport, version
     for k, v in node.items():
         if k.startswith("@"):
             continue
-        if k not in spec.properties and (only is None or k in only) and not report.has(nid, k):
-            report.add(nid, k, v, f"openMINDS {version} {spec.name} has no property {k!r}; kept unchanged")
+        if k not in spec.properties:
+            if (only is None or k in only) and not report.has(nid, k):
+                report.add(nid, k, v, f"openMINDS {version} {spec.name} has no property {k!r}; kept unchanged")
+            continue  # the whole value is reported (or was, by the step that kept it): not its parts again
         for item in iter_values(v):
             if isinstance(item, dict) and "@id" not in item and "@value" not in item:
                 _unknown_in(reg, nid, item, report, version, only)
@@ -294,6 +300,7 @@ def _v4_to_v5(graph: MetadataGraph, report: MigrationReport) -> MetadataGraph:
         del node["hasVersion"]
     for nid, node in g.nodes.items():
         _node_v4_to_v5(nid, node, v5, report, v4_keys)
+    _affiliations_v4_to_v5(g, v5, report)
     _report_unknown_keys(g, report)
     return g
 
@@ -402,6 +409,135 @@ def _embedded_v4_to_v5(nid: str, key: str, item: dict[str, Any], report: Migrati
 
 
 # ------------------------------------------------------------------------------------------------
+# affiliations: v4 Person.affiliation <-> v5 contributorAffiliation of the products the person contributes to
+# ------------------------------------------------------------------------------------------------
+_AFFILIATION = OMI_NS + "types/Affiliation"
+
+
+def _link_ids(value: Any) -> list[str]:
+    return [v["@id"] for v in iter_values(value) if isinstance(v, dict) and isinstance(v.get("@id"), str)]
+
+
+def _contributors(node: dict[str, Any]) -> list[str]:
+    """The @ids of everyone named in the node's (v5) contributions, in order, once each."""
+    out: list[str] = []
+    for c in iter_values(node.get("contribution")):
+        for p in _link_ids(c.get("contributor")) if isinstance(c, dict) else []:
+            if p not in out:
+                out.append(p)
+    return out
+
+
+def _affiliations_v4_to_v5(g: MetadataGraph, v5: Any, report: MigrationReport) -> None:
+    """Move each Person's affiliations onto the ``contributorAffiliation`` of what the person contributes to.
+
+    An affiliation entry that cannot be expressed in v5 (no organisation, a Consortium,
+    start/end dates, other fields, or a person who contributes to nothing in the graph)
+    stays on the Person and is reported once per person, with every reason.
+    """
+    products: dict[str, list[str]] = {}  # person -> products/versions whose contributions name them
+    for nid, node in g.nodes.items():
+        spec = v5.find(_type_name(node))
+        if spec is not None and "contributorAffiliation" in spec.properties:
+            for pid in _contributors(node):
+                products.setdefault(pid, []).append(nid)
+    for pid, person in g.nodes.items():
+        if _type_name(person) != "Person" or "affiliation" not in person:
+            continue
+        targets = products.get(pid, [])
+        orgs: list[str] = []
+        kept: list[Any] = []
+        reasons: list[str] = []
+        for entry in iter_values(person["affiliation"]):
+            members = _link_ids(entry.get("memberOf")) if isinstance(entry, dict) else []
+            if not members:
+                kept.append(entry)
+                reasons.append("an affiliation without an organisation (memberOf)")
+                continue
+            not_org = [m for m in members if m in g.nodes and _type_name(g.nodes[m]) != "Organization"]
+            if not_org:
+                kept.append(entry)
+                reasons.append(f"v5 affiliations name organisations only, not a {_type_name(g.nodes[not_org[0]])} "
+                               f"({not_org[0]})")
+                continue
+            if not targets:
+                kept.append(entry)
+                continue
+            orgs += [m for m in members if m not in orgs]
+            extra = sorted(k for k in entry if k not in ("@type", "memberOf"))
+            if extra:  # the organisation is mapped; what v5 cannot hold stays on the Person
+                kept.append(entry)
+                reasons.append(f"v5 affiliations have no {', '.join(extra)} (the affiliation to {members[0]} is "
+                               "in contributorAffiliation; the full entry stays on the Person)")
+        if kept and not targets:
+            reasons.append("the person contributes to no product or product version in the graph, so no "
+                           "contributorAffiliation can hold the affiliation")
+        for nid in targets if orgs else []:
+            node = g.nodes[nid]
+            entries = [e for e in iter_values(node.get("contributorAffiliation"))]
+            mine = next((e for e in entries if isinstance(e, dict) and _link_ids(e.get("person")) == [pid]), None)
+            if mine is None:
+                entries.append({"@type": _AFFILIATION, "person": {"@id": pid},
+                                "organization": [{"@id": o} for o in orgs]})
+            else:
+                have = _link_ids(mine.get("organization"))
+                mine["organization"] = [{"@id": o} for o in have + [o for o in orgs if o not in have]]
+            node["contributorAffiliation"] = entries
+            report.mapped["affiliation→contributorAffiliation"] += 1
+        if kept:
+            person["affiliation"] = kept
+            report.add(pid, "affiliation", kept,
+                       "not mapped to v5 (kept on the Person): " + "; ".join(dict.fromkeys(reasons)))
+        else:
+            del person["affiliation"]
+
+
+def _affiliations_v5_to_v4(g: MetadataGraph, v4: Any, report: MigrationReport) -> None:
+    """Give each Person back, as ``affiliation``, the organisations of their ``contributorAffiliation`` entries."""
+    orgs: dict[str, list[str]] = {}
+    variants: dict[str, set[frozenset[str]]] = {}
+    for nid, node in g.nodes.items():
+        if "contributorAffiliation" not in node:
+            continue
+        keep: list[Any] = []
+        for entry in iter_values(node["contributorAffiliation"]):
+            people = _link_ids(entry.get("person")) if isinstance(entry, dict) else []
+            members = _link_ids(entry.get("organization")) if isinstance(entry, dict) else []
+            pid = people[0] if len(people) == 1 else None
+            if pid is None or not members or _type_name(g.nodes.get(pid, {})) != "Person":
+                keep.append(entry)
+                continue
+            orgs.setdefault(pid, [])
+            orgs[pid] += [m for m in members if m not in orgs[pid]]
+            variants.setdefault(pid, set()).add(frozenset(members))
+            report.mapped["contributorAffiliation→affiliation"] += 1
+        if keep:
+            node["contributorAffiliation"] = keep
+            report.add(nid, "contributorAffiliation", keep,
+                       "v4 keeps affiliations on the Person: these name no person in the graph or no organisation; "
+                       "kept unchanged")
+        else:
+            del node["contributorAffiliation"]
+    for pid, members in orgs.items():
+        person = g.nodes[pid]
+        existing = [e for e in iter_values(person.get("affiliation"))]
+        by_org: dict[str, Any] = {}
+        for e in existing:
+            for m in _link_ids(e.get("memberOf")) if isinstance(e, dict) else []:
+                by_org.setdefault(m, e)
+        merged: list[Any] = []
+        for m in members:  # in the order of the v5 entries; an existing (dated) entry is re-used
+            e = by_org.get(m) or {"@type": _AFFILIATION, "memberOf": {"@id": m}}
+            if not any(e is x for x in merged):
+                merged.append(e)
+        person["affiliation"] = merged + [e for e in existing if not any(e is x for x in merged)]
+        if len(variants[pid]) > 1:  # v4 cannot say which product each affiliation belongs to
+            report.add(pid, "affiliation", person["affiliation"],
+                       "the person had different affiliations on different products; the v4 Person now lists all "
+                       "of them, without saying which product each belongs to")
+
+
+# ------------------------------------------------------------------------------------------------
 # v5 -> v4
 # ------------------------------------------------------------------------------------------------
 def _v5_to_v4(graph: MetadataGraph, report: MigrationReport) -> MetadataGraph:
@@ -425,6 +561,7 @@ def _v5_to_v4(graph: MetadataGraph, report: MigrationReport) -> MetadataGraph:
         parent["hasVersion"] = sorted(versions, key=lambda x: str(x.get("@id")) if isinstance(x, dict) else str(x))
         del node["isVersionOf"]
         report.mapped["isVersionOf→hasVersion"] += 1
+    _affiliations_v5_to_v4(g, v4, report)
     for nid, node in g.nodes.items():
         _node_v5_to_v4(nid, node, v4, report)
     _report_unknown_keys(g, report)

@@ -333,13 +333,17 @@ class MetadataGraph:
                 out.append(self.nodes[v["@id"]])
         return out
 
-    def dangling(self) -> list[tuple[str, str, str]]:
-        """(source @id, key, target @id) for links whose target is not in the graph."""
+    def dangling(self, *, include_terms: bool = False) -> list[tuple[str, str, str]]:
+        """(source @id, key, target @id) for links whose target is not in the graph.
+
+        Links to openMINDS library instances (licences, species, …) are references by
+        design, not missing nodes: they are left out unless ``include_terms=True``.
+        """
         return [
             (src, key, target)
             for src in self.nodes
             for key, target in self.links_from(src)
-            if target not in self.nodes
+            if target not in self.nodes and (include_terms or term_by_iri(target, self.version) is None)
         ]
 
     # -- openminds objects ------------------------------------------------------------------------
@@ -436,8 +440,7 @@ class MetadataGraph:
                     f"<tr><td colspan='5'><em>… {len(self.nodes) - max_rows:,} more nodes</em></td></tr>"
                 )
                 break
-            name = next((str(node[k]) for k in ("shortName", "fullName", "name", "lookupLabel", "familyName",
-                                                 "identifier") if isinstance(node.get(k), (str, int))), "")
+            name = _display_name(node)
             rows.append(
                 "<tr>"
                 f"<td>{html.escape(self.type_name(node))}</td>"
@@ -483,6 +486,14 @@ def _collect_links(key: str, value: Any, out: list[tuple[str, str]]) -> None:
         for k, v in reversed(list(item.items())):
             if not k.startswith("@"):
                 stack.append((f"{path}.{k}", v))
+
+
+def _display_name(node: Node) -> str:
+    """A short human name for a node (short/full name, a person's given + family name, label, identifier)."""
+    if isinstance(node.get("givenName"), str) or isinstance(node.get("familyName"), str):
+        return " ".join(str(node[k]) for k in ("givenName", "familyName") if isinstance(node.get(k), str))
+    keys = ("shortName", "fullName", "name", "preferredName", "lookupLabel", "identifier", "email", "IRI")
+    return next((str(node[k]) for k in keys if isinstance(node.get(k), (str, int, float))), "")
 
 
 def _is_stub(node: Node) -> bool:

@@ -7,6 +7,8 @@
     kg = KGClient.from_env()                          # token from KG_AUTH_TOKEN
     result = submit(graph, kg, "collab-my-project")   # safe to run again
     print(result.summary())
+    docs = kg.get_many(result.ids.values(), stage="IN_PROGRESS").values()
+    back = kg.to_graph(docs)                          # terms linked by openMINDS IRI: validates as usual
 
 ``ebrains_curation.kg.sandbox.SandboxServer`` (and :mod:`ebrains_curation.testing`)
 run a local KG-compatible server to try this out or to test against.

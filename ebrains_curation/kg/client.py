@@ -31,7 +31,7 @@ import re
 import time
 import uuid as _uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -42,6 +42,10 @@ from ..schemas import get_registry, normalize_version
 from .auth import TokenManager, TokenProvider, env_token
 from .errors import KGConfigurationError, KGConnectionError, error_for
 from .paging import Page, PageIterator
+from .terms import TermIdCache, outside_links, rewrite_links
+
+if TYPE_CHECKING:
+    from ..graph.model import MetadataGraph
 
 __all__ = ["DEFAULT_HOST", "KG_NAMESPACE", "KGClient", "kg_iri", "kg_uuid", "label_for"]
 
@@ -159,6 +163,7 @@ class KGClient:
         # and is used for read-only POSTs (bulk lookups)
         self._session = self._make_session(frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}), pool_size)
         self._safe_session = self._make_session(None, pool_size)
+        self._terms = TermIdCache()  # KG id -> openMINDS IRIs of library instances (they never change)
 
     def _make_session(self, methods: frozenset[str] | None, pool_size: int) -> requests.Session:
         session = requests.Session()
@@ -427,11 +432,52 @@ class KGClient:
                 out[key] = item.get("data") if not item.get("error") else None
         return out
 
-    def to_graph(self, documents: Iterable[dict[str, Any]], version: str | None = None) -> Any:
-        """Load KG documents (from :meth:`search`, :meth:`get`…) into a :class:`MetadataGraph`."""
+    def to_graph(
+        self, documents: Iterable[dict[str, Any]], version: str | None = None, *, resolve_terms: bool = True
+    ) -> MetadataGraph:
+        """Load KG documents (from :meth:`search`, :meth:`get`, :meth:`get_many`…) into a :class:`MetadataGraph`.
+
+        The KG links to openMINDS library instances (licences, species, content types…)
+        by its own ids. With ``resolve_terms`` (the default) those links are rewritten to
+        the openMINDS instance IRIs (``https://openminds.om-i.org/instances/licenses/CC-BY-4.0``),
+        exactly as documents you write yourself hold them, so the graph validates and draws
+        like any other. Links between KG instances that are not terms stay KG ids.
+
+        The link targets that are not among ``documents`` are looked up in bulk (one
+        ``POST /instancesByIds?stage=RELEASED`` per 500 ids); the answers are kept by the
+        client (terms do not change), so loading more documents that link to the same
+        instances sends no request. ``resolve_terms=False`` sends none at all.
+        """
         from ..graph.readers import load_kg_response
 
-        return load_kg_response({"data": list(documents)}, version=version or self.openminds_version)
+        graph = load_kg_response({"data": list(documents)}, version=version or self.openminds_version)
+        if resolve_terms:
+            targets = {
+                t: kg_iri(t)
+                for t in outside_links(graph, KG_NAMESPACE)
+                if _UUID_RE.match(t[len(KG_NAMESPACE) :])
+            }
+            if targets:
+                iris = self.term_iris(sorted(set(targets.values())), graph.version)
+                rewrite_links(graph, {t: iris[k] for t, k in targets.items() if k in iris})
+        return graph
+
+    def term_iris(self, ids: Iterable[str], version: str | None = None) -> dict[str, str]:
+        """KG id → openMINDS instance IRI (of ``version``) for those of ``ids`` that are library instances.
+
+        Ids this client has not seen yet are fetched in bulk at ``RELEASED`` (library
+        instances are released); every answer is remembered, so asking again is free.
+
+        HTTP: POST /instancesByIds?stage=RELEASED (500 ids per request), only for new ids
+        """
+        v = normalize_version(version or self.openminds_version)
+        kg_ids = [kg_iri(i) for i in ids]
+
+        def fetch(todo: list[str]) -> dict[str, dict[str, Any] | None]:
+            found = self._bulk("instancesByIds", [kg_uuid(i) for i in todo], "RELEASED")
+            return {i: found.get(kg_uuid(i)) for i in todo}
+
+        return self._terms.term_iris(kg_ids, v, fetch)
 
     # -- writing instances -------------------------------------------------------------------------
     def create(
