@@ -449,3 +449,85 @@ def test_slow_storage_overlaps_waits(tmp_path: Path) -> None:
     assert {n["name"]: n["hash"][0]["digest"] for n in r.files()} == {
         f"f{i:03d}.txt": hashlib.sha256(str(i).encode()).hexdigest() for i in range(300)}
     assert [n["name"] for n in r.files()] == sorted(f"f{i:03d}.txt" for i in range(300))
+
+
+@pytest.mark.parametrize("version", ["v3", "v4", "v5"])
+def test_stable_ids_survive_save_and_reload(tree: Path, tmp_path: Path, version: str) -> None:
+    """Saving relabels blank nodes; inventory ids are addresses, so a re-run merges into the saved file."""
+    from ebrains_curation.graph.readers import load
+
+    kw = {"version": version, "repository_type": "s3", "structure_pattern": {r"sub-\d+/.*": "subject"},
+          "progress": False}
+    first = inventory(tree, BASE, **kw)
+    assert not [nid for nid in first.graph.nodes if nid.startswith("_:")]
+    files = _by_name(first)
+    assert all(n["@id"] == n["IRI"] for n in files.values())
+    assert files["docs/preview%20image.png"]["@id"] == BASE + "/docs/preview%20image.png"
+    assert first.repository == BASE
+    bundles = {n["@id"] for n in first.graph.of_type("FileBundle")}
+    assert BASE + "/sub-01/anat/" in bundles and all(b.endswith("/") for b in bundles)
+    out = tmp_path / "files.jsonld"
+    first.save(out)
+    saved = load(out)
+    assert set(saved.nodes) == set(first.graph.nodes)
+    again = inventory(tree, BASE, **kw)
+    saved.add(again.graph)  # equal nodes merge; a blank id would have been relabelled and duplicated
+    assert len(saved) == len(first.graph) == len(again.graph)
+    assert {saved.type_name(n) for n in saved} >= {"File", "FileBundle", "FileRepository", "Organization",
+                                                   "FileRepositoryStructure"}
+    # the same through a cached re-run
+    db = tmp_path / "c.sqlite"
+    inventory(tree, BASE, cache=db, **kw)
+    cached = inventory(tree, BASE, cache=db, **kw)
+    assert cached.stats.files_read == 0 and cached.graph == first.graph
+    saved.add(cached.graph)
+    assert len(saved) == len(first.graph)
+
+
+def test_incremental_reuses_unchanged_folders(tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder whose listing (names, sizes, mtimes) did not change gets its stored nodes back, unbuilt."""
+    from ebrains_curation.inventory import nodes
+
+    db = tmp_path / "cache.sqlite"
+    first = inventory(tree, BASE, cache=db, progress=False)
+    built: list[str] = []
+    real_build = nodes.FileNodes.build
+
+    def counting_build(self, name, *args):  # type: ignore[no-untyped-def]
+        built.append(name)
+        return real_build(self, name, *args)
+
+    monkeypatch.setattr(nodes.FileNodes, "build", counting_build)
+    again = inventory(tree, BASE, cache=db, progress=False)
+    assert built == [] and again.stats.files_cached == 7 and again.stats.files_read == 0
+    assert again.graph == first.graph
+    assert [n["@id"] for n in again.files()] == [n["@id"] for n in first.files()]  # walk order kept
+    assert again.unmatched_extensions == first.unmatched_extensions
+    assert [(h.code, h.count, h.examples) for h in again.hints] == [(h.code, h.count, h.examples) for h in first.hints]
+    assert again.stats.bytes == first.stats.bytes
+    # one file changes: only its folder is built again, and only that file is read
+    _write(tree / "sub-01" / "ephys" / "rec.csv", "t,v\n0,1\n1,2\n")
+    third = inventory(tree, BASE, cache=db, progress=False)
+    assert built == ["rec.csv"] and third.stats.files_read == 1
+    assert _by_name(third)["sub-01/ephys/rec.csv"]["storageSize"]["value"] == len("t,v\n0,1\n1,2\n")
+    # other settings (here the roles) never reuse nodes built for different ones
+    built.clear()
+    inventory(tree, BASE, cache=db, roles={}, progress=False)
+    assert len(built) == 7
+    built.clear()
+    inventory(tree, BASE, cache=db, progress=False)  # the folders were stored again, for roles={}
+    assert len(built) == 7
+    # a folder where a file could not be read is not stored: the problem comes back on a re-run
+    built.clear()
+    _write(tree / "locked" / "a.txt", "a")
+    _write(tree / "locked" / "b.txt", "b")
+
+    def deny(path: str) -> int:
+        if path.endswith("b.txt"):
+            raise PermissionError(13, "Permission denied", path)
+        return default_opener(path)
+
+    for _ in range(2):
+        r = inventory(tree, BASE, cache=db, opener=deny, progress=False)
+        assert [(p.path, p.kind) for p in r.problems] == [("locked/b.txt", "unreadable")]
+    assert built == ["a.txt", "a.txt"]  # a.txt: digest from the cache, node built again

@@ -91,3 +91,24 @@ def test_cache_option(tree: Path, tmp_path: Path) -> None:
     assert _run(str(tree), "--iri", BASE, "-o", str(out), "--cache", str(cache))[0] == 0
     code, text = _run(str(tree), "--iri", BASE, "-o", str(out), "--cache", str(cache), "--force")
     assert code == 0 and "0 read" in text and "3 from the cache" in text
+
+
+def test_rerun_merges_into_saved_output(tree: Path, tmp_path: Path) -> None:
+    """Default @ids are the files' own IRIs: a second run, saved and loaded, merges with zero duplicates."""
+    from ebrains_curation.graph.readers import load
+
+    first, second = tmp_path / "first.jsonld", tmp_path / "second.jsonld"
+    cache = tmp_path / "c.sqlite"
+    assert _run(str(tree), "--iri", BASE, "-o", str(first), "-q")[0] == 0
+    assert _run(str(tree), "--iri", BASE, "-o", str(second), "-q", "--cache", str(cache))[0] == 0
+    g = load(first)
+    assert not [nid for nid in g.nodes if nid.startswith("_:")]
+    assert BASE + "/docs/guide.pdf" in g and BASE + "/docs/" in g and BASE in g
+    n = len(g)
+    g.add(load(second))
+    assert len(g) == n == 6  # repository, organisation, 1 bundle, 3 files
+    # the KG-style prefix still gives UUID ids
+    kg = tmp_path / "kg.jsonld"
+    assert _run(str(tree), "--iri", BASE, "-o", str(kg), "-q", "--id-prefix",
+                "https://kg.ebrains.eu/api/instances/")[0] == 0
+    assert all(nid.startswith("https://kg.ebrains.eu/api/instances/") for nid in load(kg).nodes)

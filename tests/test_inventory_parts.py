@@ -109,6 +109,21 @@ def test_cache_roundtrip(tmp_path: Path) -> None:
         assert (c.hits, c.misses) == (1, 4)
     with InventoryCache(db) as c:  # persisted
         assert len(c) == 1
+        # batched upserts: digests of other algorithms are kept while size and mtime stay, dropped otherwise
+        c.put("/data/a", 10, 123, {"SHA-1": "cc"})
+        c.put("/elsewhere/b", 1, 1, {"MD5": "dd"})  # another folder: written without reading the old row
+        assert c.get("/data/a", 10, 123, ("SHA-256", "MD5", "SHA-1")) == ("aa", "bb", "cc")
+        c.put("/data/a", 10, 999, {"MD5": "ee"})
+        assert c.get("/data/a", 10, 999, ("SHA-256",)) is None
+    with InventoryCache(db) as c:
+        assert len(c) == 2
+        assert c.get("/data/a", 10, 999, ("MD5",)) == ("ee",)
+        assert c.get("/data/a", 10, 999, ("SHA-1",)) is None
+        assert c.get("/elsewhere/b", 1, 1, ("MD5",)) == ("dd",)
+    with InventoryCache(db) as c:  # the same through the database, the folder not loaded in memory first
+        c.put("/data/a", 10, 999, {"SHA-256": "ff"})
+        c.put("/elsewhere/b", 1, 1, {"MD5": "dd"})  # switch folders: the /data rows are flushed
+        assert c.get("/data/a", 10, 999, ("SHA-256", "MD5")) == ("ff", "ee")
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"this is not a database" * 100)
     with pytest.raises(InventoryError, match="cannot be used"):
@@ -182,3 +197,61 @@ def test_random_trees_round_trip(tmp_path_factory: pytest.TempPathFactory, tree:
         assert node["hash"][0]["digest"] == hashlib.sha256(written[rel]).hexdigest()
     assert r.stats.bytes == sum(map(len, written.values()))
     assert len({n["@id"] for n in r.files()}) == len(got)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_segment, min_size=1, max_size=4), st.lists(_segment, min_size=1, max_size=4))
+def test_bundle_ids_never_equal_file_ids(folder: list[str], file: list[str]) -> None:
+    """Default ids are addresses: a folder's ends with "/", a file's never does, whatever the names."""
+    for base in (BASE, BASE + "/"):
+        f = NodeFactory("v4", base)
+        bundle, file_id = f.bundle_id("/".join(folder)), f.file_id(f.iri("/".join(file)))
+        assert bundle.endswith("/") and not file_id.endswith("/")
+        assert bundle != file_id and f.repo_id not in (bundle, file_id)
+        assert file_id == f.iri("/".join(file)) and f.repo_id == base
+        assert not bundle.startswith("_:") and not f.mint("organization", "EBRAINS").startswith("_:")
+    kg = NodeFactory("v4", BASE, "https://kg.ebrains.eu/api/instances/")  # id_prefix still gives UUID ids
+    assert kg.bundle_id("a") != kg.file_id(kg.iri("a"))
+    assert kg.repo_id.startswith("https://kg.ebrains.eu/api/instances/")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_segment, min_size=1, max_size=3), st.sampled_from([("SHA-256",), ("MD5", "SHA-1")]))
+def test_fast_file_nodes_equal_the_reference(parts: list[str], algorithms: tuple[str, ...]) -> None:
+    from ebrains_curation.inventory.nodes import FileNodes
+
+    for prefix in (None, "_:"):
+        f = NodeFactory("v4", BASE, prefix)
+        fast = FileNodes(f, algorithms)
+        folder, name = "/".join(parts[:-1]), parts[-1]
+        bundle = f.bundle_id(folder) if folder else None
+        fast.folder(folder, bundle)
+        digests = tuple("ab" * (i + 1) for i in range(len(algorithms)))
+        fmt = {"@id": "https://openminds.om-i.org/instances/contentTypes/text_csv"}
+        role = {"@id": "https://openminds.om-i.org/instances/fileUsageRole/preview"}
+        assert fast.build(name, 12, digests, fmt, role) == f.file(
+            "/".join(parts), 12, algorithms, digests, bundle, fmt["@id"], role["@id"])
+        assert fast.build(name, 0, digests, None, None) == f.file("/".join(parts), 0, algorithms, digests, bundle,
+                                                                  None, None)
+
+
+@pytest.mark.parametrize(("patterns", "rel", "expected"), [
+    (["*descriptor*.pdf"], "docs/Data_Descriptor.PDF", True),
+    (["*descriptor*.pdf"], "docs/descriptor.pdf.txt", False),
+    (["docs/readme"], "docs/README", True),
+    (["*/readme.md", "x?.txt"], "a/b/readme.md", True),
+    (["*/readme.md", "x?.txt"], "xy.txt", True),
+    (["docs/*"], "docs/any.thing", True),
+    (["[ab].csv"], "b.csv", True),
+    (["[ab].csv"], "c.csv", False),
+])
+def test_role_prefilter_never_drops_a_match(patterns: list[str], rel: str, expected: bool) -> None:
+    from fnmatch import fnmatch
+
+    from ebrains_curation.inventory.api import _RoleMatcher
+
+    m = _RoleMatcher({"preview": patterns}, "v4")
+    name = rel.rsplit("/", 1)[-1]
+    reference = any(fnmatch(rel.lower() if "/" in p else name.lower(), p.lower()) for p in patterns)
+    assert reference == expected
+    assert (m.match(rel, name) is not None) == expected

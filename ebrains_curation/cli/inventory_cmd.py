@@ -56,8 +56,9 @@ def _write_json_atomic(path: Path, data: object) -> None:
 @click.option("--name", default=None, help="Repository name (default: the folder's name).")
 @click.option("--hosted-by", default=None, help="Hosting organisation: full name or @id (default: EBRAINS).")
 @click.option("--type", "repo_type", default=None, help="Repository type: s3, swift, gitAnnex, git, ftp, gpfs, seafile.")
-@click.option("--id-prefix", default="_:", show_default=True,
-              help='Prefix of node @ids, e.g. "https://kg.ebrains.eu/api/instances/".')
+@click.option("--id-prefix", default=None,
+              help="Give every node a UUID @id behind this prefix, e.g. \"https://kg.ebrains.eu/api/instances/\". "
+                   "Default: each file's own IRI (stable: a re-run merges into the saved file).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow links to folders and to places outside DIR.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write problems, hints and figures as JSON.")
@@ -67,7 +68,7 @@ def _write_json_atomic(path: Path, data: object) -> None:
 @handle_errors
 def inventory(directory: Path, iri: str, output: Path, hashes: str, workers: int | None, roles: tuple[str, ...],
               formats: tuple[str, ...], cache: Path | None, name: str | None, hosted_by: str | None,
-              repo_type: str | None, id_prefix: str, follow_symlinks: bool, report: Path | None, force: bool,
+              repo_type: str | None, id_prefix: str | None, follow_symlinks: bool, report: Path | None, force: bool,
               quiet: bool, om_version: str | None) -> None:
     """Describe the files of DIRECTORY as an openMINDS FileRepository with one File per file.
 

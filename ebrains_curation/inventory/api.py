@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+import marshal
 import os
 import re
 import sys
@@ -40,7 +41,7 @@ from ..errors import ConfigurationError
 from ..graph.model import MetadataGraph, Node
 from ..schemas import get_term, normalize_version
 from .cache import InventoryCache
-from .formats import format_index
+from .formats import FormatLinks, format_index
 from .hashing import (
     ChangedWhileReading,
     FileDigest,
@@ -50,14 +51,17 @@ from .hashing import (
     hash_file,
     normalize_algorithms,
 )
-from .hints import Hint, HintCollector, HintLimits
-from .nodes import NodeFactory, root_name, structure_node
+from .hints import _AWKWARD, Hint, HintCollector, HintLimits
+from .nodes import FileNodes, NodeFactory, root_name, structure_node
 from .scan import DirInfo, FileEntry, Problem, walk
 
 __all__ = ["DEFAULT_ROLES", "InventoryResult", "InventoryStats", "inventory"]
 
 #: special usage roles given by default: FileUsageRole name → glob patterns (case-insensitive)
 DEFAULT_ROLES: dict[str, tuple[str, ...]] = {"data descriptor": ("*descriptor*.pdf",)}
+
+#: version of the stored per-folder node blobs (bump when File nodes change shape)
+_NODES_FORMAT = 1
 
 #: a progress callback gets (bytes done, files done, total bytes or None while still counting)
 ProgressCallback = Callable[[int, int, int | None], None]
@@ -163,28 +167,50 @@ def _human(n: float) -> str:
 # roles
 # ------------------------------------------------------------------------------------------------
 class _RoleMatcher:
-    """Glob patterns per FileUsageRole; a pattern with '/' matches the relative path, else the name."""
+    """Glob patterns per FileUsageRole; a pattern with '/' matches the relative path, else the name.
+
+    :meth:`match` gives the role's ``{"@id": …}`` link dict, one per role and run (shared by its files).
+    """
 
     def __init__(self, roles: Mapping[str, str | Iterable[str]] | None, version: str):
-        self.rules: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None, str]] = []
+        self.rules: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None, dict[str, str]]] = []
+        tails: list[str] = []
         for role, patterns in (roles or {}).items():
             iri = str(get_term("FileUsageRole", role, version).id)
             pats = [patterns] if isinstance(patterns, str) else list(patterns)
             full = [fnmatch.translate(p.lower()) for p in pats if "/" in p]
             base = [fnmatch.translate(p.lower()) for p in pats if "/" not in p]
             self.rules.append((re.compile("|".join(full)) if full else None,
-                               re.compile("|".join(base)) if base else None, iri))
+                               re.compile("|".join(base)) if base else None, {"@id": iri}))
+            tails += [_literal_tail(p.lower()) for p in pats]
+        # a glob ending in a literal ("*descriptor*.pdf" → ".pdf") only matches names ending so: one
+        # str.endswith rules out most files before any regex runs (when every pattern has such a tail)
+        self.tails: tuple[str, ...] | None = tuple(tails) if tails and all(tails) else None
 
     def __bool__(self) -> bool:
         return bool(self.rules)
 
-    def match(self, rel: str) -> str | None:
-        lower = rel.lower()
-        name = lower.rsplit("/", 1)[-1]
-        for full, base, iri in self.rules:
-            if (full is not None and full.match(lower)) or (base is not None and base.match(name)):
-                return iri
+    def match(self, rel: str, name: str) -> dict[str, str] | None:
+        """The role link of the file at ``rel`` (whose name is ``name``), or None."""
+        lower_name = name.lower()
+        if self.tails is not None and not lower_name.endswith(self.tails):
+            return None
+        lower = None
+        for full, base, link in self.rules:
+            if base is not None and base.match(lower_name):
+                return link
+            if full is not None:
+                if lower is None:
+                    lower = rel.lower()
+                if full.match(lower):
+                    return link
         return None
+
+
+def _literal_tail(pattern: str) -> str:
+    """The literal end of a glob after its last wildcard and last "/": what a matching file's name ends with."""
+    cut = max(pattern.rfind("*"), pattern.rfind("?"), pattern.rfind("["), pattern.rfind("]"), pattern.rfind("/"))
+    return pattern[cut + 1:]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -271,8 +297,15 @@ class _Latency:
     def __init__(self, threshold: float):
         self.threshold = threshold
         self.pooled = False
+        self.decided = False
         self._samples: list[float] = []
         self._since_probe = 0
+        self._count = 0
+
+    def timing_due(self) -> bool:
+        """Whether to time this inline read: all until the first decision, then every 8th (timing costs)."""
+        self._count += 1
+        return self.pooled or not self.decided or not self._count & 7
 
     def probe_due(self) -> bool:
         """In pooled mode, whether this small file should be read inline as a probe."""
@@ -290,6 +323,7 @@ class _Latency:
             samples.clear()
         elif not self.pooled and len(samples) >= 32:
             self.pooled = sorted(samples)[16] > self.threshold
+            self.decided = True
             samples.clear()
 
 
@@ -323,7 +357,7 @@ def inventory(
     version: str | None = None,
     formats: Mapping[str, str | None] | None = None,
     structure_pattern: str | Mapping[str, str | list[str]] | None = None,
-    id_prefix: str = "_:",
+    id_prefix: str | None = None,
     hint_limits: HintLimits | None = None,
     opener: Opener | None = None,
     batch_files: int = 256,
@@ -355,8 +389,13 @@ def inventory(
         version: openMINDS version ("v4" default, "v3", "v5").
         formats: extension → ContentType name overrides (None: leave unset).
         structure_pattern: a FileRepositoryStructure @id, or ``{regex: grouping type}``.
-        id_prefix: prefix of the deterministic node @ids ("_:" gives blank nodes;
-            "https://kg.ebrains.eu/api/instances/" gives KG-style ids).
+        id_prefix: None (default): stable, meaningful @ids that survive saving and
+            reloading: each File's @id is its IRI, the FileRepository's the repository
+            IRI, a FileBundle's the repository IRI + folder path + "/", the hosting
+            Organization's a ``urn:uuid:`` UUIDv5 of its name. A prefix instead gives
+            every node a deterministic UUIDv5 @id behind it
+            ("https://kg.ebrains.eu/api/instances/" gives KG-style ids, "_:" blank nodes,
+            which writers relabel, so they do not merge with a saved file).
         hint_limits: thresholds for the "deep tree" and "large folder" hints.
         opener: ``path -> file descriptor`` used to open files (tests, special file systems).
         batch_files, batch_bytes, small_file: pipeline tuning. Files smaller than
@@ -393,9 +432,10 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
                roles: Mapping[str, str | Iterable[str]] | None, cache: str | os.PathLike[str] | InventoryCache | None,
                follow_symlinks: bool, progress: bool | ProgressCallback | None, version: str | None,
                formats: Mapping[str, str | None] | None, structure_pattern: str | Mapping[str, str | list[str]] | None,
-               id_prefix: str, hint_limits: HintLimits | None, opener: Opener | None, batch_files: int,
+               id_prefix: str | None, hint_limits: HintLimits | None, opener: Opener | None, batch_files: int,
                batch_bytes: int, small_file: int, slow_storage: float) -> InventoryResult:
     t0 = time.perf_counter()
+    perf_counter = time.perf_counter
     v = normalize_version(version)
     algs = normalize_algorithms(algorithms)
     root_s = os.path.abspath(os.fspath(root))
@@ -404,7 +444,9 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
         raise ConfigurationError(f"workers must be 1 or more, got {workers}")
     factory = NodeFactory(v, repository_iri, id_prefix)
     fmt_index = format_index(v).with_overrides(formats) if formats else format_index(v)
-    matcher = _RoleMatcher(DEFAULT_ROLES if roles is None else roles, v)
+    fmt_links = FormatLinks(fmt_index)
+    role_map = DEFAULT_ROLES if roles is None else roles
+    matcher = _RoleMatcher(role_map, v)
     type_iri = str(get_term("FileRepositoryType", repository_type, v).id) if repository_type else None
     open_fn = opener or default_opener
 
@@ -417,9 +459,17 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
         structure_id = graph.add_node(structure_node(factory, structure_pattern, f"{name or root_name(root_s)} layout"))
     repo = factory.repository(name or root_name(root_s), org_id, type_iri, structure_id)
     graph.add_node(repo)
+    nodes = graph.nodes
+    builder = FileNodes(factory, algs)
 
     own_cache = cache is not None and not isinstance(cache, InventoryCache)
     db: InventoryCache | None = InventoryCache(cache) if own_cache else cache  # type: ignore[arg-type]
+    # what a folder's finished File nodes depend on besides its listing: a stored folder is reused only
+    # when all of it is the same
+    from .. import __version__  # the content-type library ships with the package
+
+    settings = repr((_NODES_FORMAT, __version__, v, repository_iri, id_prefix, algs, sorted((formats or {}).items()),
+                     sorted((k, sorted([p] if isinstance(p, str) else p)) for k, p in role_map.items())))
 
     result = InventoryResult(graph, factory.repo_id, algs)
     stats = result.stats
@@ -429,39 +479,70 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
     bundle_ids: dict[str, str] = {}
     dir_bytes: Counter[str] = Counter()
     progress_ = _Progress(progress, root_s, follow_symlinks)
+    folder = [""]  # the folder the builder is set up for
+    # incremental mode: folders whose nodes are to be stored (rel → (path, settings, listing)), their nodes,
+    # and folders where a file could not be read (never stored: the problem must come back on a re-run)
+    to_store: dict[str, tuple[str, str, bytes]] = {}
+    folder_nodes: dict[str, list[Node]] = {}
+    bad_folders: set[str] = set()
+    ambiguous_count = hints.ambiguous_count
+    file_list: list[Node] = []  # the File nodes in walk order (for the duplicates hint)
 
     def finish(items: list[_Item], results: list[FileDigest | OSError] | None) -> None:
-        done_bytes = 0
+        n_files = n_bytes = n_cached = n_read = bytes_read = folder_bytes = 0
+        cur = folder[0]
+        cur_nodes = folder_nodes.get(cur)
+        match = matcher.match if matcher else None
         for i, (entry, early, from_cache) in enumerate(items):
             res = early if results is None or early is not None else results[i]
             if isinstance(res, OSError):
                 result.problems.append(_problem_for(entry, res))
+                bad_folders.add(entry.parent)
                 continue
             assert res is not None
             rel = entry.rel
-            fname = rel.rsplit("/", 1)[-1]
-            ext, fmt = fmt_index.lookup(fname)
-            if fmt is None:
+            parent = entry.parent
+            if parent != cur:
+                dir_bytes[cur] += folder_bytes
+                folder_bytes = 0
+                cur = folder[0] = parent
+                builder.folder(parent, bundle_ids.get(parent))
+                cur_nodes = folder_nodes.get(parent)
+            fname = rel[len(parent) + 1:] if parent else rel
+            ext, fmt_link, ambiguous = fmt_links(fname)
+            if fmt_link is None:
                 unmatched[ext or "(none)"] += 1
-            elif ext in fmt_index.candidates:
-                hints.ambiguous[ext] = fmt_index.candidates[ext]
-                hints.ambiguous_count[ext] += 1
+            elif ambiguous:
+                ambiguous_count[ext] += 1
             size = res.size
-            graph.add_node(factory.file(rel, size, algs, res.digests, bundle_ids.get(entry.parent),
-                                        fmt[0] if fmt else None, matcher.match(rel) if matcher else None))
-            hints.file(rel, fname, size)
-            stats.files += 1
-            stats.bytes += size
-            dir_bytes[entry.parent] += size
-            done_bytes += size
-            if from_cache:
-                stats.files_cached += 1
+            node = builder.build(fname, size, res.digests, fmt_link, match(rel, fname) if match else None)
+            nid = node["@id"]
+            if nid in nodes:
+                graph.add_node(node)  # clashes with a node given from outside (hosted_by…): let the graph decide
             else:
-                stats.files_read += 1
-                stats.bytes_read += size
+                nodes[nid] = node
+            file_list.append(node)
+            if cur_nodes is not None:
+                cur_nodes.append(node)
+            if not size or _AWKWARD.search(fname) or fname != fname.strip():
+                hints.file(rel, fname, size)
+            n_files += 1
+            n_bytes += size
+            folder_bytes += size
+            if from_cache:
+                n_cached += 1
+            else:
+                n_read += 1
+                bytes_read += size
                 if db is not None:
                     db.put(entry.path, size, res.mtime_ns, dict(zip(algs, res.digests, strict=True)))
-        progress_.update(done_bytes, len(items))
+        dir_bytes[cur] += folder_bytes
+        stats.files += n_files
+        stats.bytes += n_bytes
+        stats.files_cached += n_cached
+        stats.files_read += n_read
+        stats.bytes_read += bytes_read
+        progress_.update(n_bytes, len(items))
 
     # Files are processed in walk order through a bounded queue of batches. Small files are
     # hashed right here: handing them to threads costs more in GIL hand-overs than it saves.
@@ -494,42 +575,101 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
         results = iter(done)
         finish(items, [next(results) if early is None else early for _, early, _ in items])  # type: ignore[misc]
 
+    def add_file(item: FileEntry) -> None:
+        nonlocal big_bytes
+        early: FileDigest | OSError | None = None
+        if db is not None and item.size is not None and item.mtime_ns is not None:
+            digests = db.get(item.path, item.size, item.mtime_ns, algs)
+            if digests is not None:
+                early = FileDigest(item.size, item.mtime_ns, digests)
+        from_cache = early is not None
+        if early is None:
+            # Small files are read right here; a larger one is only opened and sized here (or
+            # sized by the walk when a cache asked for stat) and then read by the pool. On slow
+            # storage (network file systems, cold disks) small files go to the pool too, where
+            # the waits overlap; a few files are still read here to notice when that changes.
+            size = item.size
+            to_pool = n_workers > 1 and latency.pooled and not latency.probe_due()
+            if not to_pool:
+                big_enough = n_workers > 1 and (size is None or size >= small_file)
+                if size is None or not big_enough:
+                    timed = latency.timing_due()
+                    t = perf_counter() if timed else 0.0
+                    try:
+                        early = hash_file(item.path, algs, open_fn, small_file - 1 if big_enough else None)
+                        if not early.digests:  # too large to read here
+                            size, early = early.size, None
+                    except OSError as exc:
+                        early = exc
+                    if timed:
+                        latency.observe(perf_counter() - t)
+                to_pool = early is None
+            if to_pool:
+                big.append(item)
+                big_bytes += size or 0
+        batch.append((item, early, from_cache))
+        if (len(batch) >= batch_files or big_bytes >= batch_bytes
+                or (latency.pooled and len(big) >= max(1, batch_files // 8))):
+            submit()
+
+    def reuse(rel: str, payload: bytes) -> None:
+        """Add a folder's stored nodes, after everything before it (walk order)."""
+        submit()
+        while pending:
+            drain_one()
+        file_nodes, nbytes, unmatched_f, ambiguous_f, awkward, empty = marshal.loads(payload)
+        ids = [node["@id"] for node in file_nodes]
+        if nodes.keys().isdisjoint(ids):
+            nodes.update(zip(ids, file_nodes, strict=True))
+        else:  # clashes with a node given from outside (hosted_by…): let the graph decide
+            for node in file_nodes:
+                graph.add_node(node)
+        file_list.extend(file_nodes)
+        unmatched.update(unmatched_f)
+        ambiguous_count.update(ambiguous_f)
+        for r in awkward:
+            hints.awkward.add(r)
+        for r in empty:
+            hints.empty_files.add(r)
+        dir_bytes[rel] += nbytes
+        n = len(file_nodes)
+        stats.files += n
+        stats.files_cached += n
+        stats.bytes += nbytes
+        progress_.update(nbytes, n)
+
+    def end_folder(rel: str, entries: list[FileEntry]) -> None:
+        """Incremental mode: reuse the folder's stored nodes when its listing is unchanged, else queue its files."""
+        assert db is not None
+        if not entries:
+            return
+        cut = len(rel) + 1 if rel else 0
+        if all(e.size is not None for e in entries):
+            listing = marshal.dumps([(e.rel[cut:], e.size, e.mtime_ns) for e in entries])
+            path = os.path.join(root_s, rel) if rel else root_s
+            key = f"{settings}\n{rel}"
+            payload = db.folder_get(path, key, listing)
+            if payload is not None:
+                reuse(rel, payload)
+                return
+            to_store[rel] = (path, key, listing)
+            folder_nodes[rel] = []
+        for e in entries:
+            add_file(e)
+
     try:
+        group_rel = ""
+        group: list[FileEntry] = []
         for item in walk(root_s, follow_symlinks=follow_symlinks, need_stat=db is not None):
             if isinstance(item, FileEntry):
-                early: FileDigest | OSError | None = None
-                if db is not None and item.size is not None and item.mtime_ns is not None:
-                    digests = db.get(item.path, item.size, item.mtime_ns, algs)
-                    if digests is not None:
-                        early = FileDigest(item.size, item.mtime_ns, digests)
-                from_cache = early is not None
-                if early is None:
-                    # Small files are read right here; a larger one is only opened and sized here (or
-                    # sized by the walk when a cache asked for stat) and then read by the pool. On slow
-                    # storage (network file systems, cold disks) small files go to the pool too, where
-                    # the waits overlap; a few files are still read here to notice when that changes.
-                    size = item.size
-                    to_pool = n_workers > 1 and latency.pooled and not latency.probe_due()
-                    if not to_pool:
-                        big_enough = n_workers > 1 and (size is None or size >= small_file)
-                        if size is None or not big_enough:
-                            t = time.perf_counter()
-                            try:
-                                early = hash_file(item.path, algs, open_fn, small_file - 1 if big_enough else None)
-                                if not early.digests:  # too large to read here
-                                    size, early = early.size, None
-                            except OSError as exc:
-                                early = exc
-                            latency.observe(time.perf_counter() - t)
-                        to_pool = early is None
-                    if to_pool:
-                        big.append(item)
-                        big_bytes += size or 0
-                batch.append((item, early, from_cache))
-                if (len(batch) >= batch_files or big_bytes >= batch_bytes
-                        or (latency.pooled and len(big) >= max(1, batch_files // 8))):
-                    submit()
+                if db is None:
+                    add_file(item)
+                else:
+                    group.append(item)
             elif isinstance(item, DirInfo):
+                if db is not None:
+                    end_folder(group_rel, group)
+                    group_rel, group = item.rel, []
                 stats.folders += 1
                 hints.folder(item.rel, item.depth, item.entries)
                 if item.rel:
@@ -538,9 +678,13 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
                     bundle_ids[item.rel] = graph.add_node(bundle)
             else:
                 result.problems.append(item)
+        if db is not None:
+            end_folder(group_rel, group)
         submit()
         while pending:
             drain_one()
+        if db is not None:
+            _store_folders(db, to_store, folder_nodes, bad_folders, fmt_links)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         progress_.close()
@@ -550,6 +694,8 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
             else:
                 db.commit()
 
+    for ext in ambiguous_count:
+        hints.ambiguous[ext] = fmt_index.candidates[ext]
     # folder sizes, rolled up from the deepest folders; the repository's total
     for rel in sorted(bundle_ids, key=lambda r: -r.count("/")):
         parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
@@ -558,7 +704,7 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
     repo["storageSize"] = factory.size(stats.bytes)
 
     result.unmatched_extensions = dict(unmatched.most_common())
-    result.hints = hints.hints(_duplicates(graph, factory.base))
+    result.hints = hints.hints(_duplicates(file_list, factory.base))
     if unmatched:
         shown = ", ".join(f"{e} ({n})" for e, n in unmatched.most_common(5))
         result.hints.append(Hint(
@@ -571,20 +717,49 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
     return result
 
 
-def _duplicates(graph: MetadataGraph, base: str) -> list[tuple[str, ...]]:
+def _store_folders(db: InventoryCache, to_store: dict[str, tuple[str, str, bytes]],
+                   folder_nodes: dict[str, list[Node]], bad_folders: set[str], fmt_links: FormatLinks) -> None:
+    """Incremental mode: store each fully inventoried folder's File nodes with what the hints need."""
+    for rel, (path, key, listing) in to_store.items():
+        file_nodes = folder_nodes.get(rel)
+        if rel in bad_folders or not file_nodes:
+            continue
+        unmatched: Counter[str] = Counter()
+        ambiguous: Counter[str] = Counter()
+        awkward: list[str] = []
+        empty: list[str] = []
+        nbytes = 0
+        prefix = f"{rel}/" if rel else ""
+        for node in file_nodes:
+            fname = node["name"]
+            size = node["storageSize"]["value"]
+            nbytes += size
+            ext, fmt_link, is_ambiguous = fmt_links(fname)
+            if fmt_link is None:
+                unmatched[ext or "(none)"] += 1
+            elif is_ambiguous:
+                ambiguous[ext] += 1
+            if _AWKWARD.search(fname) or fname != fname.strip():
+                awkward.append(prefix + fname)
+            if not size:
+                empty.append(prefix + fname)
+        db.folder_put(path, key, listing, marshal.dumps((file_nodes, nbytes, dict(unmatched), dict(ambiguous),
+                                                          awkward, empty)))
+
+
+def _duplicates(files: list[Node], base: str) -> list[tuple[str, ...]]:
     """Groups of relative paths whose files have the same size and first digest (empty files excluded)."""
-    files = graph.of_type("File")
-    counts: Counter[tuple[int, str]] = Counter()
-    for n in files:
-        size = n["storageSize"]["value"]
-        if size:
-            counts[(size, n["hash"][0]["digest"])] += 1
-    dup_keys = {k for k, c in counts.items() if c > 1}
-    if not dup_keys:
+    # first by digest alone (one look-up per file, counted in C); sizes only for the few candidates
+    digests = [n["hash"][0]["digest"] for n in files]
+    dup_digests = {d for d, c in Counter(digests).items() if c > 1}
+    if not dup_digests:
         return []
     groups: dict[tuple[int, str], list[str]] = {}
-    for n in files:
-        key = (n["storageSize"]["value"], n["hash"][0]["digest"])
-        if key in dup_keys:
-            groups.setdefault(key, []).append(unquote(n["IRI"][len(base):]))
-    return sorted((tuple(g) for g in groups.values()), key=lambda g: (-len(g), g))
+    cut = len(base)
+    for n, digest in zip(files, digests, strict=True):
+        if digest in dup_digests:
+            size = n["storageSize"]["value"]
+            if size:
+                rel = n["IRI"][cut:]
+                groups.setdefault((size, digest), []).append(unquote(rel) if "%" in rel else rel)
+    return sorted((tuple(g) for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g))

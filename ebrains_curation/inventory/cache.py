@@ -6,12 +6,18 @@ survives an interrupted run (rows are committed in batches). Rows are keyed by
 (folder, name) and a folder's rows are fetched in one query when the walk
 reaches it, so a re-run costs one query per folder, not one per file. Paths are
 stored as raw bytes, so names in any encoding work.
+
+A second table keeps, per folder, its listing (names, sizes, mtime_ns of its
+files) and the finished File node dicts (a marshal blob) under a key of the run's
+settings: when a re-run finds the same listing and settings, the folder's
+nodes are reused as they are, without building them again.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from collections.abc import Sequence
 from types import TracebackType
 
@@ -34,9 +40,26 @@ CREATE TABLE IF NOT EXISTS inventory_files_v1 (
     sha1 TEXT,
     PRIMARY KEY (dir, name)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS inventory_folders_v1 (
+    dir BLOB PRIMARY KEY,
+    settings TEXT NOT NULL,
+    listing BLOB NOT NULL,
+    payload BLOB NOT NULL
+);
 """
 
 _SEP = os.fsencode(os.sep)
+_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
+
+_UPSERT = """
+INSERT INTO inventory_files_v1 (dir, name, size, mtime_ns, sha256, md5, sha1) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (dir, name) DO UPDATE SET
+    sha256 = COALESCE(excluded.sha256, CASE WHEN size = excluded.size AND mtime_ns = excluded.mtime_ns THEN sha256 END),
+    md5 = COALESCE(excluded.md5, CASE WHEN size = excluded.size AND mtime_ns = excluded.mtime_ns THEN md5 END),
+    sha1 = COALESCE(excluded.sha1, CASE WHEN size = excluded.size AND mtime_ns = excluded.mtime_ns THEN sha1 END),
+    size = excluded.size,
+    mtime_ns = excluded.mtime_ns
+"""
 
 _Row = tuple[int, int, str | None, str | None, str | None]
 
@@ -55,6 +78,7 @@ class InventoryCache:
         self.hits = 0
         self.misses = 0
         self._pending = 0
+        self._batch: list[tuple[bytes, bytes, int, int, str | None, str | None, str | None]] = []
         self._dir: bytes | None = None
         self._rows: dict[bytes, _Row] = {}
         try:
@@ -69,13 +93,21 @@ class InventoryCache:
 
     @staticmethod
     def _split(path: str) -> tuple[bytes, bytes]:
-        if not os.path.isabs(path):
+        if not path.startswith(os.sep) and not os.path.isabs(path):
             path = os.path.abspath(path)
-        d, _, name = os.fsencode(path).rpartition(_SEP)
+        d, _, name = path.encode(_FS_ENCODING, _FS_ERRORS).rpartition(_SEP)
         return d, name
+
+    def _flush(self) -> None:
+        # Rows are written in batches (one executemany costs a fraction of one execute per row); the
+        # upsert keeps the digests of other algorithms while size and mtime are unchanged, with no read.
+        if self._batch:
+            self._db.executemany(_UPSERT, self._batch)
+            self._batch.clear()
 
     def _folder(self, d: bytes) -> dict[bytes, _Row]:
         if d != self._dir:
+            self._flush()
             self._dir = d
             self._rows = {r[0]: r[1:] for r in self._db.execute(
                 "SELECT name, size, mtime_ns, sha256, md5, sha1 FROM inventory_files_v1 WHERE dir = ?", (d,))}
@@ -101,30 +133,41 @@ class InventoryCache:
     def put(self, path: str, size: int, mtime_ns: int, digests: dict[str, str]) -> None:
         """Remember the digests of a file just read (digests of other algorithms are kept if unchanged)."""
         d, name = self._split(path)
-        old = self._folder(d).get(name) if d == self._dir else self._db.execute(
-            "SELECT size, mtime_ns, sha256, md5, sha1 FROM inventory_files_v1 WHERE dir = ? AND name = ?",
-            (d, name)).fetchone()
-        cols = [None, None, None]
-        if old is not None and old[0] == size and old[1] == mtime_ns:
-            cols = list(old[2:])
-        for a, digest in digests.items():
-            cols[("SHA-256", "MD5", "SHA-1").index(a)] = digest
-        row = (size, mtime_ns, *cols)
-        self._db.execute(
-            "INSERT OR REPLACE INTO inventory_files_v1 (dir, name, size, mtime_ns, sha256, md5, sha1) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", (d, name, *row))
+        row = (size, mtime_ns, digests.get("SHA-256"), digests.get("MD5"), digests.get("SHA-1"))
+        self._batch.append((d, name, *row))
         if d == self._dir:
-            self._rows[name] = row  # type: ignore[assignment]
+            old = self._rows.get(name)
+            if old is not None and old[0] == size and old[1] == mtime_ns:
+                row = (size, mtime_ns, *[new or prev for new, prev in zip(row[2:], old[2:], strict=True)])
+            self._rows[name] = row
+        self._pending += 1
+        if self._pending >= self.commit_every:
+            self.commit()
+
+    def folder_get(self, folder: str, settings: str, listing: bytes) -> bytes | None:
+        """The stored payload of ``folder`` if its listing and the run's settings are unchanged, else None."""
+        row = self._db.execute("SELECT settings, listing, payload FROM inventory_folders_v1 WHERE dir = ?",
+                               (os.fsencode(folder),)).fetchone()
+        if row is None or row[0] != settings or row[1] != listing:
+            return None
+        return bytes(row[2])
+
+    def folder_put(self, folder: str, settings: str, listing: bytes, payload: bytes) -> None:
+        """Remember the finished nodes (``payload``) of ``folder`` for this listing and these settings."""
+        self._db.execute("INSERT OR REPLACE INTO inventory_folders_v1 (dir, settings, listing, payload) "
+                         "VALUES (?, ?, ?, ?)", (os.fsencode(folder), settings, listing, payload))
         self._pending += 1
         if self._pending >= self.commit_every:
             self.commit()
 
     def commit(self) -> None:
         """Write pending rows to disk."""
+        self._flush()
         self._db.commit()
         self._pending = 0
 
     def __len__(self) -> int:
+        self._flush()
         return int(self._db.execute("SELECT COUNT(*) FROM inventory_files_v1").fetchone()[0])
 
     def close(self) -> None:

@@ -15,7 +15,7 @@ from functools import cache
 
 from ..schemas import get_term, iter_terms, normalize_version
 
-__all__ = ["FormatIndex", "format_index"]
+__all__ = ["FormatIndex", "FormatLinks", "format_index"]
 
 
 #: well-known defaults where the generic ranking would pick a rarer type
@@ -94,3 +94,33 @@ def format_index(version: str | None = None) -> FormatIndex:
             idx.candidates[ext] = tuple(c[1] for c in cts)
         idx.longest = max(idx.longest, ext.count("."))
     return idx
+
+
+class FormatLinks:
+    """Per-run memo of :meth:`FormatIndex.lookup` giving shared ``{"@id": …}`` link dicts (one per extension).
+
+    Keyed by the part of a file name from its first dot, which is all a lookup
+    depends on for names that do not start with a dot; bounded in size. One per
+    run, so link dicts are never shared between two results.
+    """
+
+    _NONE: tuple[str, dict[str, str] | None, bool] = ("", None, False)
+
+    def __init__(self, index: FormatIndex, limit: int = 65536):
+        self.index = index
+        self.limit = limit
+        self._memo: dict[str, tuple[str, dict[str, str] | None, bool]] = {}
+
+    def __call__(self, name: str) -> tuple[str, dict[str, str] | None, bool]:
+        """(extension, ``{"@id": ContentType IRI}`` or None, whether the extension is ambiguous)."""
+        dot = name.find(".")
+        if dot < 0:
+            return self._NONE
+        key = name[dot:] if dot else name
+        hit = self._memo.get(key)
+        if hit is None:
+            ext, fmt = self.index.lookup(name)
+            hit = (ext, {"@id": fmt[0]} if fmt else None, ext in self.index.candidates)
+            if len(self._memo) < self.limit:
+                self._memo[key] = hit
+        return hit

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from stat import S_ISREG
 from typing import Any
 
 from ..errors import ConfigurationError
@@ -69,9 +69,12 @@ def normalize_algorithms(algorithms: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FileDigest:
-    """What reading one file gave: its size, modification time and one hex digest per algorithm."""
+    """What reading one file gave: its size, modification time and one hex digest per algorithm.
+
+    Read-only by convention (not frozen: one is made per file, a frozen one costs four times as much).
+    """
 
     size: int
     mtime_ns: int
@@ -85,6 +88,9 @@ class ChangedWhileReading(OSError):
 class NotARegularFile(OSError):
     """The path turned out to be a FIFO, socket, device or folder when opened."""
 
+
+#: files smaller than this are read with one plain ``os.read`` (a small bytes object beats buffer slicing)
+_SMALL = 64 << 10
 
 _local = threading.local()
 _fstat = os.fstat  # module-level so tests can simulate a file changing between stat and read
@@ -108,19 +114,27 @@ def hash_file(path: str, algorithms: Sequence[str], opener: Opener = default_ope
     ``PermissionError`` (unreadable), :class:`NotARegularFile`,
     :class:`ChangedWhileReading`.
     """
-    bufs, view = _buffer()
     fd = opener(path)
     try:
         st = _fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
+        if not S_ISREG(st.st_mode):
             raise NotARegularFile(f"{path} is not a regular file")
-        if max_size is not None and st.st_size > max_size:
-            return FileDigest(st.st_size, st.st_mtime_ns, ())
+        size = st.st_size
+        if max_size is not None and size > max_size:
+            return FileDigest(size, st.st_mtime_ns, ())
+        if size < _SMALL:
+            # one read of exactly what is there (+1 to notice growth); no buffer slicing, no update calls
+            data = os.read(fd, size + 1)
+            if len(data) != size:
+                raise ChangedWhileReading(f"{path} changed size while being read ({size} → {len(data)} bytes)")
+            if len(algorithms) == 1:
+                return FileDigest(size, st.st_mtime_ns, (_CONSTRUCTORS[algorithms[0]](data).hexdigest(),))
+            return FileDigest(size, st.st_mtime_ns, tuple([_CONSTRUCTORS[a](data).hexdigest() for a in algorithms]))
+        bufs, view = _buffer()
         hashers = [_CONSTRUCTORS[a]() for a in algorithms]
         updates = [h.update for h in hashers]
         readv = os.readv
         full = len(bufs[0])
-        size = st.st_size
         total = 0
         while n := readv(fd, bufs):
             chunk = view[:n]
