@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from ..schemas.identifiers import orcid_checksum_ok as _checksum_ok
+
 __all__ = ["DATE", "DATETIME", "DATETIME_OR_TIME", "EMAIL", "IRI", "TIME", "orcid_checksum_ok"]
 
 _D: Final = (
@@ -53,8 +55,4 @@ def orcid_checksum_ok(value: str) -> bool:
     digits = value.rsplit("/", 1)[-1].replace("-", "")
     if len(digits) != 16 or not digits[:15].isascii() or not digits[:15].isdigit():
         return True
-    total = 0
-    for ch in digits[:15]:
-        total = (total + int(ch)) * 2
-    result = (12 - total % 11) % 11
-    return digits[15] == ("X" if result == 10 else str(result))
+    return _checksum_ok(value)

@@ -192,20 +192,7 @@ class NativeEngine:
         return obj if isinstance(obj, str) else None
 
     def _count(self, items: list[tuple[Any, str | None]]) -> int:
-        seen: set[Any] = set()
-        n = 0
-        for obj, vid in items:
-            if vid is not None:
-                k: Any = ("@id", vid)
-            elif isinstance(obj, (str, int, float)):
-                k = (type(obj) is bool, type(obj) is str, lexical(obj))
-            else:
-                n += 1
-                continue
-            if k not in seen:
-                seen.add(k)
-                n += 1
-        return n
+        return _count_distinct(_value_key(obj, vid) for obj, vid in items)
 
     def _test(self, t: Test, node: dict[str, Any], node_id: str | None) -> bool:
         if t.kind == "const":
@@ -584,26 +571,34 @@ def _number_fits(v: float, num_ok: bool, int_ok: bool) -> bool:
     return num_ok or (int_ok and isinstance(v, int))
 
 
-def _distinct(items: list[Any]) -> int:
-    """Number of different values (links by @id, literals by text and kind; embedded nodes all differ)."""
+def _value_key(obj: Any, vid: str | None) -> Any:
+    """How values are told apart when counting: links by @id, literals by text and kind; None: always distinct."""
+    if vid is not None:
+        return ("@id", vid)
+    if isinstance(obj, (str, int, float)):
+        return (type(obj) is bool, type(obj) is str, lexical(obj))
+    return None  # embedded nodes (and malformed links) all differ
+
+
+def _count_distinct(keys: Iterable[Any]) -> int:
     seen: set[Any] = set()
     n = 0
-    for v in items:
-        if isinstance(v, dict):
-            vid = v.get("@id")
-            if not isinstance(vid, str):
-                n += 1
-                continue
-            k: Any = ("@id", vid)
-        elif isinstance(v, (str, int, float)):
-            k = (type(v) is bool, type(v) is str, lexical(v))
-        else:
+    for k in keys:
+        if k is None or k not in seen:
             n += 1
-            continue
-        if k not in seen:
-            seen.add(k)
-            n += 1
+            if k is not None:
+                seen.add(k)
     return n
+
+
+def _distinct(items: list[Any]) -> int:
+    """Number of different values (links by @id, literals by text and kind; embedded nodes all differ)."""
+
+    def link_id(v: Any) -> str | None:
+        vid = v.get("@id") if isinstance(v, dict) else None
+        return vid if isinstance(vid, str) else None
+
+    return _count_distinct(_value_key(v, link_id(v)) for v in items)
 
 
 def _lex(v: Any) -> str | None:
