@@ -41,6 +41,7 @@ from urllib3.util.retry import Retry
 from ..schemas import get_registry, normalize_version
 from .auth import TokenManager, TokenProvider, env_token
 from .errors import KGConfigurationError, KGConnectionError, error_for
+from .labels import document_label
 from .paging import Page, PageIterator
 from .terms import TermIdCache, outside_links, rewrite_links
 
@@ -564,22 +565,9 @@ class KGClient:
         return {i: out.get(u) for i, u in uuids.items()}
 
 
-_LABEL_KEYS = ("fullName", "name", "lookupLabel", "shortName", "title", "alias", "identifier")
-
-
 def label_for(doc: dict[str, Any]) -> str:
     """A human-readable name for a KG document (its full name, name, short name… or given + family name)."""
-    local: dict[str, Any] = {}
-    for key, value in doc.items():
-        if not key.startswith(("@", "http://schema.org/", "https://core.kg.ebrains.eu/")):
-            local.setdefault(key.rsplit("/", 1)[-1], value)
-    for key in _LABEL_KEYS:
-        value = local.get(key)
-        if isinstance(value, list):
-            value = next((v for v in value if isinstance(v, str)), None)
-        if isinstance(value, str) and value:
-            return value
-    return " ".join(str(local[k]) for k in ("givenName", "familyName") if isinstance(local.get(k), str))
+    return document_label(doc)
 
 
 def _param(value: Any) -> Any:

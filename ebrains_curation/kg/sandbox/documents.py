@@ -14,6 +14,8 @@ import os
 import re
 from typing import Any
 
+from ..labels import document_label
+
 __all__ = [
     "IDENTIFIER",
     "KG_NAMESPACE",
@@ -33,7 +35,6 @@ META = "https://core.kg.ebrains.eu/vocab/meta/"
 IDENTIFIER = "http://schema.org/identifier"
 RESET_VALUE = "https://core.kg.ebrains.eu/vocab/resetValue"
 _IRI_RE = re.compile(r"^https?://\S+$")
-_LABEL_KEYS = ("fullName", "name", "lookupLabel", "shortName", "title", "alias", "identifier", "IRI")
 
 
 class PayloadError(ValueError):
@@ -55,19 +56,7 @@ def new_revision() -> str:
 
 def label_of(doc: dict[str, Any]) -> str:
     """The text ``searchByLabel`` matches and lists are sorted by."""
-    by_local: dict[str, Any] = {}
-    for key, value in doc.items():
-        if not key.startswith(("@", "http://schema.org/", META)):
-            by_local.setdefault(key.rsplit("/", 1)[-1], value)
-    for key in _LABEL_KEYS:
-        value = by_local.get(key)
-        if isinstance(value, list):
-            value = next((v for v in value if isinstance(v, str)), None)
-        if isinstance(value, str) and value:
-            return value
-    given, family = by_local.get("givenName"), by_local.get("familyName")
-    parts = [p for p in (given, family) if isinstance(p, str) and p]
-    return " ".join(parts)
+    return document_label(doc)
 
 
 def _validate(value: Any, key: str | None, root: bool, values_ok: bool = False) -> None:
