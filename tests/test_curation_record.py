@@ -110,3 +110,22 @@ def test_template_parses_to_an_empty_record():
     assert "pseudonymised" in text and text.startswith("# EBRAINS submission record")
     rec = SubmissionRecord.from_yaml(text)
     assert rec.human_data.involved is False and rec.contact_person.email is None
+
+
+def test_record_template_command_writes_a_loadable_record(tmp_path) -> None:
+    """`record-template -o FILE` writes the commented template once; it loads as a SubmissionRecord."""
+    from click.testing import CliRunner
+
+    from ebrains_curation.cli import cli
+    from ebrains_curation.curation.record import SubmissionRecord
+
+    target = tmp_path / "submission-record.yaml"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["record-template", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_text() == SubmissionRecord.template_yaml()
+    assert isinstance(SubmissionRecord.load(target), SubmissionRecord)
+    again = runner.invoke(cli, ["record-template", "-o", str(target)])
+    assert again.exit_code != 0 and "exists already" in again.output
+    printed = runner.invoke(cli, ["record-template"])
+    assert printed.exit_code == 0 and printed.output == SubmissionRecord.template_yaml()

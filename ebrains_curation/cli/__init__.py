@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "profiles": "ebrains_curation.cli.validate_cmd:profiles",
     "check": "ebrains_curation.cli.curation_cmd:check",
     "descriptor": "ebrains_curation.cli.curation_cmd:descriptor",
+    "record-template": "ebrains_curation.cli.curation_cmd:record_template",
     "datacite": "ebrains_curation.cli.curation_cmd:datacite",
     "kg": "ebrains_curation.cli.kg_cmd:kg",
     "inventory": "ebrains_curation.cli.inventory_cmd:inventory",

@@ -26,6 +26,12 @@ version_option = click.option(
 )
 
 
+class InputError(click.ClickException):
+    """A problem with the command's input or options: a one-line message and exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
 def handle_errors(func: F) -> F:
     """Turn library errors into clean one-line messages and exit code 2 (never a traceback)."""
 
@@ -34,9 +40,8 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (LoadError, ConfigurationError, OSError) as exc:
-            raise click.ClickException(str(exc)) from None
+            raise InputError(str(exc)) from None
         except CurationError as exc:
-            raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+            raise InputError(f"{type(exc).__name__}: {exc}") from None
 
-    click.ClickException.exit_code = EXIT_USAGE
     return wrapper  # type: ignore[return-value]

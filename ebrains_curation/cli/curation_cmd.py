@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import SerializationError
-from .common import EXIT_OK, EXIT_PROBLEMS, handle_errors, version_option
+from .common import EXIT_OK, EXIT_PROBLEMS, InputError, handle_errors, version_option
 
 _RECORD_NAMES = ("submission-record.yaml", "submission-record.yml", "submission-record.json")
 
@@ -117,3 +117,26 @@ def datacite(path: str, version_id: str | None, om_version: str | None, output: 
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_PROBLEMS)
     _write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
+
+
+@click.command(name="record-template")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the template to this file (default: standard output); an existing file is never replaced.")
+def record_template(output: str | None) -> None:
+    """Print a commented submission record to fill in (contact person, custodian, human data, embargo, DOI).
+
+    openMINDS has no properties for these curation facts; `check` reads them from
+    submission-record.yaml next to the metadata.
+    """
+    from ..curation.record import SubmissionRecord
+
+    text = SubmissionRecord.template_yaml()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise InputError(f"{output} exists already; not replacing it") from None
+    click.echo(f"wrote {output}: fill it in, then run `ebrains-curation check`", err=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_OK, EXIT_PROBLEMS, handle_errors, version_option
+from .common import EXIT_OK, EXIT_PROBLEMS, InputError, handle_errors, version_option
 
 
 def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
@@ -80,7 +80,7 @@ def inventory(directory: Path, iri: str, output: Path, hashes: str, workers: int
     from ..inventory import inventory as run
 
     if output.exists() and not force:
-        raise click.ClickException(f"{output} already exists; pass --force to replace it")
+        raise InputError(f"{output} already exists; pass --force to replace it")
     role_map: dict[str, list[str]] = {k: list(v) for k, v in DEFAULT_ROLES.items()}
     given: dict[str, list[str]] = {}
     for role, glob in _pairs(roles, "--role"):
@@ -95,7 +95,7 @@ def inventory(directory: Path, iri: str, output: Path, hashes: str, workers: int
     try:
         result.save(output, overwrite=True)
     except SerializationError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     if report is not None:
         _write_json_atomic(report, result.report())
     if not quiet:

@@ -326,9 +326,10 @@ def _record_items(items: dict[str, ChecklistItem], product: Product, record: Sub
     contact = items["contact"]
     if record is None:
         contact.status = "missing"
-        contact.details.append("No submission record: write submission-record.yaml next to the metadata (template: "
-                               "ebrains_curation.SubmissionRecord.template_yaml()) with the contact person, the data "
-                               "custodian's confirmation and, for human data, its category.")
+        contact.details.append("No submission record: create one next to the metadata with "
+                               "`ebrains-curation record-template -o submission-record.yaml` (or "
+                               "ebrains_curation.SubmissionRecord.template_yaml()) and fill in the contact person, the "
+                               "data custodian's confirmation and, for human data, its category.")
     elif not record.contact_person.complete:
         contact.status = "missing"
         contact.details.append("Give the contact person's given name, family name and e-mail address in the "
