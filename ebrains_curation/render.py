@@ -18,6 +18,7 @@ import html
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ._files import atomic_write
 from .errors import ConfigurationError
 from .graph.model import MetadataGraph
 from .schemas import term_by_iri
@@ -196,19 +197,7 @@ class RenderedGraph:
 
     def save(self, path: str) -> None:
         """Write the picture (atomically) to ``path``."""
-        import os
-        import tempfile
-
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-graph-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(self.data if isinstance(self.data, bytes) else self.data.encode("utf-8"))
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(path, self.data)
 
     def _repr_svg_(self) -> str | None:
         return self.data if self.format == "svg" and isinstance(self.data, str) else None

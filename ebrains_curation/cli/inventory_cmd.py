@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
+from .._files import atomic_write
 from .common import EXIT_OK, EXIT_PROBLEMS, InputError, handle_errors, version_option
 
 
@@ -21,20 +19,6 @@ def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
             raise click.BadParameter(f"expected NAME=VALUE, got {v!r}", param_hint=option)
         out.append((key.strip(), val.strip()))
     return out
-
-
-def _write_json_atomic(path: Path, data: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 @click.command()
@@ -97,7 +81,7 @@ def inventory(directory: Path, iri: str, output: Path, hashes: str, workers: int
     except SerializationError as exc:
         raise InputError(str(exc)) from None
     if report is not None:
-        _write_json_atomic(report, result.report())
+        atomic_write(report, json.dumps(result.report(), indent=2, ensure_ascii=False) + "\n")
     if not quiet:
         click.echo(result.summary())
         click.echo(f"wrote {output}")

@@ -19,16 +19,15 @@ them (unreached blank nodes follow, ordered by content).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .._files import atomic_write
 from ..errors import SerializationError
 from ..schemas.versions import get_version
 from .context import XSD, context_for, context_url, key_rules
@@ -409,23 +408,6 @@ def _per_node_names(ids: list[str]) -> dict[str, str]:
     return names
 
 
-def _atomic_write(path: Path, text: str | Iterable[str]) -> None:
-    """Write to a temporary file in the same folder, then move it into place (never half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            if isinstance(text, str):
-                fh.write(text)
-            else:
-                fh.writelines(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def dump(
     graph: MetadataGraph,
     path: str | os.PathLike[str],
@@ -470,7 +452,7 @@ def _dump(graph: MetadataGraph, target: Path, format: str | None, per_node: bool
             )
         ctx = _context(graph.version, context or "url")
         for node, f in zip(nodes, files, strict=True):
-            _atomic_write(f, _encode({"@context": ctx, **node}, indent))
+            atomic_write(f, _encode({"@context": ctx, **node}, indent))
         return files
     fmt = _normalise_format(format) if format else _SUFFIX_FORMAT.get(target.suffix.lower(), "compact")
     if target.exists() and not overwrite:
@@ -482,5 +464,5 @@ def _dump(graph: MetadataGraph, target: Path, format: str | None, per_node: bool
                                                  export_nodes(graph), indent)
     else:
         text = dumps(graph, fmt, indent=indent)
-    _atomic_write(target, text)
+    atomic_write(target, text)
     return [target]
