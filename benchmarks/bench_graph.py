@@ -34,8 +34,12 @@ def _build(n: int):
     byte = terms.UnitOfMeasurement.by_name("byte")
     fmt = core.ContentType.by_name("application/json")
     org = core.Organization(id="https://example.org/org/ebrains", full_name="EBRAINS")
-    repo = core.FileRepository(id="https://example.org/repo", name="demo bucket",
-                               iri=IRI("https://data-proxy.ebrains.eu/api/v1/buckets/demo"), hosted_by=org)
+    repo = core.FileRepository(
+        id="https://example.org/repo",
+        name="demo bucket",
+        iri=IRI("https://data-proxy.ebrains.eu/api/v1/buckets/demo"),
+        hosted_by=org,
+    )
     files = [
         core.File(
             id=f"https://example.org/file/{i:07d}",
@@ -48,8 +52,9 @@ def _build(n: int):
         )
         for i in range(n)
     ]
-    dsv = core.DatasetVersion(id="https://example.org/dsv", short_name="bench", version_identifier="v1",
-                              repository=repo)
+    dsv = core.DatasetVersion(
+        id="https://example.org/dsv", short_name="bench", version_identifier="v1", repository=repo
+    )
     return dsv, files
 
 
@@ -109,9 +114,11 @@ def run_child(side: str, n: int, workdir: str) -> dict:
 
 
 def _row(r: dict) -> str:
-    return (f"{r['side']:>16} N={r['n']:>9,}  nodes={r['nodes']:>9,}  collect {r['collect_s']:6.2f} s  "
-            f"save {r['save_s']:6.2f} s  load {r['load_s']:6.2f} s  file {r['file_mb']:7.1f} MB  "
-            f"peak RSS {r['peak_rss_mb']:7.0f} MB")
+    return (
+        f"{r['side']:>16} N={r['n']:>9,}  nodes={r['nodes']:>9,}  collect {r['collect_s']:6.2f} s  "
+        f"save {r['save_s']:6.2f} s  load {r['load_s']:6.2f} s  file {r['file_mb']:7.1f} MB  "
+        f"peak RSS {r['peak_rss_mb']:7.0f} MB"
+    )
 
 
 def main() -> None:
@@ -130,9 +137,11 @@ def main() -> None:
         theirs = run_child("openminds", args.n, workdir)
         print(_row(theirs))
         print(_row(ours))
-        print(f"{'speed-up':>16}  save ×{theirs['save_s'] / ours['save_s']:.1f}   "
-              f"load ×{theirs['load_s'] / ours['load_s']:.1f}   "
-              f"save+load ×{(theirs['save_s'] + theirs['load_s']) / (ours['save_s'] + ours['load_s']):.1f}")
+        print(
+            f"{'speed-up':>16}  save ×{theirs['save_s'] / ours['save_s']:.1f}   "
+            f"load ×{theirs['load_s'] / ours['load_s']:.1f}   "
+            f"save+load ×{(theirs['save_s'] + theirs['load_s']) / (ours['save_s'] + ours['load_s']):.1f}"
+        )
         if args.million:
             big = run_child("ebrains-curation", 1_000_000, workdir)
             print(_row(big))

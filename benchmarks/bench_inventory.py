@@ -165,7 +165,9 @@ def main() -> None:
         big = work / "big"
         t = time.perf_counter()
         nbytes = make_big(big, args.big_mib)
-        print(f"\n1. throughput: 16 files, {nbytes / 2**20:.0f} MiB (generated in {time.perf_counter() - t:.1f} s)")
+        print(
+            f"\n1. throughput: 16 files, {nbytes / 2**20:.0f} MiB (generated in {time.perf_counter() - t:.1f} s)"
+        )
         warm(big)
         t_sum = sha256sum_parallel(big, w)
         t_inv = best(lambda: inventory(big, BASE, workers=w, progress=False))
@@ -180,8 +182,10 @@ def main() -> None:
         small = work / "small"
         t = time.perf_counter()
         make_small(small, args.small)
-        print(f"\n2. {args.small} small files of 1 KiB in {len(os.listdir(small))} folders "
-              f"(generated in {time.perf_counter() - t:.1f} s)")
+        print(
+            f"\n2. {args.small} small files of 1 KiB in {len(os.listdir(small))} folders "
+            f"(generated in {time.perf_counter() - t:.1f} s)"
+        )
         warm(small)
         t_loop = best(lambda: plain_loop(small))
         t_small = best(lambda: inventory(small, BASE, workers=w, progress=False))
@@ -229,7 +233,9 @@ def main() -> None:
         print(f"\n4. slow storage, simulated: 2000 small files, each open waits {delay * 1000:.0f} ms")
         t_loop = best(lambda: plain_loop_slow(slow_root, delay), 1)
         slow_workers = max(w, 16)
-        t_slow = best(lambda: inventory(slow_root, BASE, workers=slow_workers, opener=slow_open, progress=False), 1)
+        t_slow = best(
+            lambda: inventory(slow_root, BASE, workers=slow_workers, opener=slow_open, progress=False), 1
+        )
         line("plain Python loop", f"{t_loop:8.2f} s")
         line(f"inventory(workers={slow_workers})", f"{t_slow:8.2f} s")
         line("speed-up of inventory() over the plain loop", f"{t_loop / t_slow:8.2f}×")

@@ -21,33 +21,53 @@ def build_objects(n: int) -> list:
     from openminds.v4 import core
 
     org = core.Organization(id="https://example.org/org", full_name="University of Examples")
-    repo = core.FileRepository(id="https://example.org/repo", name="demo", hosted_by=org,
-                               iri=IRI("https://data-proxy.ebrains.eu/api/v1/buckets/demo"))
-    byte = core.UnitOfMeasurement.by_name("byte") if hasattr(core, "UnitOfMeasurement") else ct.UnitOfMeasurement.by_name("byte")
+    repo = core.FileRepository(
+        id="https://example.org/repo",
+        name="demo",
+        hosted_by=org,
+        iri=IRI("https://data-proxy.ebrains.eu/api/v1/buckets/demo"),
+    )
+    byte = (
+        core.UnitOfMeasurement.by_name("byte")
+        if hasattr(core, "UnitOfMeasurement")
+        else ct.UnitOfMeasurement.by_name("byte")
+    )
     fmt = core.ContentType.by_name("application/json")
     # about 2% of the files are broken, so both sides have findings to agree on:
     # every 97th has no name (required), every 101st a number as hash digest (value kind)
     files = [
-        core.File(id=f"https://example.org/file/{i:06d}",
-                  name=None if i % 97 == 5 else f"sub-{i:05d}_ses-01_ecephys.json",
-                  iri=IRI(f"https://data-proxy.ebrains.eu/api/v1/buckets/demo/sub-{i:05d}/ses-01/ecephys.json"),
-                  hashes=[core.Hash(algorithm="MD5", digest=i if i % 101 == 7 else f"{i:032x}")],
-                  storage_size=core.QuantitativeValue(value=1000 + i, unit=byte),
-                  format=fmt, file_repository=repo)
+        core.File(
+            id=f"https://example.org/file/{i:06d}",
+            name=None if i % 97 == 5 else f"sub-{i:05d}_ses-01_ecephys.json",
+            iri=IRI(f"https://data-proxy.ebrains.eu/api/v1/buckets/demo/sub-{i:05d}/ses-01/ecephys.json"),
+            hashes=[core.Hash(algorithm="MD5", digest=i if i % 101 == 7 else f"{i:032x}")],
+            storage_size=core.QuantitativeValue(value=1000 + i, unit=byte),
+            format=fmt,
+            file_repository=repo,
+        )
         for i in range(n)
     ]
     person = core.Person(id="https://example.org/alice", given_name="Alice", family_name="Smith")
     dsv = core.DatasetVersion(
-        id="https://example.org/dsv", short_name="demo", version_identifier="v1",
+        id="https://example.org/dsv",
+        short_name="demo",
+        version_identifier="v1",
         version_innovation="This is the first version of this research product.",
-        accessibility=ct.ProductAccessibility.by_name("free access"), authors=[person],
+        accessibility=ct.ProductAccessibility.by_name("free access"),
+        authors=[person],
         data_types=[ct.SemanticDataType.by_name("raw data")],
-        digital_identifier=core.DOI(id="https://example.org/doi", identifier="https://doi.org/10.25493/ABCD-1234"),
+        digital_identifier=core.DOI(
+            id="https://example.org/doi", identifier="https://doi.org/10.25493/ABCD-1234"
+        ),
         ethics_assessment=ct.EthicsAssessment.by_name("not required"),
         experimental_approaches=[ct.ExperimentalApproach.by_name("electrophysiology")],
-        full_documentation=core.WebResource(id="https://example.org/doc", iri=IRI("https://example.org/doc.pdf")),
-        license=core.License.by_name("CC-BY-4.0"), release_date=__import__("datetime").date(2024, 5, 1),
-        techniques=[ct.Technique.by_name("patch clamp")], repository=repo,
+        full_documentation=core.WebResource(
+            id="https://example.org/doc", iri=IRI("https://example.org/doc.pdf")
+        ),
+        license=core.License.by_name("CC-BY-4.0"),
+        release_date=__import__("datetime").date(2024, 5, 1),
+        techniques=[ct.Technique.by_name("patch clamp")],
+        repository=repo,
     )
     return [dsv, *files]
 
@@ -84,11 +104,15 @@ def main() -> None:
         print(f"  native findings: {native.counts}; openminds findings: {om_count} messages")
         print(f"  ratio openminds.validate / native = {t_om / t_native:6.1f}x")
         if n == args.shacl_files:
-            shacl, t_shacl = timed("shacl engine: validate(graph, engine='shacl')", validate, graph, engine="shacl")
+            shacl, t_shacl = timed(
+                "shacl engine: validate(graph, engine='shacl')", validate, graph, engine="shacl"
+            )
             same = shacl.keys() == native.keys()
             print(f"  ratio shacl / native = {t_shacl / t_native:6.1f}x; identical findings: {same}")
         if n == args.files:
-            print(f"  native at {n:,} Files: {t_native:.3f} s (target < 3 s): {'OK' if t_native < 3 else 'SLOW'}")
+            print(
+                f"  native at {n:,} Files: {t_native:.3f} s (target < 3 s): {'OK' if t_native < 3 else 'SLOW'}"
+            )
         del objects, graph, coll
 
 

@@ -23,7 +23,9 @@ def main(argv: list[str]) -> int:
         print(f"=== {script.stem} ===", flush=True)
         start = time.perf_counter()
         result = subprocess.run([sys.executable, str(script)], cwd=HERE.parent)
-        print(f"--- {script.stem}: {time.perf_counter() - start:.1f} s, exit {result.returncode}\n", flush=True)
+        print(
+            f"--- {script.stem}: {time.perf_counter() - start:.1f} s, exit {result.returncode}\n", flush=True
+        )
         failed += result.returncode != 0
     return 1 if failed else 0
 

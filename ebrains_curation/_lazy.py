@@ -11,7 +11,9 @@ from typing import Any
 __all__ = ["lazy_exports", "make_package_callable"]
 
 
-def lazy_exports(package: str, mapping: dict[str, str], public: list[str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+def lazy_exports(
+    package: str, mapping: dict[str, str], public: list[str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """Module ``__getattr__``/``__dir__`` that import ``name`` from ``mapping[name]`` on first access.
 
     Keeps ``import ebrains_curation`` (and its sub-packages) fast: nothing heavy,

@@ -40,9 +40,13 @@ def _with_property_docs(generated: Any) -> Any:
 
     def decorate(func: Any) -> Any:
         gen_doc = generated.__doc__ or ""
-        args = gen_doc[gen_doc.find("Args:"):] if "Args:" in gen_doc else ""
+        args = gen_doc[gen_doc.find("Args:") :] if "Args:" in gen_doc else ""
         rest = args.split("\n", 1)[1] if "\n" in args else ""
-        func.__doc__ = (func.__doc__ or "").rstrip() + "\n\n        Other keyword arguments (openMINDS v4 properties):\n" + rest
+        func.__doc__ = (
+            (func.__doc__ or "").rstrip()
+            + "\n\n        Other keyword arguments (openMINDS v4 properties):\n"
+            + rest
+        )
         return func
 
     return decorate
@@ -125,7 +129,9 @@ class Builder(GeneratedBuilderMethods):
             try:
                 return _dt.datetime.fromisoformat(value)
             except ValueError:
-                raise SchemaError(f"{spec.name}.{prop.name} must be a date-time (ISO 8601), got {value!r}") from None
+                raise SchemaError(
+                    f"{spec.name}.{prop.name} must be a date-time (ISO 8601), got {value!r}"
+                ) from None
         if "iri" in prop.kinds and "string" not in prop.kinds:
             from openminds.base import IRI
 
@@ -159,13 +165,21 @@ class Builder(GeneratedBuilderMethods):
             raise UnknownTermError(
                 f"{name!r} matches several terms for {spec.name}.{prop.name}: {', '.join(labels)}; "
                 "pass the term itself, e.g. build.term(kind, name)",
-                kind="/".join(kinds), name=name, suggestions=labels,
+                kind="/".join(kinds),
+                name=name,
+                suggestions=labels,
             )
-        hint = f" Closest matches: {', '.join(repr(s) for s in dict.fromkeys(suggestions))}." if suggestions else ""
+        hint = (
+            f" Closest matches: {', '.join(repr(s) for s in dict.fromkeys(suggestions))}."
+            if suggestions
+            else ""
+        )
         raise UnknownTermError(
             f"No openMINDS {self.version} {' or '.join(kinds[:6])}{' …' if len(kinds) > 6 else ''} "
             f"called {name!r} for {spec.name}.{prop.name}.{hint}",
-            kind="/".join(kinds), name=name, suggestions=tuple(dict.fromkeys(suggestions)),
+            kind="/".join(kinds),
+            name=name,
+            suggestions=tuple(dict.fromkeys(suggestions)),
         )
 
     # -- actors -----------------------------------------------------------------------------------
@@ -198,7 +212,9 @@ class Builder(GeneratedBuilderMethods):
         return self._make(spec, id, {"given_name": given_name, "family_name": family_name, **props})
 
     @_with_property_docs(G.organization)
-    def organization(self, full_name: str, *, id: str | None = None, ror: str | None = None, **props: Any) -> Any:
+    def organization(
+        self, full_name: str, *, id: str | None = None, ror: str | None = None, **props: Any
+    ) -> Any:
         """An Organization; ``ror`` ("https://ror.org/…") becomes a RORID node."""
         if ror is not None:
             props["digital_identifiers"] = [self("RORID", id=ror, identifier=ror)]
@@ -268,12 +284,21 @@ class Builder(GeneratedBuilderMethods):
         return self._make(spec, None, {hk: holders, yk: years})
 
     @_with_property_docs(G.funding)
-    def funding(self, funder: Any, *, id: str | None = None, award_title: str | None = None,
-                award_number: str | None = None, **props: Any) -> Any:
+    def funding(
+        self,
+        funder: Any,
+        *,
+        id: str | None = None,
+        award_title: str | None = None,
+        award_number: str | None = None,
+        **props: Any,
+    ) -> Any:
         """A Funding node (funder is an Organization, Person or Consortium, or a name)."""
         if isinstance(funder, str):
             funder = self.organization(funder)
-        return self("Funding", id=id, funder=funder, award_title=award_title, award_number=award_number, **props)
+        return self(
+            "Funding", id=id, funder=funder, award_title=award_title, award_number=award_number, **props
+        )
 
     def term_or_obj(self, kind: str, value: Any) -> Any:
         """``value`` itself when it is an object, else the term of ``kind`` called ``value``."""
@@ -281,8 +306,17 @@ class Builder(GeneratedBuilderMethods):
 
     # -- products ---------------------------------------------------------------------------------
     @_with_property_docs(G.dataset)
-    def dataset(self, full_name: str, short_name: str, description: str, *, id: str | None = None,
-                authors: Any = None, versions: Any = None, **props: Any) -> Any:
+    def dataset(
+        self,
+        full_name: str,
+        short_name: str,
+        description: str,
+        *,
+        id: str | None = None,
+        authors: Any = None,
+        versions: Any = None,
+        **props: Any,
+    ) -> Any:
         """A Dataset (the version-independent record); ``versions`` are its DatasetVersions (v3/v4)."""
         spec = get_registry(self.version).get("Dataset")
         base = {"full_name": full_name, "short_name": short_name, "description": description}
@@ -293,49 +327,83 @@ class Builder(GeneratedBuilderMethods):
         return self._make(spec, id, {**base, **props})
 
     @_with_property_docs(G.dataset_version)
-    def dataset_version(self, *, id: str | None = None, digital_identifier: Any = None,
-                        full_documentation: Any = None, **props: Any) -> Any:
+    def dataset_version(
+        self,
+        *,
+        id: str | None = None,
+        digital_identifier: Any = None,
+        full_documentation: Any = None,
+        **props: Any,
+    ) -> Any:
         """A DatasetVersion. Strings for DOI-like values become DOI nodes; terms are chosen by name."""
         if isinstance(digital_identifier, str):
             digital_identifier = self.doi(digital_identifier)
         if isinstance(full_documentation, str):
             full_documentation = (
-                self.doi(full_documentation) if "doi" in full_documentation.lower() or full_documentation.startswith("10.")
+                self.doi(full_documentation)
+                if "doi" in full_documentation.lower() or full_documentation.startswith("10.")
                 else self.web_resource(full_documentation)
             )
-        key = "documentation" if "documentation" in get_registry(self.version).get("DatasetVersion").properties else "full_documentation"
-        return self("DatasetVersion", id=id, digital_identifier=digital_identifier,
-                    **{key: full_documentation}, **props)
+        key = (
+            "documentation"
+            if "documentation" in get_registry(self.version).get("DatasetVersion").properties
+            else "full_documentation"
+        )
+        return self(
+            "DatasetVersion",
+            id=id,
+            digital_identifier=digital_identifier,
+            **{key: full_documentation},
+            **props,
+        )
 
     def model_version(self, *, id: str | None = None, **props: Any) -> Any:
         """A ModelVersion (formats, licences and terms by name)."""
         return self("ModelVersion", id=id, **props)
 
     @_with_property_docs(G.model)
-    def model(self, full_name: str, short_name: str, description: str, *, id: str | None = None, **props: Any) -> Any:
+    def model(
+        self, full_name: str, short_name: str, description: str, *, id: str | None = None, **props: Any
+    ) -> Any:
         """A Model (the version-independent record)."""
-        return self("Model", id=id, full_name=full_name, short_name=short_name, description=description, **props)
+        return self(
+            "Model", id=id, full_name=full_name, short_name=short_name, description=description, **props
+        )
 
     def software_version(self, *, id: str | None = None, **props: Any) -> Any:
         """A SoftwareVersion (operating systems, languages, features… by name)."""
         return self("SoftwareVersion", id=id, **props)
 
     @_with_property_docs(G.software)
-    def software(self, full_name: str, short_name: str, description: str, *, id: str | None = None, **props: Any) -> Any:
+    def software(
+        self, full_name: str, short_name: str, description: str, *, id: str | None = None, **props: Any
+    ) -> Any:
         """A Software (the version-independent record)."""
-        return self("Software", id=id, full_name=full_name, short_name=short_name, description=description, **props)
+        return self(
+            "Software", id=id, full_name=full_name, short_name=short_name, description=description, **props
+        )
 
     # -- files ------------------------------------------------------------------------------------
     @_with_property_docs(G.file_repository)
-    def file_repository(self, name: str, iri: str, hosted_by: Any, *, id: str | None = None, **props: Any) -> Any:
+    def file_repository(
+        self, name: str, iri: str, hosted_by: Any, *, id: str | None = None, **props: Any
+    ) -> Any:
         """A FileRepository (``hosted_by`` an Organization or its name; ``type`` e.g. "swift")."""
         if isinstance(hosted_by, str):
             hosted_by = self.organization(hosted_by)
         return self("FileRepository", id=id or iri, name=name, iri=iri, hosted_by=hosted_by, **props)
 
     @_with_property_docs(G.file)
-    def file(self, name: str, iri: str, *, id: str | None = None, size: int | None = None,
-             hashes: dict[str, str] | None = None, **props: Any) -> Any:
+    def file(
+        self,
+        name: str,
+        iri: str,
+        *,
+        id: str | None = None,
+        size: int | None = None,
+        hashes: dict[str, str] | None = None,
+        **props: Any,
+    ) -> Any:
         """A File; ``size`` in bytes becomes a QuantitativeValue, ``hashes`` {"SHA256": digest} Hash nodes."""
         if size is not None:
             props["storage_size"] = self.quantity(size, "byte")

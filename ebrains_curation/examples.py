@@ -26,29 +26,69 @@ def example_dataset_version(version: str = "v4", *, doi: str | None = "10.25493/
     base = EXAMPLE_BASE
     ebrains = b.organization("EBRAINS AISBL", id=base + "org/ebrains")
     univ = b.organization("University of Examples", id=base + "org/univ")
-    alice = b.person("Alice", "Smith", id=base + "person/alice", orcid="0000-0002-1825-0097",
-                     email="alice.smith@example.org", affiliations=[univ])
+    alice = b.person(
+        "Alice",
+        "Smith",
+        id=base + "person/alice",
+        orcid="0000-0002-1825-0097",
+        email="alice.smith@example.org",
+        affiliations=[univ],
+    )
     bob = b.person("Bob", "Jones", id=base + "person/bob", orcid="0000-0002-1694-233X", affiliations=[univ])
     repo = b.file_repository("demo bucket", base + "files/", ebrains, id=base + "repository", type="swift")
     files = [
-        b.file("data_descriptor.pdf", base + "files/data_descriptor.pdf", id=base + "files/data_descriptor.pdf",
-               size=48_213, hashes={"SHA-256": "9f" * 32}, format="application/pdf", file_repository=repo,
-               special_usage_role="data descriptor"),
-        b.file("sub-01_ses-01_ecephys.nwb", base + "files/sub-01/sub-01_ses-01_ecephys.nwb",
-               id=base + "files/sub-01/sub-01_ses-01_ecephys.nwb", size=10_485_760,
-               hashes={"SHA-256": "3c" * 32}, file_repository=repo),
-        b.file("participants.tsv", base + "files/participants.tsv", id=base + "files/participants.tsv", size=212,
-               hashes={"SHA-256": "a1" * 32}, format="text/tab-separated-values", file_repository=repo),
+        b.file(
+            "data_descriptor.pdf",
+            base + "files/data_descriptor.pdf",
+            id=base + "files/data_descriptor.pdf",
+            size=48_213,
+            hashes={"SHA-256": "9f" * 32},
+            format="application/pdf",
+            file_repository=repo,
+            special_usage_role="data descriptor",
+        ),
+        b.file(
+            "sub-01_ses-01_ecephys.nwb",
+            base + "files/sub-01/sub-01_ses-01_ecephys.nwb",
+            id=base + "files/sub-01/sub-01_ses-01_ecephys.nwb",
+            size=10_485_760,
+            hashes={"SHA-256": "3c" * 32},
+            file_repository=repo,
+        ),
+        b.file(
+            "participants.tsv",
+            base + "files/participants.tsv",
+            id=base + "files/participants.tsv",
+            size=212,
+            hashes={"SHA-256": "a1" * 32},
+            format="text/tab-separated-values",
+            file_repository=repo,
+        ),
     ]
     subjects = [
-        b("Subject", id=base + f"subject/sub-0{i}", lookup_label=f"sub-0{i}", species="Mus musculus",
-          biological_sex=sex,
-          studied_states=[b("SubjectState", id=base + f"subject/sub-0{i}/state", lookup_label=f"sub-0{i}-state",
-                            age_category="adult")])
+        b(
+            "Subject",
+            id=base + f"subject/sub-0{i}",
+            lookup_label=f"sub-0{i}",
+            species="Mus musculus",
+            biological_sex=sex,
+            studied_states=[
+                b(
+                    "SubjectState",
+                    id=base + f"subject/sub-0{i}/state",
+                    lookup_label=f"sub-0{i}-state",
+                    age_category="adult",
+                )
+            ],
+        )
         for i, sex in ((1, "male"), (2, "female"))
     ]
-    funding = b.funding("European Commission", id=base + "funding/hbp-sga3", award_title="Human Brain Project SGA3",
-                        award_number="945539")
+    funding = b.funding(
+        "European Commission",
+        id=base + "funding/hbp-sga3",
+        award_title="Human Brain Project SGA3",
+        award_number="945539",
+    )
     dsv = b.dataset_version(
         id=base + "dataset-version/v1",
         short_name="Demo mouse ephys",

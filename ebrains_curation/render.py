@@ -40,18 +40,49 @@ _ROLE_COLOURS = {
 _PRODUCTS = {"Dataset", "Model", "Software", "MetaDataModel", "WebService"}
 _ACTORS = {"Person", "Organization", "Consortium", "ContactInformation", "Funding"}
 _FILES = {"File", "FileRepository", "FileBundle", "FileArchive"}
-_IDENTIFIERS = {"DOI", "ORCID", "RORID", "RRID", "SWHID", "ISBN", "ISSN", "HANDLE", "IdentifiersDotOrgID",
-                "GenericIdentifier", "WebResource"}
-_SPECIMENS = {"Subject", "SubjectGroup", "TissueSample", "TissueSampleCollection", "SubjectState",
-              "TissueSampleState"}
-_LABEL_KEYS = ("shortName", "fullName", "name", "lookupLabel", "identifier", "versionIdentifier", "email", "IRI")
+_IDENTIFIERS = {
+    "DOI",
+    "ORCID",
+    "RORID",
+    "RRID",
+    "SWHID",
+    "ISBN",
+    "ISSN",
+    "HANDLE",
+    "IdentifiersDotOrgID",
+    "GenericIdentifier",
+    "WebResource",
+}
+_SPECIMENS = {
+    "Subject",
+    "SubjectGroup",
+    "TissueSample",
+    "TissueSampleCollection",
+    "SubjectState",
+    "TissueSampleState",
+}
+_LABEL_KEYS = (
+    "shortName",
+    "fullName",
+    "name",
+    "lookupLabel",
+    "identifier",
+    "versionIdentifier",
+    "email",
+    "IRI",
+)
 
 
 def _role(type_name: str) -> str:
     if type_name.endswith("Version"):
         return "version"
-    for role, names in (("product", _PRODUCTS), ("actor", _ACTORS), ("file", _FILES),
-                        ("identifier", _IDENTIFIERS), ("specimen", _SPECIMENS)):
+    for role, names in (
+        ("product", _PRODUCTS),
+        ("actor", _ACTORS),
+        ("file", _FILES),
+        ("identifier", _IDENTIFIERS),
+        ("specimen", _SPECIMENS),
+    ):
         if type_name in names:
             return role
     return "other"
@@ -130,7 +161,11 @@ def _collect(graph: MetadataGraph, include_terms: bool, max_per_type: int) -> _L
                 edges.append(edge)
     note = ""
     if hidden:
-        note = "Summarised: " + ", ".join(f"{c:,} more {t}" for t, c in hidden.items()) + " not drawn one by one."
+        note = (
+            "Summarised: "
+            + ", ".join(f"{c:,} more {t}" for t, c in hidden.items())
+            + " not drawn one by one."
+        )
     return _Layout(nodes, edges, note)
 
 
@@ -148,7 +183,7 @@ def to_dot(graph: MetadataGraph, *, include_terms: bool = True, max_per_type: in
         '  edge [fontname="Helvetica", fontsize=8, color="#57606a"];',
     ]
     for key, (label, role) in layout.nodes.items():
-        shape = ', shape=ellipse' if role == "term" else ""
+        shape = ", shape=ellipse" if role == "term" else ""
         lines.append(f'  "{key}" [label="{_dot_escape(label)}", fillcolor="{_ROLE_COLOURS[role]}"{shape}];')
     for src, dst, prop in layout.edges:
         lines.append(f'  "{src}" -> "{dst}" [label="{_dot_escape(prop)}"];')
@@ -214,7 +249,9 @@ class RenderedGraph:
         return None
 
     def __str__(self) -> str:
-        return self.data if isinstance(self.data, str) else f"<{self.format} picture, {len(self.data):,} bytes>"
+        return (
+            self.data if isinstance(self.data, str) else f"<{self.format} picture, {len(self.data):,} bytes>"
+        )
 
 
 def render_graph(
@@ -232,24 +269,37 @@ def render_graph(
     if format not in ("svg", "png", "dot", "mermaid"):
         raise ConfigurationError(f"unknown picture format {format!r}: use svg, png, dot or mermaid")
     if format == "mermaid":
-        return RenderedGraph(to_mermaid(graph, include_terms=include_terms, max_per_type=max_per_type),
-                             "mermaid", format)
+        return RenderedGraph(
+            to_mermaid(graph, include_terms=include_terms, max_per_type=max_per_type), "mermaid", format
+        )
     dot = to_dot(graph, include_terms=include_terms, max_per_type=max_per_type)
     if format == "dot":
         return RenderedGraph(dot, "dot", format)
     try:
         import graphviz
     except ImportError:
-        return RenderedGraph(dot, "dot", format, note=(
-            "The graphviz Python package is not installed, so this is DOT text instead of "
-            f"{format.upper()}: pip install 'ebrains-curation[graph]' and install Graphviz's dot program."))
+        return RenderedGraph(
+            dot,
+            "dot",
+            format,
+            note=(
+                "The graphviz Python package is not installed, so this is DOT text instead of "
+                f"{format.upper()}: pip install 'ebrains-curation[graph]' and install Graphviz's dot program."
+            ),
+        )
     try:
         data = graphviz.Source(dot).pipe(format=format)
     except graphviz.ExecutableNotFound:
-        return RenderedGraph(dot, "dot", format, note=(
-            f"Graphviz's dot program was not found, so this is DOT text instead of {format.upper()}: "
-            "install Graphviz (e.g. apt install graphviz, brew install graphviz) or paste the text into "
-            "any Graphviz viewer."))
+        return RenderedGraph(
+            dot,
+            "dot",
+            format,
+            note=(
+                f"Graphviz's dot program was not found, so this is DOT text instead of {format.upper()}: "
+                "install Graphviz (e.g. apt install graphviz, brew install graphviz) or paste the text into "
+                "any Graphviz viewer."
+            ),
+        )
     except Exception as exc:  # a renderer crash must not lose the picture
         return RenderedGraph(dot, "dot", format, note=f"Graphviz failed ({exc}); this is the DOT text.")
     return RenderedGraph(data.decode("utf-8") if format == "svg" else data, format, format)

@@ -15,23 +15,42 @@ I = OM + "instances/"  # noqa: E741
 
 def example_objects() -> Any:
     """A v4 Dataset with a version, an author with ORCID and affiliation, and library terms."""
-    alice = build.person("Alice", "Smith", id="https://ex.org/alice", orcid="0000-0002-1825-0097",
-                         affiliations="Univ X")
+    alice = build.person(
+        "Alice", "Smith", id="https://ex.org/alice", orcid="0000-0002-1825-0097", affiliations="Univ X"
+    )
     bob = build.person("Bob", "Jones")  # no id: becomes a blank node
-    repo = build.file_repository("repo", "https://data.ex.org/repo", hosted_by="EBRAINS", id="https://ex.org/repo")
+    repo = build.file_repository(
+        "repo", "https://data.ex.org/repo", hosted_by="EBRAINS", id="https://ex.org/repo"
+    )
     dsv = build.dataset_version(
-        id="https://ex.org/dsv1", short_name="demo", version_identifier="v1", version_innovation="first",
-        accessibility="free access", license="CC-BY-4.0", data_types=["raw data"],
-        ethics_assessment="not required", experimental_approaches=["electrophysiology"],
-        techniques=["patch clamp"], release_date="2024-05-01", authors=[alice, bob],
-        digital_identifier="10.25493/ABCD-1234", full_documentation="10.25493/ABCD-1234",
-        homepage="https://ex.org/home", repository=repo,
+        id="https://ex.org/dsv1",
+        short_name="demo",
+        version_identifier="v1",
+        version_innovation="first",
+        accessibility="free access",
+        license="CC-BY-4.0",
+        data_types=["raw data"],
+        ethics_assessment="not required",
+        experimental_approaches=["electrophysiology"],
+        techniques=["patch clamp"],
+        release_date="2024-05-01",
+        authors=[alice, bob],
+        digital_identifier="10.25493/ABCD-1234",
+        full_documentation="10.25493/ABCD-1234",
+        homepage="https://ex.org/home",
+        repository=repo,
         other_contributions=[build("Contribution", contributor=bob, types=["data collection"])],
     )
     ds = build.dataset("Demo", "demo", "A demo", id="https://ex.org/ds", authors=[alice], versions=[dsv])
     files = [
-        build.file(f"f{i}.nwb", f"https://data.ex.org/repo/f{i}.nwb", size=1000 + i, hashes={"MD5": f"{i:032x}"},
-                   format="application/json", file_repository=repo)
+        build.file(
+            f"f{i}.nwb",
+            f"https://data.ex.org/repo/f{i}.nwb",
+            size=1000 + i,
+            hashes={"MD5": f"{i:032x}"},
+            format="application/json",
+            file_repository=repo,
+        )
         for i in range(3)
     ]
     return ds, dsv, files
@@ -59,9 +78,13 @@ def cycle_graph() -> MetadataGraph:
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)
 _iri = st.from_regex(r"https://ex\.org/[a-z0-9]{1,8}(/[a-z0-9]{1,6})?", fullmatch=True)
 _date = st.dates().map(lambda d: d.isoformat())
-_terms = st.sampled_from([
-    I + "licenses/CC-BY-4.0", I + "licenses/MIT", I + "semanticDataType/rawData",
-])
+_terms = st.sampled_from(
+    [
+        I + "licenses/CC-BY-4.0",
+        I + "licenses/MIT",
+        I + "semanticDataType/rawData",
+    ]
+)
 
 
 @st.composite
@@ -81,23 +104,31 @@ def random_graphs(draw: Any) -> MetadataGraph:
             if draw(st.booleans()):
                 node["familyName"] = draw(_text)
             if draw(st.booleans()):
-                node["affiliation"] = [{"@type": T + "Affiliation", "memberOf": {"@id": draw(st.sampled_from(ids))},
-                                        "startDate": draw(_date)}]
+                node["affiliation"] = [
+                    {
+                        "@type": T + "Affiliation",
+                        "memberOf": {"@id": draw(st.sampled_from(ids))},
+                        "startDate": draw(_date),
+                    }
+                ]
         elif kind == "File":
             node["name"] = draw(_text)
             node["IRI"] = draw(_iri)
             node["hash"] = [{"@type": T + "Hash", "algorithm": "MD5", "digest": draw(_text)}]
-            node["storageSize"] = {"@type": T + "QuantitativeValue",
-                                   "value": draw(st.one_of(st.integers(0, 10**12),
-                                                           st.floats(0, 1e9, allow_nan=False))),
-                                   "unit": {"@id": I + "unitOfMeasurement/byte"}}
+            node["storageSize"] = {
+                "@type": T + "QuantitativeValue",
+                "value": draw(st.one_of(st.integers(0, 10**12), st.floats(0, 1e9, allow_nan=False))),
+                "unit": {"@id": I + "unitOfMeasurement/byte"},
+            }
         else:
             node["shortName"] = draw(_text)
             node["releaseDate"] = draw(_date)
             node["license"] = {"@id": draw(_terms)}
             if draw(st.booleans()):
                 node["homepage"] = draw(_iri)
-            node["author"] = [{"@id": x} for x in draw(st.lists(st.sampled_from(ids), max_size=3, unique=True))]
+            node["author"] = [
+                {"@id": x} for x in draw(st.lists(st.sampled_from(ids), max_size=3, unique=True))
+            ]
             if draw(st.booleans()):
                 node["isNewVersionOf"] = {"@id": draw(st.sampled_from(ids))}
             if draw(st.booleans()):

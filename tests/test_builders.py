@@ -22,8 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_dataset_version_with_terms_by_name() -> None:
     """Strings for term links become the openMINDS v4 library instances; dates are parsed."""
     dsv = build.dataset_version(
-        short_name="demo", accessibility="free access", license="CC-BY-4.0", data_types="raw data",
-        ethics_assessment="EU-compliant", techniques=["patch clamp"], release_date="2024-05-01",
+        short_name="demo",
+        accessibility="free access",
+        license="CC-BY-4.0",
+        data_types="raw data",
+        ethics_assessment="EU-compliant",
+        techniques=["patch clamp"],
+        release_date="2024-05-01",
         digital_identifier="10.25493/ABCD-1234",
     )
     assert isinstance(dsv, core4.DatasetVersion)
@@ -37,7 +42,9 @@ def test_dataset_version_with_terms_by_name() -> None:
 
 def test_person_orcid_email_affiliation() -> None:
     """A person's ORCID is normalised and checked, e-mail becomes ContactInformation, affiliation an Organization."""
-    p = build.person("Alice", "Smith", orcid="0000 0002 1825 0097", email="alice@example.org", affiliations="Univ X")
+    p = build.person(
+        "Alice", "Smith", orcid="0000 0002 1825 0097", email="alice@example.org", affiliations="Univ X"
+    )
     assert p.digital_identifiers[0].identifier == "https://orcid.org/0000-0002-1825-0097"
     assert p.contact_information.email == "alice@example.org"
     assert p.affiliations[0].member_of.full_name == "Univ X"
@@ -52,7 +59,12 @@ def test_identifiers() -> None:
     assert orcid_checksum_ok("https://orcid.org/0000-0002-1694-233X")
     assert not orcid_checksum_ok("0000-0002-1694-2339")
     assert normalize_orcid("https://orcid.org/0000-0002-1694-233x") == "https://orcid.org/0000-0002-1694-233X"
-    for form in ("10.1000/xyz", "doi:10.1000/xyz", "https://dx.doi.org/10.1000/xyz", "https://doi.org/10.1000/xyz"):
+    for form in (
+        "10.1000/xyz",
+        "doi:10.1000/xyz",
+        "https://dx.doi.org/10.1000/xyz",
+        "https://doi.org/10.1000/xyz",
+    ):
         assert normalize_doi(form) == "https://doi.org/10.1000/xyz"
     with pytest.raises(SchemaError, match="not a DOI"):
         build.doi("https://example.org/paper")
@@ -94,8 +106,13 @@ def test_other_versions() -> None:
 
 def test_files_models_software_and_generic_types() -> None:
     """File with size and hashes, ModelVersion/SoftwareVersion terms by name, and the generic builder."""
-    f = build.file("a.json", "https://data.example/a.json", size=12, hashes={"SHA256": "ab" * 32},
-                   format="application/json")
+    f = build.file(
+        "a.json",
+        "https://data.example/a.json",
+        size=12,
+        hashes={"SHA256": "ab" * 32},
+        format="application/json",
+    )
     assert f.storage_size.value == 12 and f.storage_size.unit.id.endswith("unitOfMeasurement/byte")
     assert f.hashes[0].algorithm == "SHA256" and f.format.name == "application/json"
     mv = build.model_version(short_name="m", formats=["application/json"], licenses=["MIT"])

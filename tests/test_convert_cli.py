@@ -36,8 +36,19 @@ def test_convert_versions(tmp_path) -> None:
     res = r.invoke(cli, ["convert", str(src), "--to", "v3", "-o", str(tmp_path / "v3.jsonld")])
     assert res.exit_code == 0, res.output
     assert load(tmp_path / "v3.jsonld").version == "v3"
-    res = r.invoke(cli, ["convert", str(tmp_path / "v3.jsonld"), "--to", "v5", "-o", str(tmp_path / "v5.jsonld"),
-                         "--report", str(tmp_path / "report.json")])
+    res = r.invoke(
+        cli,
+        [
+            "convert",
+            str(tmp_path / "v3.jsonld"),
+            "--to",
+            "v5",
+            "-o",
+            str(tmp_path / "v5.jsonld"),
+            "--report",
+            str(tmp_path / "report.json"),
+        ],
+    )
     assert res.exit_code == 1
     assert "ethicsAssessment" in res.output
     assert json.loads((tmp_path / "report.json").read_text())["target"] == "v5"

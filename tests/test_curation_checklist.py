@@ -28,7 +28,9 @@ def _record(name: str) -> SubmissionRecord:
 
 
 def test_complete_dataset_is_ready():
-    cl = readiness_checklist(_load("complete/dataset.jsonld"), _record("complete/dataset.record.json"), today=TODAY)
+    cl = readiness_checklist(
+        _load("complete/dataset.jsonld"), _record("complete/dataset.record.json"), today=TODAY
+    )
     assert [s.title for s in cl.steps] == list(STEPS.values())
     assert cl.ready, cl.render("text")
     text = str(cl)
@@ -38,8 +40,11 @@ def test_complete_dataset_is_ready():
 
 
 def test_missing_items_in_researcher_words():
-    cl = readiness_checklist(_load("failing/no-data-descriptor.jsonld"), _record("failing/no-data-descriptor.record.json"),
-                             today=TODAY)
+    cl = readiness_checklist(
+        _load("failing/no-data-descriptor.jsonld"),
+        _record("failing/no-data-descriptor.record.json"),
+        today=TODAY,
+    )
     assert not cl.ready
     assert not cl.step("descriptor").done
     (item,) = cl.step("descriptor").items
@@ -61,8 +66,9 @@ def test_no_record_means_custodian_not_confirmed():
     assert custodian.status == "missing"
     assert any("not confirmed yet" in d.lower() and "submission record" in d for d in custodian.details)
     assert "✗ Data custodian" in str(cl)
-    with_record = readiness_checklist(_load("complete/dataset.jsonld"), _record("complete/dataset.record.json"),
-                                      today=TODAY)
+    with_record = readiness_checklist(
+        _load("complete/dataset.jsonld"), _record("complete/dataset.record.json"), today=TODAY
+    )
     assert next(i for i in with_record.step("general").items if i.key == "custodian").status == "done"
 
 
@@ -113,21 +119,34 @@ def test_files_step_is_the_profile_verdict(case):
 
 
 def test_human_data_and_publication_stage():
-    cl = readiness_checklist(_load("failing/human-category-undeclared.jsonld"),
-                             _record("failing/human-category-undeclared.record.json"), today=TODAY)
+    cl = readiness_checklist(
+        _load("failing/human-category-undeclared.jsonld"),
+        _record("failing/human-category-undeclared.record.json"),
+        today=TODAY,
+    )
     human = next(i for i in cl.step("ethics").items if i.key == "human")
     assert human.status == "missing"
-    pub = readiness_checklist(_load("failing/doi-missing-publication.jsonld"),
-                              _record("failing/doi-missing-publication.record.json"), stage="publication", today=TODAY)
+    pub = readiness_checklist(
+        _load("failing/doi-missing-publication.jsonld"),
+        _record("failing/doi-missing-publication.record.json"),
+        stage="publication",
+        today=TODAY,
+    )
     assert not pub.step("publish").done
-    sub = readiness_checklist(_load("failing/doi-missing-submission.jsonld"),
-                              _record("failing/doi-missing-submission.record.json"), today=TODAY)
+    sub = readiness_checklist(
+        _load("failing/doi-missing-submission.jsonld"),
+        _record("failing/doi-missing-submission.record.json"),
+        today=TODAY,
+    )
     assert sub.step("publish").done  # the DOI is assigned at release
 
 
 def test_warnings_are_shown_but_do_not_block():
-    cl = readiness_checklist(_load("failing/ethics-not-required-with-subjects.jsonld"),
-                             _record("failing/ethics-not-required-with-subjects.record.json"), today=TODAY)
+    cl = readiness_checklist(
+        _load("failing/ethics-not-required-with-subjects.jsonld"),
+        _record("failing/ethics-not-required-with-subjects.record.json"),
+        today=TODAY,
+    )
     ethics = next(i for i in cl.step("ethics").items if i.key == "ethics")
     assert ethics.status == "warning" and "ebrains.ethics.not-required-with-specimens" in ethics.rule_ids
     assert cl.ready
@@ -136,7 +155,9 @@ def test_warnings_are_shown_but_do_not_block():
 
 def test_repr_is_the_cli_text(tmp_path):
     """Outside Jupyter a checklist prints as the `check` command's text, not as a dataclass dump."""
-    cl = readiness_checklist(_load("complete/software.jsonld"), _record("complete/software.record.json"), today=TODAY)
+    cl = readiness_checklist(
+        _load("complete/software.jsonld"), _record("complete/software.record.json"), today=TODAY
+    )
     assert repr(cl) == str(cl) == cl.render("text")
     assert "ChecklistStep(" not in repr(cl) and "ValidationReport" not in repr(cl)
     assert repr(cl).startswith("EBRAINS curation checklist (submission) for the software")
@@ -146,7 +167,9 @@ def test_repr_is_the_cli_text(tmp_path):
 
 
 def test_html_and_json():
-    cl = readiness_checklist(_load("complete/model.jsonld"), _record("complete/model.record.json"), today=TODAY)
+    cl = readiness_checklist(
+        _load("complete/model.jsonld"), _record("complete/model.record.json"), today=TODAY
+    )
     html = cl._repr_html_()
     assert html.startswith('<div class="ebrains-checklist">') and "Preview and publish" in html
     data = json.loads(cl.to_json())
@@ -172,16 +195,29 @@ def test_check_command_exit_codes(tmp_path):
     ok = runner.invoke(cli, ["check", str(FIX / "complete" / "software.jsonld"), "--today", TODAY])
     assert ok.exit_code == 0, ok.output
     assert "Ready for EBRAINS submission" in ok.output  # record found next to the file
-    bad = runner.invoke(cli, ["check", str(FIX / "failing" / "custodian-missing.jsonld"), "--today", TODAY,
-                              "--format", "json"])
+    bad = runner.invoke(
+        cli,
+        ["check", str(FIX / "failing" / "custodian-missing.jsonld"), "--today", TODAY, "--format", "json"],
+    )
     assert bad.exit_code == 1
     assert json.loads(bad.output)["ready"] is False
     # a copy without its record: the contact person is missing
     shutil.copy(FIX / "complete" / "dataset.jsonld", tmp_path / "d.jsonld")
     res = runner.invoke(cli, ["check", str(tmp_path / "d.jsonld"), "--today", TODAY])
     assert res.exit_code == 1 and "No submission record" in res.output
-    res = runner.invoke(cli, ["check", str(tmp_path / "d.jsonld"), "--today", TODAY, "--record",
-                              str(FIX / "complete" / "dataset.record.json"), "--format", "html"])
+    res = runner.invoke(
+        cli,
+        [
+            "check",
+            str(tmp_path / "d.jsonld"),
+            "--today",
+            TODAY,
+            "--record",
+            str(FIX / "complete" / "dataset.record.json"),
+            "--format",
+            "html",
+        ],
+    )
     assert res.exit_code == 0 and "<ol>" in res.output
     missing = runner.invoke(cli, ["check", str(tmp_path / "nope.jsonld")])
     assert missing.exit_code == 2
@@ -190,11 +226,15 @@ def test_check_command_exit_codes(tmp_path):
 def test_descriptor_and_datacite_commands(tmp_path):
     runner = CliRunner()
     out = tmp_path / "dd.html"
-    res = runner.invoke(cli, ["descriptor", str(FIX / "complete" / "dataset.jsonld"), "--format", "html", "-o", str(out)])
+    res = runner.invoke(
+        cli, ["descriptor", str(FIX / "complete" / "dataset.jsonld"), "--format", "html", "-o", str(out)]
+    )
     assert res.exit_code == 0, res.output
     assert "Data organisation and file structure" in out.read_text("utf-8")
     res = runner.invoke(cli, ["datacite", str(FIX / "complete" / "dataset.jsonld")])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["doi"] == "10.25493/ABCD-1234"
-    res = runner.invoke(cli, ["datacite", str(FIX / "complete" / "dataset.jsonld"), "--id", "https://x.example/none"])
+    res = runner.invoke(
+        cli, ["datacite", str(FIX / "complete" / "dataset.jsonld"), "--id", "https://x.example/none"]
+    )
     assert res.exit_code == 2 and "no DatasetVersion" in res.output

@@ -18,8 +18,10 @@ def _graph(name: str):
     return ec.load(FIX / "complete" / f"{name}.jsonld")
 
 
-@pytest.mark.parametrize("name, kind", [("dataset", "Dataset"), ("human-dataset", "Dataset"),
-                                        ("model", "Model"), ("software", "Software")])
+@pytest.mark.parametrize(
+    "name, kind",
+    [("dataset", "Dataset"), ("human-dataset", "Dataset"), ("model", "Model"), ("software", "Software")],
+)
 def test_examples_meet_the_datacite_schema(name, kind):
     doc = to_datacite(_graph(name))
     assert datacite_errors(doc) == []
@@ -35,8 +37,13 @@ def test_dataset_record_content():
     # authors inherited from the Dataset, in order, with ORCID and affiliation (ROR)
     assert [c["name"] for c in doc["creators"]] == ["Smith, Alice", "Jones, Bob", "Nguyen, Carol"]
     alice = doc["creators"][0]
-    assert alice["nameIdentifiers"] == [{"nameIdentifier": "https://orcid.org/0000-0002-1825-0097",
-                                         "nameIdentifierScheme": "ORCID", "schemeUri": "https://orcid.org"}]
+    assert alice["nameIdentifiers"] == [
+        {
+            "nameIdentifier": "https://orcid.org/0000-0002-1825-0097",
+            "nameIdentifierScheme": "ORCID",
+            "schemeUri": "https://orcid.org",
+        }
+    ]
     assert alice["affiliation"][0]["name"] == "University of Oslo"
     assert alice["affiliation"][0]["affiliationIdentifier"] == "https://ror.org/01xtthb56"
     assert doc["titles"][0]["title"].startswith("Whole-cell patch-clamp recordings")
@@ -46,9 +53,15 @@ def test_dataset_record_content():
     rel = {(r["relatedIdentifier"], r["relationType"]) for r in doc["relatedIdentifiers"]}
     assert ("10.25493/ABCD-0000", "IsVersionOf") in rel
     assert ("10.1038/s41586-020-2012-7", "IsReferencedBy") in rel
-    assert doc["fundingReferences"] == [{"funderName": "European Commission", "funderIdentifier": "https://ror.org/00k4n6c32",
-                                         "funderIdentifierType": "ROR", "awardNumber": "945539",
-                                         "awardTitle": "Human Brain Project SGA3"}]
+    assert doc["fundingReferences"] == [
+        {
+            "funderName": "European Commission",
+            "funderIdentifier": "https://ror.org/00k4n6c32",
+            "funderIdentifierType": "ROR",
+            "awardNumber": "945539",
+            "awardTitle": "Human Brain Project SGA3",
+        }
+    ]
     assert doc["descriptions"][0]["descriptionType"] == "Abstract"
     assert doc["url"].startswith("https://search.kg.ebrains.eu/instances/")
 
@@ -71,17 +84,28 @@ def test_other_versions_are_related():
     v2["isNewVersionOf"] = {"@id": v1["@id"]}
     v2["digitalIdentifier"] = {"@id": "https://doi.org/10.25493/ABCD-5678"}
     g.add_node(v2)
-    g.add_node({"@id": "https://doi.org/10.25493/ABCD-5678", "@type": "https://openminds.om-i.org/types/DOI",
-                "identifier": "https://doi.org/10.25493/ABCD-5678"})
+    g.add_node(
+        {
+            "@id": "https://doi.org/10.25493/ABCD-5678",
+            "@type": "https://openminds.om-i.org/types/DOI",
+            "identifier": "https://doi.org/10.25493/ABCD-5678",
+        }
+    )
     (ds,) = g.of_type("Dataset")
     ds["hasVersion"].append({"@id": v2["@id"]})
     new = to_datacite(g)  # the newest version is picked when none is named
     assert new["doi"] == "10.25493/ABCD-5678"
-    assert {"relatedIdentifier": "10.25493/ABCD-1234", "relatedIdentifierType": "DOI",
-            "relationType": "IsNewVersionOf"} in new["relatedIdentifiers"]
+    assert {
+        "relatedIdentifier": "10.25493/ABCD-1234",
+        "relatedIdentifierType": "DOI",
+        "relationType": "IsNewVersionOf",
+    } in new["relatedIdentifiers"]
     old = to_datacite(g, v1["@id"])
-    assert {"relatedIdentifier": "10.25493/ABCD-5678", "relatedIdentifierType": "DOI",
-            "relationType": "IsPreviousVersionOf"} in old["relatedIdentifiers"]
+    assert {
+        "relatedIdentifier": "10.25493/ABCD-5678",
+        "relatedIdentifierType": "DOI",
+        "relationType": "IsPreviousVersionOf",
+    } in old["relatedIdentifiers"]
 
 
 def test_draft_without_doi_or_release_date_uses_today():
@@ -110,5 +134,7 @@ def test_invalid_documents_are_reported():
 def test_no_product_is_a_clear_error():
     with pytest.raises(ConfigurationError, match="no DatasetVersion"):
         to_datacite(ec.MetadataGraph())
-    with pytest.raises(ConfigurationError, match="no DatasetVersion, ModelVersion or SoftwareVersion with @id"):
+    with pytest.raises(
+        ConfigurationError, match="no DatasetVersion, ModelVersion or SoftwareVersion with @id"
+    ):
         to_datacite(_graph("dataset"), "https://nope.example/x")

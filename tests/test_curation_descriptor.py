@@ -13,7 +13,13 @@ from ebrains_curation.curation.descriptor import TODO_MARK
 from ebrains_curation.errors import ConfigurationError
 
 FIX = Path(__file__).parent / "fixtures" / "ebrains"
-SECTIONS = ["Summary", "Methods", "Data organisation and file structure", "Usage notes", "References and how to cite"]
+SECTIONS = [
+    "Summary",
+    "Methods",
+    "Data organisation and file structure",
+    "Usage notes",
+    "References and how to cite",
+]
 
 
 def _graph(name: str):

@@ -37,12 +37,15 @@ def _context(case: dict) -> dict:
 @cache
 def _report(name: str, engine: str):
     case = next(c for c in CASES if c["name"] == name)
-    return validate(_graph(case["file"]).copy(), profile=f"ebrains-{case['stage']}", engine=engine,
-                       context=_context(case))
+    return validate(
+        _graph(case["file"]).copy(), profile=f"ebrains-{case['stage']}", engine=engine, context=_context(case)
+    )
 
 
 def _ebrains(report, severity: str) -> set[str]:
-    return {i.rule_id for i in report.issues if i.rule_id.startswith("ebrains.") and i.severity.value == severity}
+    return {
+        i.rule_id for i in report.issues if i.rule_id.startswith("ebrains.") and i.severity.value == severity
+    }
 
 
 def test_profiles_load_and_extend():
@@ -50,8 +53,11 @@ def test_profiles_load_and_extend():
     pub = get_profile("ebrains-publication")
     assert sub.extends == "openminds" and pub.extends == "ebrains-submission"
     ids = {r.id for r in sub.rules}
-    assert {"ebrains.dataset.short-name-length", "ebrains.ethics.human-data-category",
-            "ebrains.descriptor.present"} <= ids
+    assert {
+        "ebrains.dataset.short-name-length",
+        "ebrains.ethics.human-data-category",
+        "ebrains.descriptor.present",
+    } <= ids
     assert all(r.message and r.hint for r in sub.rules if r.id.startswith("ebrains."))
     assert {r.id for r in pub.rules} >= {"ebrains.doi.required"}
 
@@ -93,10 +99,12 @@ def test_today_comes_from_the_context_not_the_clock():
     graph = _graph(case["file"]).copy()
     ctx = _context(case)
     assert "ebrains.embargo.release-date-future" not in _ebrains(
-        validate(graph, profile="ebrains-submission", context=ctx), "error")
+        validate(graph, profile="ebrains-submission", context=ctx), "error"
+    )
     ctx["today"] = "2030-01-01"
     assert "ebrains.embargo.release-date-future" in _ebrains(
-        validate(graph, profile="ebrains-submission", context=ctx), "error")
+        validate(graph, profile="ebrains-submission", context=ctx), "error"
+    )
 
 
 def test_inheritance_is_resolved_before_reporting():
@@ -106,12 +114,23 @@ def test_inheritance_is_resolved_before_reporting():
     assert not {"fullName", "description", "author"} & set(v)
     report = _report("dataset-complete-submission", "native")
     assert not {"ebrains.dataset.full-name", "ebrains.dataset.description", "ebrains.dataset.authors"} & {
-        i.rule_id for i in report.issues}
+        i.rule_id for i in report.issues
+    }
 
 
-@pytest.mark.parametrize("name", ["dataset-complete-publication", "human-ethics-not-required",
-                                  "pseudonymised-open-access", "embargo-date-in-past", "no-data-descriptor",
-                                  "dataset-missing", "custodian-without-email", "model-no-contact"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "dataset-complete-publication",
+        "human-ethics-not-required",
+        "pseudonymised-open-access",
+        "embargo-date-in-past",
+        "no-data-descriptor",
+        "dataset-missing",
+        "custodian-without-email",
+        "model-no-contact",
+    ],
+)
 def test_same_rules_in_openminds_v3(name):
     """The profiles name terms, not IRIs: a v3 document raises the same EBRAINS rules."""
     from ebrains_curation.graph.migrate import migrate
@@ -134,13 +153,24 @@ def test_limits_property(short, n_keywords):
     graph = _graph("complete/dataset.jsonld").copy()
     (v,) = graph.of_type("DatasetVersion")
     v["shortName"] = short
-    keywords = ["hippocampalFormation", "neocortex", "CA1FieldOfHippocampus", "dentateGyrus", "amygdala",
-                "cerebellum", "thalamus", "striatum"]
-    v["keyword"] = [{"@id": f"https://openminds.om-i.org/instances/UBERONParcellation/{k}"} for k in keywords[:n_keywords]]
+    keywords = [
+        "hippocampalFormation",
+        "neocortex",
+        "CA1FieldOfHippocampus",
+        "dentateGyrus",
+        "amygdala",
+        "cerebellum",
+        "thalamus",
+        "striatum",
+    ]
+    v["keyword"] = [
+        {"@id": f"https://openminds.om-i.org/instances/UBERONParcellation/{k}"} for k in keywords[:n_keywords]
+    ]
     case = next(c for c in CASES if c["name"] == "dataset-complete-submission")
     report = validate(graph, profile="ebrains-submission", context=_context(case))
     expected = ({"ebrains.dataset.short-name-length"} if len(short) > 30 else set()) | (
-        {"ebrains.dataset.keywords-max"} if n_keywords > 5 else set())
+        {"ebrains.dataset.keywords-max"} if n_keywords > 5 else set()
+    )
     assert _ebrains(report, "error") == expected
 
 
@@ -165,6 +195,10 @@ def test_fixtures_are_up_to_date(tmp_path):
     make_fixtures.main(tmp_path)
     for sub in ("complete", "failing"):
         cmp = filecmp.dircmp(tmp_path / sub, FIX / sub)
-        assert not (cmp.left_only or cmp.right_only or cmp.diff_files), (sub, cmp.left_only, cmp.right_only,
-                                                                         cmp.diff_files)
+        assert not (cmp.left_only or cmp.right_only or cmp.diff_files), (
+            sub,
+            cmp.left_only,
+            cmp.right_only,
+            cmp.diff_files,
+        )
     assert (tmp_path / "cases.json").read_text("utf-8") == (FIX / "cases.json").read_text("utf-8")

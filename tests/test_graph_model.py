@@ -10,10 +10,17 @@ from ebrains_curation.errors import LoadError, SchemaError
 
 
 def _example() -> tuple[object, object]:
-    alice = build.person("Alice", "Smith", id="https://ex.org/alice", orcid="0000-0002-1825-0097",
-                         affiliations="Univ X")
-    dsv = build.dataset_version(id="https://ex.org/dsv1", short_name="demo", license="CC-BY-4.0",
-                                authors=[alice], custodians=[alice], release_date="2024-05-01")
+    alice = build.person(
+        "Alice", "Smith", id="https://ex.org/alice", orcid="0000-0002-1825-0097", affiliations="Univ X"
+    )
+    dsv = build.dataset_version(
+        id="https://ex.org/dsv1",
+        short_name="demo",
+        license="CC-BY-4.0",
+        authors=[alice],
+        custodians=[alice],
+        release_date="2024-05-01",
+    )
     ds = build.dataset("Demo", "demo", "A demo", id="https://ex.org/ds", authors=[alice], versions=[dsv])
     return ds, dsv
 
@@ -39,15 +46,27 @@ def test_links_reverse_links_and_dangling() -> None:
     g = MetadataGraph()
     g.add(ds)
     assert ("hasVersion", "https://ex.org/dsv1") in g.links_from("https://ex.org/ds")
-    assert {src for src, _ in g.links_to("https://ex.org/alice")} == {"https://ex.org/ds", "https://ex.org/dsv1"}
+    assert {src for src, _ in g.links_to("https://ex.org/alice")} == {
+        "https://ex.org/ds",
+        "https://ex.org/dsv1",
+    }
     org_links = [k for k, t in g.links_from("https://ex.org/alice") if k == "affiliation.memberOf"]
     assert org_links
     assert g.follow("https://ex.org/ds", "hasVersion")[0]["shortName"] == "demo"
     assert g.dangling() == []  # library terms are references by design
     assert any(t.endswith("CC-BY-4.0") for _, _, t in g.dangling(include_terms=True))
-    g.add_node({"@id": "https://ex.org/x", "@type": "https://openminds.om-i.org/types/Person",
-                "affiliation": [{"@type": "https://openminds.om-i.org/types/Affiliation",
-                                 "memberOf": {"@id": "https://ex.org/elsewhere"}}]})
+    g.add_node(
+        {
+            "@id": "https://ex.org/x",
+            "@type": "https://openminds.om-i.org/types/Person",
+            "affiliation": [
+                {
+                    "@type": "https://openminds.om-i.org/types/Affiliation",
+                    "memberOf": {"@id": "https://ex.org/elsewhere"},
+                }
+            ],
+        }
+    )
     assert g.dangling() == [("https://ex.org/x", "affiliation.memberOf", "https://ex.org/elsewhere")]
     assert g.reverse_index()["https://ex.org/alice"]
 
@@ -111,7 +130,14 @@ def test_links_survive_very_deep_embedded_nesting() -> None:
     inner: dict = {"@id": "https://ex.org/target"}
     for _ in range(10_000):
         inner = {"@type": "https://openminds.om-i.org/types/Affiliation", "memberOf": inner}
-    g = MetadataGraph(nodes=[{"@id": "https://ex.org/p", "@type": "https://openminds.om-i.org/types/Person",
-                              "affiliation": [inner]}])
+    g = MetadataGraph(
+        nodes=[
+            {
+                "@id": "https://ex.org/p",
+                "@type": "https://openminds.om-i.org/types/Person",
+                "affiliation": [inner],
+            }
+        ]
+    )
     ((key, target),) = g.links_from("https://ex.org/p")
     assert target == "https://ex.org/target" and key.count(".") == 10_000

@@ -59,8 +59,13 @@ def test_ntriples_sorted_and_stable() -> None:
 def test_turtle_keeps_doubles_exact() -> None:
     """Doubles survive Turtle exactly (rdflib's own Turtle writer rounds them to 7 digits)."""
     g = MetadataGraph()
-    g.add_node({"@id": "https://ex.org/f", "@type": T + "File",
-                "storageSize": {"@type": T + "QuantitativeValue", "value": 479923088.9609293}})
+    g.add_node(
+        {
+            "@id": "https://ex.org/f",
+            "@type": T + "File",
+            "storageSize": {"@type": T + "QuantitativeValue", "value": 479923088.9609293},
+        }
+    )
     back = load(rdflib.Graph().parse(data=dumps(g, "turtle"), format="turtle"))
     assert back["https://ex.org/f"]["storageSize"]["value"] == 479923088.9609293
 
@@ -68,5 +73,7 @@ def test_turtle_keeps_doubles_exact() -> None:
 def test_v3_rdf_detected() -> None:
     """RDF in the ebrains.eu namespace is read as v3."""
     g = MetadataGraph("v3")
-    g.add_node({"@id": "https://ex.org/p", "@type": "https://openminds.ebrains.eu/core/Person", "givenName": "A"})
+    g.add_node(
+        {"@id": "https://ex.org/p", "@type": "https://openminds.ebrains.eu/core/Person", "givenName": "A"}
+    )
     assert from_rdflib(to_rdflib(g)).version == "v3"

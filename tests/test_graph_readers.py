@@ -34,19 +34,24 @@ def test_compact_single_node_and_graph_and_list() -> None:
 
 def test_expanded_input_is_normalised() -> None:
     """Full IRIs, @value/@id wrappers and lists of one become the compact node format."""
-    doc = [{
-        "@id": "https://ex.org/dsv",
-        "@type": [T + "DatasetVersion"],
-        V + "shortName": [{"@value": "demo"}],
-        V + "releaseDate": [{"@value": "2024-05-01", "@type": "http://www.w3.org/2001/XMLSchema#date"}],
-        V + "license": [{"@id": I + "licenses/CC-BY-4.0"}],
-        V + "author": [{"@id": "https://ex.org/p1"}],
-        V + "homepage": [{"@id": "https://ex.org/home"}],
-    }]
+    doc = [
+        {
+            "@id": "https://ex.org/dsv",
+            "@type": [T + "DatasetVersion"],
+            V + "shortName": [{"@value": "demo"}],
+            V + "releaseDate": [{"@value": "2024-05-01", "@type": "http://www.w3.org/2001/XMLSchema#date"}],
+            V + "license": [{"@id": I + "licenses/CC-BY-4.0"}],
+            V + "author": [{"@id": "https://ex.org/p1"}],
+            V + "homepage": [{"@id": "https://ex.org/home"}],
+        }
+    ]
     node = load(doc)["https://ex.org/dsv"]
     assert node == {
-        "@id": "https://ex.org/dsv", "@type": T + "DatasetVersion", "shortName": "demo",
-        "releaseDate": "2024-05-01", "license": {"@id": I + "licenses/CC-BY-4.0"},
+        "@id": "https://ex.org/dsv",
+        "@type": T + "DatasetVersion",
+        "shortName": "demo",
+        "releaseDate": "2024-05-01",
+        "license": {"@id": I + "licenses/CC-BY-4.0"},
         "author": [{"@id": "https://ex.org/p1"}],  # multiple: stays a list
         "homepage": "https://ex.org/home",  # an IRI-valued property holds the plain IRI
     }
@@ -54,8 +59,12 @@ def test_expanded_input_is_normalised() -> None:
 
 def test_inline_linked_nodes_become_nodes() -> None:
     """openminds' to_jsonld() embeds linked nodes fully; they are pulled out into their own nodes."""
-    doc = {"@context": {"@vocab": V}, "@id": "https://ex.org/dsv", "@type": T + "DatasetVersion",
-           "author": [_person()]}
+    doc = {
+        "@context": {"@vocab": V},
+        "@id": "https://ex.org/dsv",
+        "@type": T + "DatasetVersion",
+        "author": [_person()],
+    }
     g = load(doc)
     assert g["https://ex.org/dsv"]["author"] == [{"@id": "https://ex.org/p1"}]
     assert g["https://ex.org/p1"]["familyName"] == "Lovelace"
@@ -63,17 +72,27 @@ def test_inline_linked_nodes_become_nodes() -> None:
 
 def test_short_type_names_and_nulls() -> None:
     """A short @type is resolved; null values (openminds include_empty_properties) are left out."""
-    g = load({"@context": {"@vocab": V}, "@id": "https://ex.org/p", "@type": "Person", "givenName": "A",
-              "familyName": None})
+    g = load(
+        {
+            "@context": {"@vocab": V},
+            "@id": "https://ex.org/p",
+            "@type": "Person",
+            "givenName": "A",
+            "familyName": None,
+        }
+    )
     assert g["https://ex.org/p"] == {"@id": "https://ex.org/p", "@type": T + "Person", "givenName": "A"}
 
 
 def test_unknown_properties_and_types_are_kept() -> None:
     """Unknown properties (short or full IRI) and unknown types are kept as they came."""
-    doc = {"@context": {"@vocab": V}, "@graph": [
-        _person(favouriteColour="green", **{"https://other.org/x": "y"}),
-        {"@id": "https://ex.org/thing", "@type": "https://other.org/Thing", "name": "t"},
-    ]}
+    doc = {
+        "@context": {"@vocab": V},
+        "@graph": [
+            _person(favouriteColour="green", **{"https://other.org/x": "y"}),
+            {"@id": "https://ex.org/thing", "@type": "https://other.org/Thing", "name": "t"},
+        ],
+    }
     g = load(doc)
     assert g["https://ex.org/p1"]["favouriteColour"] == "green"
     assert g["https://ex.org/p1"]["https://other.org/x"] == "y"
@@ -83,8 +102,12 @@ def test_unknown_properties_and_types_are_kept() -> None:
 
 def test_other_context_goes_through_pyld() -> None:
     """A context with prefixes is expanded by pyld (offline) and read."""
-    doc = {"@context": {"om": V, "omt": T, "name": "om:givenName"},
-           "@id": "https://ex.org/p", "@type": "omt:Person", "name": "Ada"}
+    doc = {
+        "@context": {"om": V, "omt": T, "name": "om:givenName"},
+        "@id": "https://ex.org/p",
+        "@type": "omt:Person",
+        "name": "Ada",
+    }
     assert load(doc)["https://ex.org/p"]["givenName"] == "Ada"
 
 
@@ -97,8 +120,12 @@ def test_remote_context_is_refused_without_network() -> None:
 
 def test_shipped_context_by_url() -> None:
     """Our context URLs resolve offline; v5's URL means v5."""
-    doc = {"@context": "https://openminds.om-i.org/contexts/v5.jsonld", "@id": "https://ex.org/p",
-           "@type": T + "Person", "preferredName": "Ada"}
+    doc = {
+        "@context": "https://openminds.om-i.org/contexts/v5.jsonld",
+        "@id": "https://ex.org/p",
+        "@type": T + "Person",
+        "preferredName": "Ada",
+    }
     g = load(doc)
     assert g.version == "v5"
     assert g["https://ex.org/p"]["preferredName"] == "Ada"
@@ -142,9 +169,15 @@ def test_kg_response_meta_kept_apart() -> None:
             V + "description": "",
             V + "author": [],
             V + "license": [{"@id": "64c1704b-db12-4b29-9541-b9143d081044"}],
-            V + "digitalIdentifier": {"@id": "https://kg.ebrains.eu/api/instances/df93b012-3bb6-4565-bce0-3bd2d3aed63b"},
+            V + "digitalIdentifier": {
+                "@id": "https://kg.ebrains.eu/api/instances/df93b012-3bb6-4565-bce0-3bd2d3aed63b"
+            },
         },
-        "message": None, "error": None, "startTime": 1, "durationInMs": 2, "transactionId": None,
+        "message": None,
+        "error": None,
+        "startTime": 1,
+        "durationInMs": 2,
+        "transactionId": None,
     }
     g = load_kg_response(payload)
     nid = f"https://kg.ebrains.eu/api/instances/{uuid}"
@@ -152,7 +185,9 @@ def test_kg_response_meta_kept_apart() -> None:
     assert not any(k.startswith(("https://core.kg", "http://schema.org")) for k in node)
     assert g.meta[nid][META + "space"] == "dataset"
     assert g.meta[nid]["http://schema.org/identifier"] == [nid]
-    assert node["license"] == {"@id": "https://kg.ebrains.eu/api/instances/64c1704b-db12-4b29-9541-b9143d081044"}
+    assert node["license"] == {
+        "@id": "https://kg.ebrains.eu/api/instances/64c1704b-db12-4b29-9541-b9143d081044"
+    }
     assert node["author"] == [] and node["description"] == ""
     # a page of results and a bulk by-id map
     page = {"data": [payload["data"]], "total": 1, "size": 1, "from": 0}
@@ -169,18 +204,31 @@ def test_kg_error_envelope() -> None:
 
 def test_detect_version() -> None:
     """ebrains.eu namespace → v3, om-i.org → v4 (unless told), nothing → v4."""
-    assert detect_version({"@context": {"@vocab": V3}, "@type": "https://openminds.ebrains.eu/core/Person"}) == "v3"
+    assert (
+        detect_version({"@context": {"@vocab": V3}, "@type": "https://openminds.ebrains.eu/core/Person"})
+        == "v3"
+    )
     assert detect_version([{"@type": [T + "Person"]}]) == "v4"
     assert detect_version({"@id": "x"}) == "v4"
-    g = load({"@context": {"@vocab": V3}, "@id": "https://ex.org/p",
-              "@type": "https://openminds.ebrains.eu/core/Person", "givenName": "A"})
+    g = load(
+        {
+            "@context": {"@vocab": V3},
+            "@id": "https://ex.org/p",
+            "@type": "https://openminds.ebrains.eu/core/Person",
+            "givenName": "A",
+        }
+    )
     assert g.version == "v3"
     assert load([_person()], "v5").version == "v5"
 
 
 def test_version_mismatch_is_an_error() -> None:
     """Loading v3 metadata as v4 says so instead of misreading it."""
-    doc = {"@context": {"@vocab": V3}, "@id": "https://ex.org/p", "@type": "https://openminds.ebrains.eu/core/Person"}
+    doc = {
+        "@context": {"@vocab": V3},
+        "@id": "https://ex.org/p",
+        "@type": "https://openminds.ebrains.eu/core/Person",
+    }
     with pytest.raises(LoadError, match=r"v3.*migrate"):
         load(doc, "v4")
 
@@ -228,13 +276,16 @@ def test_embedded_without_type_names_node_and_property() -> None:
     assert exc.value.node == "https://ex.org/p1" and exc.value.property == "affiliation"
 
 
-@pytest.mark.parametrize("bad, prop", [
-    ({"givenName": [["nested"]]}, "givenName"),
-    ({"givenName": {"@value": {"x": 1}}}, "givenName"),
-    ({"givenName": {"@id": 5}}, "givenName"),
-    ({"@reverse": {}}, "@reverse"),
-    ({"@type": 7}, "@type"),
-])
+@pytest.mark.parametrize(
+    "bad, prop",
+    [
+        ({"givenName": [["nested"]]}, "givenName"),
+        ({"givenName": {"@value": {"x": 1}}}, "givenName"),
+        ({"givenName": {"@id": 5}}, "givenName"),
+        ({"@reverse": {}}, "@reverse"),
+        ({"@type": 7}, "@type"),
+    ],
+)
 def test_wrong_value_shapes(bad: dict, prop: str) -> None:
     """Wrong value shapes: LoadError naming the node and the property."""
     with pytest.raises(LoadError) as exc:
@@ -265,12 +316,36 @@ def test_not_a_node_and_missing_file(tmp_path) -> None:
 
 
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
     | st.sampled_from(["@id", "@type", "_:b", T + "Person", V + "givenName", "https://ex.org/a"]),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["@id", "@type", "@value", "@graph", "@context", "@list", "givenName",
-                                       "affiliation", V + "familyName", "x", "@vocab", ""]) | st.text(max_size=4),
-                      children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "@id",
+                    "@type",
+                    "@value",
+                    "@graph",
+                    "@context",
+                    "@list",
+                    "givenName",
+                    "affiliation",
+                    V + "familyName",
+                    "x",
+                    "@vocab",
+                    "",
+                ]
+            )
+            | st.text(max_size=4),
+            children,
+            max_size=4,
+        )
+    ),
     max_leaves=20,
 )
 
@@ -309,7 +384,9 @@ def test_loading_a_dict_does_not_share_or_change_it() -> None:
 
 def test_iri_as_object_in_compact_form_becomes_plain() -> None:
     """``"homepage": {"@id": …}`` and ``"homepage": "…"`` load the same (an IRI, not a link)."""
-    a = load([{"@id": "https://ex.org/d", "@type": T + "DatasetVersion", "homepage": {"@id": "https://ex.org/h"}}])
+    a = load(
+        [{"@id": "https://ex.org/d", "@type": T + "DatasetVersion", "homepage": {"@id": "https://ex.org/h"}}]
+    )
     b = load([{"@id": "https://ex.org/d", "@type": T + "DatasetVersion", "homepage": "https://ex.org/h"}])
     assert a == b and a["https://ex.org/d"]["homepage"] == "https://ex.org/h"
 

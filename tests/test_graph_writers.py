@@ -54,7 +54,12 @@ def test_context_options() -> None:
     single = MetadataGraph()
     single.add_node({"@id": "https://ex.org/p", "@type": T + "Person", "givenName": "A"})
     doc = to_jsonld(single, graph_container=False, context="url")
-    assert doc == {"@context": context_url("v4"), "@id": "https://ex.org/p", "@type": T + "Person", "givenName": "A"}
+    assert doc == {
+        "@context": context_url("v4"),
+        "@id": "https://ex.org/p",
+        "@type": T + "Person",
+        "givenName": "A",
+    }
 
 
 def test_output_is_deterministic() -> None:
@@ -82,7 +87,8 @@ def test_expanded_form() -> None:
     dsv = next(n for n in exp if n["@id"] == "https://ex.org/dsv1")
     assert dsv["@type"] == [T + "DatasetVersion"]
     assert dsv["https://openminds.om-i.org/props/releaseDate"] == [
-        {"@value": "2024-05-01", "@type": "http://www.w3.org/2001/XMLSchema#date"}]
+        {"@value": "2024-05-01", "@type": "http://www.w3.org/2001/XMLSchema#date"}
+    ]
     assert dsv["https://openminds.om-i.org/props/homepage"] == [{"@id": "https://ex.org/home"}]
     assert dsv["https://openminds.om-i.org/props/shortName"] == [{"@value": "demo"}]
     f0 = "https://data.ex.org/repo/f0.nwb"  # no blank-node references, so no relabelling

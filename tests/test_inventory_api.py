@@ -42,23 +42,34 @@ def tree(tmp_path: Path) -> Path:
 
 
 def _by_name(result: InventoryResult) -> dict[str, dict]:
-    return {n["IRI"][len(BASE) + 1:]: n for n in result.files()}
+    return {n["IRI"][len(BASE) + 1 :]: n for n in result.files()}
 
 
 def test_file_nodes(tree: Path) -> None:
     r = inventory(tree, BASE, progress=False)
     files = _by_name(r)
-    assert set(files) == {"README.md", "sub-01/anat/sub-01_T1w.nii.gz", "sub-01/ephys/rec.csv",
-                          "sub-02/ephys/rec.csv", "docs/data_descriptor.pdf", "docs/preview%20image.png",
-                          "notes.weird-ext"}
+    assert set(files) == {
+        "README.md",
+        "sub-01/anat/sub-01_T1w.nii.gz",
+        "sub-01/ephys/rec.csv",
+        "sub-02/ephys/rec.csv",
+        "docs/data_descriptor.pdf",
+        "docs/preview%20image.png",
+        "notes.weird-ext",
+    }
     n = files["sub-01/anat/sub-01_T1w.nii.gz"]
     data = (tree / "sub-01/anat/sub-01_T1w.nii.gz").read_bytes()
     assert n["@type"] == V4 + "File"
     assert n["name"] == "sub-01_T1w.nii.gz"
     assert n["IRI"] == BASE + "/sub-01/anat/sub-01_T1w.nii.gz"
-    assert n["hash"] == [{"@type": V4 + "Hash", "algorithm": "SHA-256", "digest": hashlib.sha256(data).hexdigest()}]
-    assert n["storageSize"] == {"@type": V4 + "QuantitativeValue", "value": len(data),
-                                "unit": {"@id": "https://openminds.om-i.org/instances/unitOfMeasurement/byte"}}
+    assert n["hash"] == [
+        {"@type": V4 + "Hash", "algorithm": "SHA-256", "digest": hashlib.sha256(data).hexdigest()}
+    ]
+    assert n["storageSize"] == {
+        "@type": V4 + "QuantitativeValue",
+        "value": len(data),
+        "unit": {"@id": "https://openminds.om-i.org/instances/unitOfMeasurement/byte"},
+    }
     assert n["format"] == {"@id": str(get_term("ContentType", "application/vnd.nifti.1").id)}
     assert n["fileRepository"] == {"@id": r.repository}
     bundle = r.graph[n["isPartOf"][0]["@id"]]
@@ -85,12 +96,15 @@ def test_repository_node(tree: Path) -> None:
     assert repo["type"] == {"@id": "https://openminds.om-i.org/instances/fileRepositoryType/s3"}
     org = r.graph[repo["hostedBy"]["@id"]]
     assert org["@type"] == V4 + "Organization" and org["fullName"] == "EBRAINS"
-    assert repo["storageSize"]["value"] == r.stats.bytes == sum(
-        p.stat().st_size for p in tree.rglob("*") if p.is_file())
+    assert (
+        repo["storageSize"]["value"]
+        == r.stats.bytes
+        == sum(p.stat().st_size for p in tree.rglob("*") if p.is_file())
+    )
     spec = get_registry("v4").get("FileRepository")
     assert {p.key for p in spec.required} <= set(repo)
     # file IRIs never get a double slash from a trailing slash on the base
-    assert all("//" not in n["IRI"][len("https://"):] for n in r.files())
+    assert all("//" not in n["IRI"][len("https://") :] for n in r.files())
 
 
 def test_hosted_by_forms(tree: Path) -> None:
@@ -142,7 +156,8 @@ def test_roles(tree: Path) -> None:
     r = inventory(tree, BASE, progress=False)
     files = _by_name(r)
     assert files["docs/data_descriptor.pdf"]["specialUsageRole"] == {
-        "@id": "https://openminds.om-i.org/instances/fileUsageRole/dataDescriptor"}
+        "@id": "https://openminds.om-i.org/instances/fileUsageRole/dataDescriptor"
+    }
     assert sum("specialUsageRole" in n for n in files.values()) == 1
     r = inventory(tree, BASE, roles={"preview": ["docs/*.PNG"], "screenshot": "readme.*"}, progress=False)
     files = _by_name(r)
@@ -212,8 +227,14 @@ def test_problems_never_abort(tmp_path: Path) -> None:
 
     r = inventory(root, BASE, opener=hostile, progress=False)
     kinds = {p.path: p.kind for p in r.problems}
-    assert kinds == {"gone.txt": "vanished", "locked.txt": "unreadable", "link-out.txt": "symlink-outside-root",
-                     "broken": "broken-symlink", "loop": "symlink-folder", "pipe": "special-file"}
+    assert kinds == {
+        "gone.txt": "vanished",
+        "locked.txt": "unreadable",
+        "link-out.txt": "symlink-outside-root",
+        "broken": "broken-symlink",
+        "loop": "symlink-folder",
+        "pipe": "special-file",
+    }
     assert {n["name"] for n in r.files()} == {"ok.txt", "link-in.txt"}
     assert not r.ok and r.stats.problems == 6
     assert "gone.txt" in r.summary()
@@ -246,7 +267,9 @@ def test_non_utf8_names(tmp_path: Path) -> None:
     os.mkdir(os.path.join(os.fsencode(root), b"dir\xff"))
     r = inventory(root, BASE, progress=False)
     assert sorted((p.path, p.kind) for p in r.problems) == [
-        ("caf\\xe9.txt", "invalid-name"), ("dir\\xff", "invalid-name")]
+        ("caf\\xe9.txt", "invalid-name"),
+        ("dir\\xff", "invalid-name"),
+    ]
     assert [n["name"] for n in r.files()] == ["fine.txt"]
     json.dumps(r.report())  # the report is valid JSON text
 
@@ -260,7 +283,9 @@ def test_changed_while_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     def fstat_then_grow(fd: int) -> os.stat_result:
         st = real_fstat(fd)
         if os.readlink(f"/proc/self/fd/{fd}").endswith("growing.log"):
-            with open(root / "growing.log", "ab") as fh:  # another program appends after we looked at the size
+            with open(
+                root / "growing.log", "ab"
+            ) as fh:  # another program appends after we looked at the size
                 fh.write(b"more")
         return st
 
@@ -365,8 +390,10 @@ def test_large_files_go_through_the_pool(tmp_path: Path) -> None:
     _write(root / "small.txt", "s")
     r = inventory(root, BASE, workers=3, batch_bytes=400_000, progress=False)
     got = {n["name"]: n["hash"][0]["digest"] for n in r.files()}
-    assert got == {**{k: hashlib.sha256(v).hexdigest() for k, v in blobs.items()},
-                   "small.txt": hashlib.sha256(b"s").hexdigest()}
+    assert got == {
+        **{k: hashlib.sha256(v).hexdigest() for k, v in blobs.items()},
+        "small.txt": hashlib.sha256(b"s").hexdigest(),
+    }
     assert [n["name"] for n in r.files()] == sorted(got)  # walk order kept
 
 
@@ -386,8 +413,14 @@ def test_callable_whatever_the_import_order(tree: Path) -> None:
 @pytest.mark.parametrize("version", ["v3", "v4", "v5"])
 def test_validates_under_openminds_profile(tree: Path, version: str) -> None:
     api = pytest.importorskip("ebrains_curation.validate.api")
-    r = inventory(tree, BASE, version=version, repository_type="s3",
-                  structure_pattern={r"sub-\d+/.*": "subject"}, progress=False)
+    r = inventory(
+        tree,
+        BASE,
+        version=version,
+        repository_type="s3",
+        structure_pattern={r"sub-\d+/.*": "subject"},
+        progress=False,
+    )
     report = api.validate(r.graph, profile="openminds")
     assert report.conforms, report.summary()
 
@@ -447,7 +480,8 @@ def test_slow_storage_overlaps_waits(tmp_path: Path) -> None:
     assert r.stats.files == 300 and not r.problems
     assert r.stats.files_in_threads >= 200  # after the first 32 files showed the storage is slow
     assert {n["name"]: n["hash"][0]["digest"] for n in r.files()} == {
-        f"f{i:03d}.txt": hashlib.sha256(str(i).encode()).hexdigest() for i in range(300)}
+        f"f{i:03d}.txt": hashlib.sha256(str(i).encode()).hexdigest() for i in range(300)
+    }
     assert [n["name"] for n in r.files()] == sorted(f"f{i:03d}.txt" for i in range(300))
 
 
@@ -456,8 +490,12 @@ def test_stable_ids_survive_save_and_reload(tree: Path, tmp_path: Path, version:
     """Saving relabels blank nodes; inventory ids are addresses, so a re-run merges into the saved file."""
     from ebrains_curation.graph.readers import load
 
-    kw = {"version": version, "repository_type": "s3", "structure_pattern": {r"sub-\d+/.*": "subject"},
-          "progress": False}
+    kw = {
+        "version": version,
+        "repository_type": "s3",
+        "structure_pattern": {r"sub-\d+/.*": "subject"},
+        "progress": False,
+    }
     first = inventory(tree, BASE, **kw)
     assert not [nid for nid in first.graph.nodes if nid.startswith("_:")]
     files = _by_name(first)
@@ -473,8 +511,13 @@ def test_stable_ids_survive_save_and_reload(tree: Path, tmp_path: Path, version:
     again = inventory(tree, BASE, **kw)
     saved.add(again.graph)  # equal nodes merge; a blank id would have been relabelled and duplicated
     assert len(saved) == len(first.graph) == len(again.graph)
-    assert {saved.type_name(n) for n in saved} >= {"File", "FileBundle", "FileRepository", "Organization",
-                                                   "FileRepositoryStructure"}
+    assert {saved.type_name(n) for n in saved} >= {
+        "File",
+        "FileBundle",
+        "FileRepository",
+        "Organization",
+        "FileRepositoryStructure",
+    }
     # the same through a cached re-run
     db = tmp_path / "c.sqlite"
     inventory(tree, BASE, cache=db, **kw)
@@ -484,7 +527,9 @@ def test_stable_ids_survive_save_and_reload(tree: Path, tmp_path: Path, version:
     assert len(saved) == len(first.graph)
 
 
-def test_incremental_reuses_unchanged_folders(tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_incremental_reuses_unchanged_folders(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A folder whose listing (names, sizes, mtimes) did not change gets its stored nodes back, unbuilt."""
     from ebrains_curation.inventory import nodes
 
@@ -503,7 +548,9 @@ def test_incremental_reuses_unchanged_folders(tree: Path, tmp_path: Path, monkey
     assert again.graph == first.graph
     assert [n["@id"] for n in again.files()] == [n["@id"] for n in first.files()]  # walk order kept
     assert again.unmatched_extensions == first.unmatched_extensions
-    assert [(h.code, h.count, h.examples) for h in again.hints] == [(h.code, h.count, h.examples) for h in first.hints]
+    assert [(h.code, h.count, h.examples) for h in again.hints] == [
+        (h.code, h.count, h.examples) for h in first.hints
+    ]
     assert again.stats.bytes == first.stats.bytes
     # one file changes: only its folder is built again, and only that file is read
     _write(tree / "sub-01" / "ephys" / "rec.csv", "t,v\n0,1\n1,2\n")

@@ -31,10 +31,29 @@ def _run(*args: str) -> tuple[int, str]:
 def test_writes_jsonld(tree: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "files.jsonld"
     report = tmp_path / "report.json"
-    code, text = _run(str(tree), "--iri", BASE, "-o", str(out), "--hash", "sha256,md5", "--workers", "2",
-                      "--role", "data descriptor=docs/*.pdf", "--role", "screenshot=shot.*",
-                      "--format", ".csv=text/tab-separated-values", "--type", "s3", "--name", "Demo",
-                      "--report", str(report))
+    code, text = _run(
+        str(tree),
+        "--iri",
+        BASE,
+        "-o",
+        str(out),
+        "--hash",
+        "sha256,md5",
+        "--workers",
+        "2",
+        "--role",
+        "data descriptor=docs/*.pdf",
+        "--role",
+        "screenshot=shot.*",
+        "--format",
+        ".csv=text/tab-separated-values",
+        "--type",
+        "s3",
+        "--name",
+        "Demo",
+        "--report",
+        str(report),
+    )
     assert code == 0, text
     assert "3 file(s)" in text and str(out) in text
     doc = json.loads(out.read_text("utf-8"))
@@ -109,6 +128,17 @@ def test_rerun_merges_into_saved_output(tree: Path, tmp_path: Path) -> None:
     assert len(g) == n == 6  # repository, organisation, 1 bundle, 3 files
     # the KG-style prefix still gives UUID ids
     kg = tmp_path / "kg.jsonld"
-    assert _run(str(tree), "--iri", BASE, "-o", str(kg), "-q", "--id-prefix",
-                "https://kg.ebrains.eu/api/instances/")[0] == 0
+    assert (
+        _run(
+            str(tree),
+            "--iri",
+            BASE,
+            "-o",
+            str(kg),
+            "-q",
+            "--id-prefix",
+            "https://kg.ebrains.eu/api/instances/",
+        )[0]
+        == 0
+    )
     assert all(nid.startswith("https://kg.ebrains.eu/api/instances/") for nid in load(kg).nodes)

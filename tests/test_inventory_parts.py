@@ -29,8 +29,11 @@ def test_hash_file_chunk_boundaries(tmp_path: Path, size: int) -> None:
     f.write_bytes(data)
     d = hash_file(str(f), ("SHA-256", "MD5", "SHA-1"))
     assert d.size == size
-    assert d.digests == (hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest(),
-                         hashlib.sha1(data).hexdigest())
+    assert d.digests == (
+        hashlib.sha256(data).hexdigest(),
+        hashlib.md5(data).hexdigest(),
+        hashlib.sha1(data).hexdigest(),
+    )
     assert d.mtime_ns == f.stat().st_mtime_ns
 
 
@@ -68,9 +71,14 @@ def test_walk_order_and_kinds(tmp_path: Path) -> None:
     items = list(walk(tmp_path, need_stat=True))
     kinds = [(type(i).__name__, getattr(i, "rel", None)) for i in items]
     assert kinds == [
-        ("DirInfo", ""), ("FileEntry", "top.txt"),
-        ("DirInfo", "a"), ("DirInfo", "a/x"), ("FileEntry", "a/x/deep.txt"),
-        ("DirInfo", "b"), ("FileEntry", "b/1.txt"), ("FileEntry", "b/2.txt"),
+        ("DirInfo", ""),
+        ("FileEntry", "top.txt"),
+        ("DirInfo", "a"),
+        ("DirInfo", "a/x"),
+        ("FileEntry", "a/x/deep.txt"),
+        ("DirInfo", "b"),
+        ("FileEntry", "b/1.txt"),
+        ("FileEntry", "b/2.txt"),
         ("DirInfo", "c"),
     ]
     files = [i for i in items if isinstance(i, FileEntry)]
@@ -147,7 +155,9 @@ def test_extension_is_a_lowercase_suffix(name: str) -> None:
     assert fmt is None or fmt[0].startswith("https://openminds.om-i.org/instances/contentTypes/")
 
 
-_segment = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), min_size=1, max_size=12)
+_segment = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), min_size=1, max_size=12
+)
 
 
 @settings(max_examples=80, deadline=None)
@@ -157,7 +167,7 @@ def test_iri_percent_encodes_and_round_trips(parts: list[str]) -> None:
     f = NodeFactory("v4", BASE + "/")
     iri = f.iri(rel)
     assert iri.startswith(BASE + "/")
-    tail = iri[len(BASE) + 1:]
+    tail = iri[len(BASE) + 1 :]
     assert unquote(tail) == rel
     assert re.fullmatch(r"[A-Za-z0-9/._~%-]*", tail)  # only unreserved characters and escapes
     assert " " not in iri and "#" not in iri and "?" not in iri
@@ -165,14 +175,20 @@ def test_iri_percent_encodes_and_round_trips(parts: list[str]) -> None:
     assert f.mint("file", iri) == f.mint("file", iri) != f.mint("file", iri + "x")
 
 
-_name = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\"), min_size=1, max_size=10
-                ).filter(lambda s: s not in (".", "..") and len(s.encode()) < 200)
+_name = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\"), min_size=1, max_size=10
+).filter(lambda s: s not in (".", "..") and len(s.encode()) < 200)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(tree=st.dictionaries(st.lists(_name, min_size=1, max_size=3).map(tuple), st.binary(max_size=64),
-                            min_size=1, max_size=12))
-def test_random_trees_round_trip(tmp_path_factory: pytest.TempPathFactory, tree: dict[tuple[str, ...], bytes]) -> None:
+@given(
+    tree=st.dictionaries(
+        st.lists(_name, min_size=1, max_size=3).map(tuple), st.binary(max_size=64), min_size=1, max_size=12
+    )
+)
+def test_random_trees_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, tree: dict[tuple[str, ...], bytes]
+) -> None:
     from ebrains_curation import inventory
 
     root = tmp_path_factory.mktemp("t")
@@ -189,7 +205,7 @@ def test_random_trees_round_trip(tmp_path_factory: pytest.TempPathFactory, tree:
     written = {k: v for k, v in written.items() if (root / k).is_file()}
     r = inventory(root, BASE, progress=False)
     assert not r.problems
-    got = {unquote(n["IRI"][len(BASE) + 1:]): n for n in r.files()}
+    got = {unquote(n["IRI"][len(BASE) + 1 :]): n for n in r.files()}
     assert set(got) == set(written)
     for rel, node in got.items():
         assert node["name"] == rel.rsplit("/", 1)[-1]
@@ -230,21 +246,26 @@ def test_fast_file_nodes_equal_the_reference(parts: list[str], algorithms: tuple
         fmt = {"@id": "https://openminds.om-i.org/instances/contentTypes/text_csv"}
         role = {"@id": "https://openminds.om-i.org/instances/fileUsageRole/preview"}
         assert fast.build(name, 12, digests, fmt, role) == f.file(
-            "/".join(parts), 12, algorithms, digests, bundle, fmt["@id"], role["@id"])
-        assert fast.build(name, 0, digests, None, None) == f.file("/".join(parts), 0, algorithms, digests, bundle,
-                                                                  None, None)
+            "/".join(parts), 12, algorithms, digests, bundle, fmt["@id"], role["@id"]
+        )
+        assert fast.build(name, 0, digests, None, None) == f.file(
+            "/".join(parts), 0, algorithms, digests, bundle, None, None
+        )
 
 
-@pytest.mark.parametrize(("patterns", "rel", "expected"), [
-    (["*descriptor*.pdf"], "docs/Data_Descriptor.PDF", True),
-    (["*descriptor*.pdf"], "docs/descriptor.pdf.txt", False),
-    (["docs/readme"], "docs/README", True),
-    (["*/readme.md", "x?.txt"], "a/b/readme.md", True),
-    (["*/readme.md", "x?.txt"], "xy.txt", True),
-    (["docs/*"], "docs/any.thing", True),
-    (["[ab].csv"], "b.csv", True),
-    (["[ab].csv"], "c.csv", False),
-])
+@pytest.mark.parametrize(
+    ("patterns", "rel", "expected"),
+    [
+        (["*descriptor*.pdf"], "docs/Data_Descriptor.PDF", True),
+        (["*descriptor*.pdf"], "docs/descriptor.pdf.txt", False),
+        (["docs/readme"], "docs/README", True),
+        (["*/readme.md", "x?.txt"], "a/b/readme.md", True),
+        (["*/readme.md", "x?.txt"], "xy.txt", True),
+        (["docs/*"], "docs/any.thing", True),
+        (["[ab].csv"], "b.csv", True),
+        (["[ab].csv"], "c.csv", False),
+    ],
+)
 def test_role_prefilter_never_drops_a_match(patterns: list[str], rel: str, expected: bool) -> None:
     from fnmatch import fnmatch
 

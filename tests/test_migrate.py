@@ -21,12 +21,24 @@ V3 = "https://openminds.ebrains.eu/"
 
 def _v3_graph() -> MetadataGraph:
     b = Builder("v3")
-    alice = b.person("Alice", "Smith", id="https://ex.org/alice", orcid="0000-0002-1825-0097", affiliations="Univ X")
+    alice = b.person(
+        "Alice", "Smith", id="https://ex.org/alice", orcid="0000-0002-1825-0097", affiliations="Univ X"
+    )
     dsv = b.dataset_version(
-        id="https://ex.org/dsv1", short_name="demo", version_identifier="v1", version_innovation="first",
-        accessibility="free access", license="CC-BY-4.0", data_types=["raw data"], ethics_assessment="not required",
-        experimental_approaches=["electrophysiology"], techniques=["patch clamp"], release_date="2024-05-01",
-        authors=[alice], custodians=[alice], digital_identifier="10.25493/ABCD-1234",
+        id="https://ex.org/dsv1",
+        short_name="demo",
+        version_identifier="v1",
+        version_innovation="first",
+        accessibility="free access",
+        license="CC-BY-4.0",
+        data_types=["raw data"],
+        ethics_assessment="not required",
+        experimental_approaches=["electrophysiology"],
+        techniques=["patch clamp"],
+        release_date="2024-05-01",
+        authors=[alice],
+        custodians=[alice],
+        digital_identifier="10.25493/ABCD-1234",
         full_documentation="10.25493/ABCD-1234",
     )
     ds = b.dataset("Demo", "demo", "d", id="https://ex.org/ds", authors=[alice], versions=[dsv])
@@ -67,7 +79,10 @@ def test_v4_to_v5_mappings_and_report() -> None:
     assert g5.version == "v5"
     dsv = g5["https://ex.org/dsv1"]
     roles = {c["type"]["@id"].rsplit("/", 1)[-1]: c["contributor"] for c in dsv["contribution"]}
-    assert roles == {"authoring": [{"@id": "https://ex.org/alice"}], "custodianship": [{"@id": "https://ex.org/alice"}]}
+    assert roles == {
+        "authoring": [{"@id": "https://ex.org/alice"}],
+        "custodianship": [{"@id": "https://ex.org/alice"}],
+    }
     assert dsv["usageCondition"] == [{"@id": OMI + "instances/licenses/CC-BY-4.0"}]
     assert dsv["documentation"] == {"@id": "https://doi.org/10.25493/ABCD-1234"}
     assert dsv["versionSpecification"] == "first"
@@ -75,7 +90,9 @@ def test_v4_to_v5_mappings_and_report() -> None:
     assert dsv["accessibility"] == {"@id": OMI + "instances/accessibilities/directVirtualOpenAccess"}
     assert "hasVersion" not in g5["https://ex.org/ds"]
     assert g5["https://ex.org/alice"]["preferredName"] == "Alice Smith"
-    assert not any(k in dsv for k in ("author", "custodian", "license", "fullDocumentation", "versionInnovation"))
+    assert not any(
+        k in dsv for k in ("author", "custodian", "license", "fullDocumentation", "versionInnovation")
+    )
     # not mappable: reported, and kept on the node
     assert not report.lossless
     props = {(i.node, i.property) for i in report.issues}
@@ -86,7 +103,12 @@ def test_v4_to_v5_mappings_and_report() -> None:
     org = g4["https://ex.org/alice"]["affiliation"][0]["memberOf"]
     for nid in ("https://ex.org/dsv1", "https://ex.org/ds"):
         assert g5[nid]["contributorAffiliation"] == [
-            {"@type": OMI + "types/Affiliation", "person": {"@id": "https://ex.org/alice"}, "organization": [org]}]
+            {
+                "@type": OMI + "types/Affiliation",
+                "person": {"@id": "https://ex.org/alice"},
+                "organization": [org],
+            }
+        ]
     assert "ethicsAssessment" in dsv
     assert report.to_dict()["issues"] and "ethicsAssessment" in str(report)
 
@@ -94,20 +116,39 @@ def test_v4_to_v5_mappings_and_report() -> None:
 def test_v4_to_v5_other_changes() -> None:
     """isNewVersionOf/isAlternativeVersionOf, otherContribution, retracted, Organization names, type renames."""
     g = MetadataGraph("v4")
-    g.add_node({"@id": "https://ex.org/a", "@type": OMI + "types/DatasetVersion",
-                "isNewVersionOf": {"@id": "https://ex.org/b"}, "isAlternativeVersionOf": [{"@id": "https://ex.org/b"}],
-                "accessibility": {"@id": OMI + "instances/productAccessibility/retracted"},
-                "otherContribution": [{"@type": OMI + "types/Contribution", "contributor": {"@id": "https://ex.org/p"},
-                                       "type": [{"@id": OMI + "instances/contributionType/dataCollection"},
-                                                {"@id": OMI + "instances/contributionType/dataAnalysis"}]}]})
-    g.add_node({"@id": "https://ex.org/o", "@type": OMI + "types/Organization", "fullName": "Univ", "shortName": "U"})
+    g.add_node(
+        {
+            "@id": "https://ex.org/a",
+            "@type": OMI + "types/DatasetVersion",
+            "isNewVersionOf": {"@id": "https://ex.org/b"},
+            "isAlternativeVersionOf": [{"@id": "https://ex.org/b"}],
+            "accessibility": {"@id": OMI + "instances/productAccessibility/retracted"},
+            "otherContribution": [
+                {
+                    "@type": OMI + "types/Contribution",
+                    "contributor": {"@id": "https://ex.org/p"},
+                    "type": [
+                        {"@id": OMI + "instances/contributionType/dataCollection"},
+                        {"@id": OMI + "instances/contributionType/dataAnalysis"},
+                    ],
+                }
+            ],
+        }
+    )
+    g.add_node(
+        {"@id": "https://ex.org/o", "@type": OMI + "types/Organization", "fullName": "Univ", "shortName": "U"}
+    )
     g.add_node({"@id": "https://ex.org/atlas", "@type": OMI + "types/BrainAtlas", "shortName": "x"})
     g.add_node({"@id": "https://ex.org/r", "@type": OMI + "types/Recording", "name": "x"})
     g5, report = migrate(g, "v5")
     a = g5["https://ex.org/a"]
-    assert a["isPrecededBy"] == {"@id": "https://ex.org/b"} and a["isVariantOf"] == [{"@id": "https://ex.org/b"}]
+    assert a["isPrecededBy"] == {"@id": "https://ex.org/b"} and a["isVariantOf"] == [
+        {"@id": "https://ex.org/b"}
+    ]
     assert a["publicationStatus"] == {"@id": OMI + "instances/publicationStatus/retracted"}
-    assert len(a["contribution"]) == 2 and a["contribution"][0]["contributor"] == [{"@id": "https://ex.org/p"}]
+    assert len(a["contribution"]) == 2 and a["contribution"][0]["contributor"] == [
+        {"@id": "https://ex.org/p"}
+    ]
     assert g5["https://ex.org/o"]["name"] == "Univ" and g5["https://ex.org/o"]["acronym"] == "U"
     assert g5["https://ex.org/atlas"]["@type"] == OMI + "types/AnatomicalAtlas"
     reasons = {(i.node, i.property) for i in report.issues}
@@ -121,7 +162,9 @@ def test_v5_to_v4_reverses() -> None:
     g5, _ = migrate(g4, "v5")
     back, _report = migrate(g5, "v4")
     dsv = back["https://ex.org/dsv1"]
-    assert dsv["author"] == [{"@id": "https://ex.org/alice"}] and dsv["custodian"] == [{"@id": "https://ex.org/alice"}]
+    assert dsv["author"] == [{"@id": "https://ex.org/alice"}] and dsv["custodian"] == [
+        {"@id": "https://ex.org/alice"}
+    ]
     assert dsv["license"] == g4["https://ex.org/dsv1"]["license"]
     assert dsv["accessibility"] == g4["https://ex.org/dsv1"]["accessibility"]
     assert back["https://ex.org/ds"]["hasVersion"] == [{"@id": "https://ex.org/dsv1"}]
@@ -162,38 +205,84 @@ def _aff(org: str, **extra: str) -> dict:
 def _affiliation_graph() -> MetadataGraph:
     """Two versions; Ann authors v1 and is custodian of v2, Ben authors v2, Cy contributes to nothing."""
     g = MetadataGraph("v4")
-    for oid, kind in (("https://ex.org/o1", "Organization"), ("https://ex.org/o2", "Organization"),
-                      ("https://ex.org/cons", "Consortium")):
+    for oid, kind in (
+        ("https://ex.org/o1", "Organization"),
+        ("https://ex.org/o2", "Organization"),
+        ("https://ex.org/cons", "Consortium"),
+    ):
         g.add_node({"@id": oid, "@type": T + kind, "fullName": oid[-4:]})
-    g.add_node({"@id": "https://ex.org/ann", "@type": T + "Person", "givenName": "Ann",
-                "affiliation": [_aff("https://ex.org/o1"), _aff("https://ex.org/o2")]})
-    g.add_node({"@id": "https://ex.org/ben", "@type": T + "Person", "givenName": "Ben",
-                "affiliation": [_aff("https://ex.org/o2", startDate="2020-01-01", endDate="2023-12-31"),
-                                _aff("https://ex.org/cons")]})
-    g.add_node({"@id": "https://ex.org/cy", "@type": T + "Person", "givenName": "Cy",
-                "affiliation": [_aff("https://ex.org/o1"), _aff("https://ex.org/o2")]})
-    g.add_node({"@id": "https://ex.org/v1", "@type": T + "DatasetVersion", "shortName": "v1",
-                "author": [{"@id": "https://ex.org/ann"}]})
-    g.add_node({"@id": "https://ex.org/v2", "@type": T + "DatasetVersion", "shortName": "v2",
-                "author": [{"@id": "https://ex.org/ben"}], "custodian": [{"@id": "https://ex.org/ann"}]})
+    g.add_node(
+        {
+            "@id": "https://ex.org/ann",
+            "@type": T + "Person",
+            "givenName": "Ann",
+            "affiliation": [_aff("https://ex.org/o1"), _aff("https://ex.org/o2")],
+        }
+    )
+    g.add_node(
+        {
+            "@id": "https://ex.org/ben",
+            "@type": T + "Person",
+            "givenName": "Ben",
+            "affiliation": [
+                _aff("https://ex.org/o2", startDate="2020-01-01", endDate="2023-12-31"),
+                _aff("https://ex.org/cons"),
+            ],
+        }
+    )
+    g.add_node(
+        {
+            "@id": "https://ex.org/cy",
+            "@type": T + "Person",
+            "givenName": "Cy",
+            "affiliation": [_aff("https://ex.org/o1"), _aff("https://ex.org/o2")],
+        }
+    )
+    g.add_node(
+        {
+            "@id": "https://ex.org/v1",
+            "@type": T + "DatasetVersion",
+            "shortName": "v1",
+            "author": [{"@id": "https://ex.org/ann"}],
+        }
+    )
+    g.add_node(
+        {
+            "@id": "https://ex.org/v2",
+            "@type": T + "DatasetVersion",
+            "shortName": "v2",
+            "author": [{"@id": "https://ex.org/ben"}],
+            "custodian": [{"@id": "https://ex.org/ann"}],
+        }
+    )
     return g
 
 
 def _by_person(node: dict) -> dict[str, list[str]]:
-    return {a["person"]["@id"]: [o["@id"] for o in a["organization"]] for a in node.get("contributorAffiliation", [])}
+    return {
+        a["person"]["@id"]: [o["@id"] for o in a["organization"]]
+        for a in node.get("contributorAffiliation", [])
+    }
 
 
 def test_v4_to_v5_maps_affiliations_onto_contributor_affiliation() -> None:
     """Each contributor's affiliations go to every version they contribute to; only the unmappable is reported."""
     g4 = _affiliation_graph()
     g5, report = migrate(g4, "v5")
-    assert _by_person(g5["https://ex.org/v1"]) == {"https://ex.org/ann": ["https://ex.org/o1", "https://ex.org/o2"]}
-    assert _by_person(g5["https://ex.org/v2"]) == {"https://ex.org/ben": ["https://ex.org/o2"],
-                                                   "https://ex.org/ann": ["https://ex.org/o1", "https://ex.org/o2"]}
+    assert _by_person(g5["https://ex.org/v1"]) == {
+        "https://ex.org/ann": ["https://ex.org/o1", "https://ex.org/o2"]
+    }
+    assert _by_person(g5["https://ex.org/v2"]) == {
+        "https://ex.org/ben": ["https://ex.org/o2"],
+        "https://ex.org/ann": ["https://ex.org/o1", "https://ex.org/o2"],
+    }
     assert "affiliation" not in g5["https://ex.org/ann"]  # fully mapped: gone from the Person, not reported
     # one issue per person, never one per nested property (memberOf, startDate …)
-    per_person = Counter(i.node for i in report.issues if i.node.startswith("https://ex.org/") and
-                         i.node[15:] in ("ann", "ben", "cy"))
+    per_person = Counter(
+        i.node
+        for i in report.issues
+        if i.node.startswith("https://ex.org/") and i.node[15:] in ("ann", "ben", "cy")
+    )
     assert per_person == {"https://ex.org/ben": 1, "https://ex.org/cy": 1}, str(report)
     assert not {i.property for i in report.issues} & {"memberOf", "startDate", "endDate"}
     ben = next(i for i in report.issues if i.node == "https://ex.org/ben")
@@ -222,21 +311,37 @@ def test_v5_to_v4_contributor_affiliation() -> None:
     org2 = b.organization("Inst Z", id="https://ex.org/iz")
     dan = b.person("Dan", "Lee", id="https://ex.org/dan")
     authoring = b.contribution([dan], "authoring")
-    v1 = b.dataset_version(id="https://ex.org/d1", short_name="d1", contributions=[authoring],
-                           contributor_affiliations=[b("Affiliation", person=dan, organizations=[org])])
-    v2 = b.dataset_version(id="https://ex.org/d2", short_name="d2", contributions=[authoring],
-                           contributor_affiliations=[b("Affiliation", person=dan, organizations=[org2])])
+    v1 = b.dataset_version(
+        id="https://ex.org/d1",
+        short_name="d1",
+        contributions=[authoring],
+        contributor_affiliations=[b("Affiliation", person=dan, organizations=[org])],
+    )
+    v2 = b.dataset_version(
+        id="https://ex.org/d2",
+        short_name="d2",
+        contributions=[authoring],
+        contributor_affiliations=[b("Affiliation", person=dan, organizations=[org2])],
+    )
     g5 = MetadataGraph("v5")
     g5.add(v1, v2)
     g5["https://ex.org/d2"]["contributorAffiliation"].append(
-        {"@type": T + "Affiliation", "person": {"@id": "https://ex.org/elsewhere"},
-         "organization": [{"@id": "https://ex.org/uy"}]})
+        {
+            "@type": T + "Affiliation",
+            "person": {"@id": "https://ex.org/elsewhere"},
+            "organization": [{"@id": "https://ex.org/uy"}],
+        }
+    )
     g4, report = migrate(g5, "v4")
     assert g4["https://ex.org/dan"]["affiliation"] == [_aff("https://ex.org/uy"), _aff("https://ex.org/iz")]
     assert "contributorAffiliation" not in g4["https://ex.org/d1"]
     assert g4["https://ex.org/d2"]["contributorAffiliation"] == [
-        {"@type": T + "Affiliation", "person": {"@id": "https://ex.org/elsewhere"},
-         "organization": [{"@id": "https://ex.org/uy"}]}]
+        {
+            "@type": T + "Affiliation",
+            "person": {"@id": "https://ex.org/elsewhere"},
+            "organization": [{"@id": "https://ex.org/uy"}],
+        }
+    ]
     issues = {(i.node, i.property) for i in report.issues}
     assert ("https://ex.org/d2", "contributorAffiliation") in issues
     # Dan had a different affiliation on each version: v4 cannot say which is which, and the report says so
@@ -257,8 +362,9 @@ def _affiliated_graphs(draw: Any) -> MetadataGraph:
         node: dict[str, Any] = {"@id": pid, "@type": T + "Person", "givenName": pid[-2:]}
         orgs = draw(st.lists(st.sampled_from(_ORGS), max_size=3, unique=True))
         if orgs:
-            node["affiliation"] = [_aff(o, **({"startDate": "2021-02-03"} if draw(st.booleans()) else {}))
-                                   for o in orgs]
+            node["affiliation"] = [
+                _aff(o, **({"startDate": "2021-02-03"} if draw(st.booleans()) else {})) for o in orgs
+            ]
         g.add_node(node)
     for v in range(draw(st.integers(0, 3))):
         node = {"@id": f"https://ex.org/v{v}", "@type": T + "DatasetVersion", "shortName": f"v{v}"}
@@ -275,8 +381,9 @@ def _affiliated_graphs(draw: Any) -> MetadataGraph:
 def test_affiliations_property(g4: MetadataGraph) -> None:
     """Contributors' affiliations are on their versions in v5, others reported once; v4 → v5 → v4 is lossless."""
     g5, report = migrate(g4, "v5")
-    contributors = {p["@id"] for n in g4.of_type("DatasetVersion") for k in ("author", "custodian")
-                    for p in n.get(k, [])}
+    contributors = {
+        p["@id"] for n in g4.of_type("DatasetVersion") for k in ("author", "custodian") for p in n.get(k, [])
+    }
     for person in g4.of_type("Person"):
         pid = person["@id"]
         orgs = [a["memberOf"]["@id"] for a in person.get("affiliation", [])]

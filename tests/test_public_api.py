@@ -62,5 +62,7 @@ def test_every_cli_command_imports() -> None:
 
 def test_python_dash_m_runs_the_cli() -> None:
     """`python -m ebrains_curation --version` works."""
-    out = subprocess.run([sys.executable, "-m", "ebrains_curation", "--version"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "ebrains_curation", "--version"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and ebrains_curation.__version__ in out.stdout

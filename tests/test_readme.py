@@ -28,7 +28,9 @@ def test_script_example_runs(tmp_path, monkeypatch) -> None:
 
 def test_cli_reference_is_generated_from_click() -> None:
     """The CLI reference matches the commands (regenerate with tools/gen_cli_reference.py)."""
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_cli_reference.py"), "--check"], cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_cli_reference.py"), "--check"], cwd=ROOT
+    )
     assert result.returncode == 0, "run: python tools/gen_cli_reference.py"
     for command in ("validate", "convert", "inventory", "kg submit", "kg serve", "graph", "check", "demo"):
         assert f"#### `ebrains-curation {command}`" in README

@@ -13,8 +13,13 @@ from ebrains_curation.render import to_dot, to_mermaid
 @pytest.fixture
 def graph() -> MetadataGraph:
     alice = build.person("Alice", "Smith", id="https://ex.org/alice", affiliations="Univ X")
-    dsv = build.dataset_version(id="https://ex.org/dsv", short_name="demo", version_identifier="v1",
-                                license="CC-BY-4.0", authors=[alice])
+    dsv = build.dataset_version(
+        id="https://ex.org/dsv",
+        short_name="demo",
+        version_identifier="v1",
+        license="CC-BY-4.0",
+        authors=[alice],
+    )
     g = MetadataGraph()
     g.add(build.dataset("Demo", "demo", "d", id="https://ex.org/ds", versions=[dsv], authors=[alice]))
     return g
@@ -80,7 +85,16 @@ def test_graph_html_table(graph: MetadataGraph) -> None:
 
 def test_links_outside_the_graph_show_their_last_segment() -> None:
     """A link to a node that is not in the graph (e.g. a KG instance) is labelled by its id's last segment."""
-    g = MetadataGraph(nodes=[{"@id": "https://ex.org/p", "@type": "https://openminds.om-i.org/types/Person",
-                              "givenName": "A", "contactInformation": {
-                                  "@id": "https://kg.ebrains.eu/api/instances/0f6e3d9c-1111-2222-3333-444455556666"}}])
+    g = MetadataGraph(
+        nodes=[
+            {
+                "@id": "https://ex.org/p",
+                "@type": "https://openminds.om-i.org/types/Person",
+                "givenName": "A",
+                "contactInformation": {
+                    "@id": "https://kg.ebrains.eu/api/instances/0f6e3d9c-1111-2222-3333-444455556666"
+                },
+            }
+        ]
+    )
     assert "(not in graph)\\n0f6e3d9c-1111-2222-3333-444455556666" in to_dot(g)

@@ -29,7 +29,13 @@ def test_every_class_matches_its_spec(version: str) -> None:
         for p in cls.properties:
             s = spec.properties[p.path]
             assert (s.name, s.required, s.multiple, s.min_items, s.max_items, s.unique_items) == (
-                p.name, bool(p.required), bool(p.multiple), p.min_items, p.max_items, bool(p.unique_items))
+                p.name,
+                bool(p.required),
+                bool(p.multiple),
+                p.min_items,
+                p.max_items,
+                bool(p.unique_items),
+            )
             assert s.iri == get_version(version).vocab + p.path
             assert s.instructions == (p.instructions or "")
             class_targets = [t for t in p.types if hasattr(t, "type_")]
@@ -47,8 +53,14 @@ def test_v3_and_v4_differ_only_in_namespace_except_known_classes() -> None:
         spec4 = v4.get(spec3.name)
         assert spec3.iri.startswith("https://openminds.ebrains.eu/")
         assert spec4.iri == "https://openminds.om-i.org/types/" + spec3.name
-        flat3 = {(p.key, p.required, p.multiple, p.min_items, p.max_items, frozenset(p.kinds)) for p in spec3.properties.values()}
-        flat4 = {(p.key, p.required, p.multiple, p.min_items, p.max_items, frozenset(p.kinds)) for p in spec4.properties.values()}
+        flat3 = {
+            (p.key, p.required, p.multiple, p.min_items, p.max_items, frozenset(p.kinds))
+            for p in spec3.properties.values()
+        }
+        flat4 = {
+            (p.key, p.required, p.multiple, p.min_items, p.max_items, frozenset(p.kinds))
+            for p in spec4.properties.values()
+        }
         if flat3 != flat4:
             changed_props.add(spec3.name)
         elif {k: p.target_names for k, p in spec3.properties.items()} != {
@@ -128,7 +140,9 @@ def test_import_is_fast_and_imports_no_openminds_version() -> None:
         "print(d, len(mods))"
     )
     runs = [
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
         for _ in range(3)
     ]
     best = min(float(seconds) for seconds, _ in runs)

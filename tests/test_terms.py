@@ -36,7 +36,9 @@ def test_terms_by_name(kind: str, name: str, iri: str) -> None:
 
 def test_versions_change_the_namespace_and_the_terms() -> None:
     """v3 uses the ebrains.eu namespace; v5 maps 'free access' onto its composite Accessibility."""
-    assert term_iri("license", "CC-BY-4.0", "v3") == "https://openminds.ebrains.eu/instances/licenses/CC-BY-4.0"
+    assert (
+        term_iri("license", "CC-BY-4.0", "v3") == "https://openminds.ebrains.eu/instances/licenses/CC-BY-4.0"
+    )
     assert term_iri("accessibility", "free access", "v5") == OMI + "accessibilities/directVirtualOpenAccess"
 
 

@@ -56,7 +56,9 @@ def test_profile_by_name_and_file(runner: CliRunner, tmp_path: Path) -> None:
     assert runner.invoke(cli, ["validate", path, "--profile", "openminds"]).exit_code == 1
     assert runner.invoke(cli, ["validate", path, "--profile", "draft"]).exit_code == 0
     prof = tmp_path / "p.json"
-    prof.write_text(json.dumps({"name": "lenient", "extends": "openminds", "severity": {"required": "warning"}}))
+    prof.write_text(
+        json.dumps({"name": "lenient", "extends": "openminds", "severity": {"required": "warning"}})
+    )
     assert runner.invoke(cli, ["validate", path, "--profile", str(prof)]).exit_code == 0
 
 

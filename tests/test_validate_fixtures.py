@@ -13,9 +13,21 @@ from ebrains_curation.validate import RULES, validate
 FIXTURES = Path(__file__).parent / "fixtures" / "validation"
 CASES = sorted(FIXTURES.glob("*.json"))
 # rules that only exist as graph/profile bookkeeping and are covered by unit tests instead
-NOT_IN_CORPUS = {"invalid-node", "check-not-run", "profile-version", "profile-not-applicable", "must-be-linked",
-                 "conditional-required", "conditional-value", "conditional-absent", "date-order", "path-required",
-                 "path-value", "any-of", "context-required"}
+NOT_IN_CORPUS = {
+    "invalid-node",
+    "check-not-run",
+    "profile-version",
+    "profile-not-applicable",
+    "must-be-linked",
+    "conditional-required",
+    "conditional-value",
+    "conditional-absent",
+    "date-order",
+    "path-required",
+    "path-value",
+    "any-of",
+    "context-required",
+}
 
 
 def _run(path: Path, engine: str):

@@ -11,22 +11,66 @@ from hypothesis import strategies as st
 from ebrains_curation.validate import ValidationReport, validate
 
 T = "https://openminds.om-i.org/types/"
-TYPES = [T + n for n in ("DatasetVersion", "Person", "File", "Contribution", "QuantitativeValue", "Hash",
-                         "ORCID", "ContactInformation", "Nope")] + ["https://openminds.ebrains.eu/core/Person", ""]
-KEYS = ["@id", "@type", "@value", "givenName", "familyName", "author", "hash", "storageSize", "value", "email",
-        "identifier", "releaseDate", "license", "IRI", "otherContribution", "contributor", "x", "", "@list"]
-BASE = json.loads((Path(__file__).parent / "fixtures" / "validation" / "valid-dataset.json").read_text("utf-8"))
+TYPES = [
+    T + n
+    for n in (
+        "DatasetVersion",
+        "Person",
+        "File",
+        "Contribution",
+        "QuantitativeValue",
+        "Hash",
+        "ORCID",
+        "ContactInformation",
+        "Nope",
+    )
+] + ["https://openminds.ebrains.eu/core/Person", ""]
+KEYS = [
+    "@id",
+    "@type",
+    "@value",
+    "givenName",
+    "familyName",
+    "author",
+    "hash",
+    "storageSize",
+    "value",
+    "email",
+    "identifier",
+    "releaseDate",
+    "license",
+    "IRI",
+    "otherContribution",
+    "contributor",
+    "x",
+    "",
+    "@list",
+]
+BASE = json.loads(
+    (Path(__file__).parent / "fixtures" / "validation" / "valid-dataset.json").read_text("utf-8")
+)
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20),
-                    st.sampled_from(TYPES), st.just("2024-02-30"), st.just("_:n1"), st.just("a" * 100_000))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.sampled_from(TYPES),
+    st.just("2024-02-30"),
+    st.just("_:n1"),
+    st.just("a" * 100_000),
+)
 json_values = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.sampled_from(KEYS), inner, max_size=5)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(KEYS), inner, max_size=5)
+    ),
     max_leaves=25,
 )
 nodes = st.dictionaries(st.sampled_from(KEYS), json_values, max_size=8).map(
-    lambda d: {**d, "@type": d.get("@type", T + "Person")})
+    lambda d: {**d, "@type": d.get("@type", T + "Person")}
+)
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -65,36 +109,85 @@ def test_deep_nesting(depth: int) -> None:
     value: object = "x"
     for i in range(depth):
         value = [value] if i % 2 else {"@type": T + "Contribution", "contributor": value}
-    _check(validate([{"@id": "_:a", "@type": T + "DatasetVersion", "otherContribution": value,
-                      "author": value, "shortName": value}], profile="draft"))
+    _check(
+        validate(
+            [
+                {
+                    "@id": "_:a",
+                    "@type": T + "DatasetVersion",
+                    "otherContribution": value,
+                    "author": value,
+                    "shortName": value,
+                }
+            ],
+            profile="draft",
+        )
+    )
 
 
 def test_link_cycles() -> None:
     """Nodes linking each other in a cycle are fine."""
-    a = {"@id": "https://ex.org/a", "@type": T + "DatasetVersion", "isNewVersionOf": {"@id": "https://ex.org/b"}}
-    b = {"@id": "https://ex.org/b", "@type": T + "DatasetVersion", "isAlternativeVersionOf": [{"@id": "https://ex.org/a"}]}
+    a = {
+        "@id": "https://ex.org/a",
+        "@type": T + "DatasetVersion",
+        "isNewVersionOf": {"@id": "https://ex.org/b"},
+    }
+    b = {
+        "@id": "https://ex.org/b",
+        "@type": T + "DatasetVersion",
+        "isAlternativeVersionOf": [{"@id": "https://ex.org/a"}],
+    }
     for engine in ("native", "shacl"):
         r = validate([a, b], profile="draft", engine=engine)
         assert r.conforms
 
 
 small_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(-3, 3, allow_nan=False),
-              st.sampled_from(["", "x", "2024-02-30", "2024-05-01", "https://ex.org/a", "not an iri", "_:n1",
-                               "https://openminds.om-i.org/instances/licenses/MIT", "https://example.org/alice"])),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-5, 5),
+        st.floats(-3, 3, allow_nan=False),
+        st.sampled_from(
+            [
+                "",
+                "x",
+                "2024-02-30",
+                "2024-05-01",
+                "https://ex.org/a",
+                "not an iri",
+                "_:n1",
+                "https://openminds.om-i.org/instances/licenses/MIT",
+                "https://example.org/alice",
+            ]
+        ),
+    ),
     lambda inner: st.one_of(
         st.lists(inner, max_size=3),
-        st.fixed_dictionaries({"@id": st.sampled_from(["https://example.org/alice", "https://example.org/doi",
-                                                        "https://ex.org/zz",
-                                                        "https://openminds.om-i.org/instances/licenses/MIT"])}),
-        st.dictionaries(st.sampled_from(["@type", "value", "algorithm", "contributor", "type", "x"]), inner,
-                        max_size=3)),
+        st.fixed_dictionaries(
+            {
+                "@id": st.sampled_from(
+                    [
+                        "https://example.org/alice",
+                        "https://example.org/doi",
+                        "https://ex.org/zz",
+                        "https://openminds.om-i.org/instances/licenses/MIT",
+                    ]
+                )
+            }
+        ),
+        st.dictionaries(
+            st.sampled_from(["@type", "value", "algorithm", "contributor", "type", "x"]), inner, max_size=3
+        ),
+    ),
     max_leaves=8,
 )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.sampled_from(range(len(BASE["nodes"]))), st.sampled_from([k for k in KEYS if k != "@id"]), small_values)
+@given(
+    st.sampled_from(range(len(BASE["nodes"]))), st.sampled_from([k for k in KEYS if k != "@id"]), small_values
+)
 def test_engines_agree_on_random_damage(index: int, key: str, value: object) -> None:
     """Both engines find the same (node, path, rule) set when a valid graph is damaged at random."""
     graph = json.loads(json.dumps(BASE["nodes"]))

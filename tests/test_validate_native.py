@@ -34,8 +34,10 @@ def test_accepts_graph_dicts_document_and_objects() -> None:
 def test_path_input_is_loaded(tmp_path: Path) -> None:
     """A file path is read with the graph readers (the only I/O, before validation)."""
     path = tmp_path / "g.jsonld"
-    path.write_text(json.dumps({"@context": {"@vocab": "https://openminds.om-i.org/props/"},
-                                "@graph": _valid_nodes()}), "utf-8")
+    path.write_text(
+        json.dumps({"@context": {"@vocab": "https://openminds.om-i.org/props/"}, "@graph": _valid_nodes()}),
+        "utf-8",
+    )
     r = validate(path)
     assert r.conforms and r.nodes_checked == len(_valid_nodes())
 
@@ -62,15 +64,31 @@ def test_duplicates_do_not_count_twice() -> None:
 
 def test_string_iri_on_link_property_is_a_link() -> None:
     """The JSON-LD context reads an IRI string on a link property as a link (so does RDF)."""
-    r = validate([{"@id": "_:p", "@type": T + "Person", "givenName": "A",
-                   "contactInformation": "https://ex.org/contact"}])
+    r = validate(
+        [
+            {
+                "@id": "_:p",
+                "@type": T + "Person",
+                "givenName": "A",
+                "contactInformation": "https://ex.org/contact",
+            }
+        ]
+    )
     assert [i.rule_id for i in r] == ["missing-link-target"]
 
 
 def test_full_iri_keys_are_understood() -> None:
     """Expanded property keys are the same property; unknown ones are reported by short name."""
-    r = validate([{"@id": "_:p", "@type": T + "Person", "https://openminds.om-i.org/props/givenName": "A",
-                   "https://openminds.om-i.org/props/nick": "x"}])
+    r = validate(
+        [
+            {
+                "@id": "_:p",
+                "@type": T + "Person",
+                "https://openminds.om-i.org/props/givenName": "A",
+                "https://openminds.om-i.org/props/nick": "x",
+            }
+        ]
+    )
     assert [(i.rule_id, i.path) for i in r] == [("unknown-property", ("nick",))]
 
 
@@ -79,9 +97,20 @@ def test_deep_embedding_is_reported_not_crashing(monkeypatch: pytest.MonkeyPatch
     from ebrains_curation.validate import native
 
     monkeypatch.setattr(native, "_MAX_DEPTH", 0)
-    r = validate([{"@id": "_:x", "@type": T + "File", "name": "a", "IRI": "https://x.org/a",
-                   "storageSize": {"@type": T + "QuantitativeValue", "value": "big"}}])
-    assert [(i.rule_id, i.severity.value, i.path) for i in r] == [("check-not-run", "warning", ("storageSize",))]
+    r = validate(
+        [
+            {
+                "@id": "_:x",
+                "@type": T + "File",
+                "name": "a",
+                "IRI": "https://x.org/a",
+                "storageSize": {"@type": T + "QuantitativeValue", "value": "big"},
+            }
+        ]
+    )
+    assert [(i.rule_id, i.severity.value, i.path) for i in r] == [
+        ("check-not-run", "warning", ("storageSize",))
+    ]
 
 
 def test_cyclic_python_dicts_do_not_crash() -> None:
@@ -123,10 +152,17 @@ def test_validation_does_no_io(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.slow
 def test_native_is_fast() -> None:
     """20,000 File nodes validate in well under a second per 10k (compiled per type)."""
-    files = [{"@id": f"https://ex.org/f{i}", "@type": T + "File", "name": f"f{i}.nwb",
-              "IRI": f"https://data.example.org/f{i}.nwb",
-              "hash": [{"@type": T + "Hash", "algorithm": "MD5", "digest": f"{i:032x}"}],
-              "storageSize": {"@type": T + "QuantitativeValue", "value": i}} for i in range(20_000)]
+    files = [
+        {
+            "@id": f"https://ex.org/f{i}",
+            "@type": T + "File",
+            "name": f"f{i}.nwb",
+            "IRI": f"https://data.example.org/f{i}.nwb",
+            "hash": [{"@type": T + "Hash", "algorithm": "MD5", "digest": f"{i:032x}"}],
+            "storageSize": {"@type": T + "QuantitativeValue", "value": i},
+        }
+        for i in range(20_000)
+    ]
     validate(files[:10])
     start = time.perf_counter()
     r = validate(MetadataGraph("v4", nodes=files))

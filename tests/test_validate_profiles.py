@@ -46,13 +46,21 @@ def _write(tmp_path: Path, data: dict, name: str = "p.json") -> Path:
 
 def test_user_profile_file_extends_and_overrides(tmp_path: Path) -> None:
     """A user file extends a built-in, relaxes severities and adds required properties."""
-    path = _write(tmp_path, {"name": "my-lab", "extends": "openminds",
-                             "severity": {"required": "warning"},
-                             "types": {"Person": {"required": ["contactInformation"]}}})
+    path = _write(
+        tmp_path,
+        {
+            "name": "my-lab",
+            "extends": "openminds",
+            "severity": {"required": "warning"},
+            "types": {"Person": {"required": ["contactInformation"]}},
+        },
+    )
     r = validate([PERSON], profile=str(path))
     assert r.profile == "my-lab" and r.conforms
-    assert {(i.path, i.severity.value) for i in r} == {(("givenName",), "warning"),
-                                                       (("contactInformation",), "warning")}
+    assert {(i.path, i.severity.value) for i in r} == {
+        (("givenName",), "warning"),
+        (("contactInformation",), "warning"),
+    }
 
 
 def test_severity_off_disables_a_rule(tmp_path: Path) -> None:
@@ -64,8 +72,14 @@ def test_severity_off_disables_a_rule(tmp_path: Path) -> None:
 
 def test_profile_version_and_not_applicable_are_reported(tmp_path: Path) -> None:
     """A profile for other versions, and rules naming unknown types/properties, give info issues."""
-    path = _write(tmp_path, {"name": "v5-only", "versions": ["v5"],
-                             "types": {"Person": {"required": ["nickname"]}, "Unicorn": {"required": ["horn"]}}})
+    path = _write(
+        tmp_path,
+        {
+            "name": "v5-only",
+            "versions": ["v5"],
+            "types": {"Person": {"required": ["nickname"]}, "Unicorn": {"required": ["horn"]}},
+        },
+    )
     r = validate([PERSON], profile=path, version="v4")
     rules = sorted(i.rule_id for i in r)
     assert rules == ["profile-not-applicable", "profile-not-applicable", "profile-version"]
@@ -82,11 +96,31 @@ def test_extends_cycle_and_bad_fields(tmp_path: Path) -> None:
         ({"name": "x", "colour": 1}, "unknown field"),
         ({"name": "X Y"}, "name"),
         ({"name": "x", "rules": [{"id": "Bad Id", "check": "required", "type": "Person"}]}, "id"),
-        ({"name": "x", "rules": [{"id": "r", "check": "pattern", "type": "Person", "property": "givenName",
-                                   "pattern": "("}]}, "regular expression"),
+        (
+            {
+                "name": "x",
+                "rules": [
+                    {"id": "r", "check": "pattern", "type": "Person", "property": "givenName", "pattern": "("}
+                ],
+            },
+            "regular expression",
+        ),
         ({"name": "x", "severity": {"required": "fatal"}}, "severity"),
-        ({"name": "x", "rules": [{"id": "r", "check": "conditional", "type": "Person",
-                                   "if": {"property": "givenName"}, "then": {"required": ["familyName"]}}]}, "if"),
+        (
+            {
+                "name": "x",
+                "rules": [
+                    {
+                        "id": "r",
+                        "check": "conditional",
+                        "type": "Person",
+                        "if": {"property": "givenName"},
+                        "then": {"required": ["familyName"]},
+                    }
+                ],
+            },
+            "if",
+        ),
         ({"name": "x", "rules": [{"id": "r", "check": "teleport", "type": "Person"}]}, "check"),
     ]
     for data, match in bad:
@@ -101,9 +135,23 @@ def test_extends_cycle_and_bad_fields(tmp_path: Path) -> None:
 
 def test_custom_rule_message_and_hint(tmp_path: Path) -> None:
     """Custom rule ids carry their own message, hint and severity."""
-    path = _write(tmp_path, {"name": "x", "rules": [
-        {"id": "lab.person.email", "check": "required", "type": "Person", "properties": ["contactInformation"],
-         "severity": "warning", "message": "{type} needs a contact ({property}).", "hint": "Ask them."}]})
+    path = _write(
+        tmp_path,
+        {
+            "name": "x",
+            "rules": [
+                {
+                    "id": "lab.person.email",
+                    "check": "required",
+                    "type": "Person",
+                    "properties": ["contactInformation"],
+                    "severity": "warning",
+                    "message": "{type} needs a contact ({property}).",
+                    "hint": "Ask them.",
+                }
+            ],
+        },
+    )
     (issue,) = validate([PERSON], profile=path).issues
     assert issue.rule_id == "lab.person.email" and issue.severity.value == "warning"
     assert issue.message == "Person needs a contact (contactInformation)." and issue.hint == "Ask them."
@@ -111,9 +159,15 @@ def test_custom_rule_message_and_hint(tmp_path: Path) -> None:
 
 def test_not_required_relaxes_schema_required(tmp_path: Path) -> None:
     """types.T.not_required drops openMINDS' own required flag; a child can put it back."""
-    parent = _write(tmp_path, {"name": "relaxed", "extends": "openminds",
-                               "types": {"Person": {"not_required": ["givenName"]}}}, "relaxed.json")
+    parent = _write(
+        tmp_path,
+        {"name": "relaxed", "extends": "openminds", "types": {"Person": {"not_required": ["givenName"]}}},
+        "relaxed.json",
+    )
     assert len(validate([PERSON], profile=parent)) == 0
-    child = _write(tmp_path, {"name": "strict", "extends": "relaxed.json",
-                              "types": {"Person": {"required": ["givenName"]}}}, "strict.json")
+    child = _write(
+        tmp_path,
+        {"name": "strict", "extends": "relaxed.json", "types": {"Person": {"required": ["givenName"]}}},
+        "strict.json",
+    )
     assert [i.rule_id for i in validate([PERSON], profile=child)] == ["required"]

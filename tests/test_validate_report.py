@@ -16,8 +16,13 @@ T = "https://openminds.om-i.org/types/"
 
 def _report() -> ValidationReport:
     nodes = [
-        {"@id": "https://ex.org/p", "@type": T + "Person", "familyName": 3, "nick": "x",
-         "contactInformation": {"@id": "https://ex.org/missing"}},
+        {
+            "@id": "https://ex.org/p",
+            "@type": T + "Person",
+            "familyName": 3,
+            "nick": "x",
+            "contactInformation": {"@id": "https://ex.org/missing"},
+        },
         {"@id": "https://ex.org/c", "@type": T + "ContactInformation", "email": "nope"},
     ]
     return validate(nodes, profile="openminds")
@@ -51,8 +56,18 @@ def test_issue_fields() -> None:
 
 def test_long_values_are_shortened() -> None:
     """Huge offending values are cut so reports stay small."""
-    r = validate([{"@id": "_:x", "@type": T + "Person", "givenName": 1, "familyName": "a" * 10_000,
-                   "alternateName": ["b" * 5000, {"@type": "x"}]}], profile="draft")
+    r = validate(
+        [
+            {
+                "@id": "_:x",
+                "@type": T + "Person",
+                "givenName": 1,
+                "familyName": "a" * 10_000,
+                "alternateName": ["b" * 5000, {"@type": "x"}],
+            }
+        ],
+        profile="draft",
+    )
     assert all(len(str(i.value)) <= 200 for i in r)
 
 

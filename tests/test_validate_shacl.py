@@ -23,8 +23,18 @@ def test_shapes_for_every_version(version: str) -> None:
     ns = "https://openminds.ebrains.eu/" if version == "v3" else T
     assert all(str(t).startswith(ns) for t in targets)
     rule_ids = {str(o) for o in g.objects(None, rdflib.URIRef(ECV + "ruleId"))}
-    assert {"required", "value-kind", "unknown-property", "link-target-type", "pattern", "date-format",
-            "orcid-checksum", "missing-link-target", "unknown-type", "missing-type"} <= rule_ids
+    assert {
+        "required",
+        "value-kind",
+        "unknown-property",
+        "link-target-type",
+        "pattern",
+        "date-format",
+        "orcid-checksum",
+        "missing-link-target",
+        "unknown-type",
+        "missing-type",
+    } <= rule_ids
 
 
 def test_shapes_export_is_turtle() -> None:
@@ -33,7 +43,9 @@ def test_shapes_export_is_turtle() -> None:
     assert text.startswith("# SHACL shapes for openMINDS v4")
     g = rdflib.Graph().parse(data=text, format="turtle")
     rule = rdflib.URIRef(ECV + "ruleId")
-    assert set(g.triples((None, rule, None))) == set(shapes_graph("v4", "openminds").triples((None, rule, None)))
+    assert set(g.triples((None, rule, None))) == set(
+        shapes_graph("v4", "openminds").triples((None, rule, None))
+    )
 
 
 def test_draft_shapes_have_no_required() -> None:
@@ -50,11 +62,17 @@ def test_pyshacl_validates_with_generated_shapes() -> None:
     from ebrains_curation.graph.rdf import to_rdflib
 
     shapes = shapes_graph("v4", "openminds", types=[T + "ContactInformation"])
-    data = to_rdflib(MetadataGraph("v4", nodes=[{"@id": "https://ex.org/c", "@type": T + "ContactInformation",
-                                                  "email": "nope"}]))
+    data = to_rdflib(
+        MetadataGraph(
+            "v4", nodes=[{"@id": "https://ex.org/c", "@type": T + "ContactInformation", "email": "nope"}]
+        )
+    )
     conforms, results, _ = pyshacl.validate(data, shacl_graph=shapes, ont_graph=shapes, advanced=True)
     assert not conforms
-    ids = {str(shapes.value(shape, rdflib.URIRef(ECV + "ruleId"))) for shape in results.objects(None, SH.sourceShape)}
+    ids = {
+        str(shapes.value(shape, rdflib.URIRef(ECV + "ruleId")))
+        for shape in results.objects(None, SH.sourceShape)
+    }
     assert ids == {"email-format"}
 
 

@@ -15,10 +15,33 @@ from pathlib import Path
 from ebrains_curation.schemas import get_registry
 
 TYPES = [
-    "DatasetVersion", "Dataset", "ModelVersion", "Model", "SoftwareVersion", "Software",
-    "Person", "Organization", "Consortium", "Affiliation", "Contribution", "ContactInformation",
-    "DOI", "ORCID", "RORID", "Copyright", "Funding", "FileRepository", "File", "FileBundle", "Hash",
-    "QuantitativeValue", "WebResource", "Subject", "SubjectGroup", "TissueSample", "Protocol",
+    "DatasetVersion",
+    "Dataset",
+    "ModelVersion",
+    "Model",
+    "SoftwareVersion",
+    "Software",
+    "Person",
+    "Organization",
+    "Consortium",
+    "Affiliation",
+    "Contribution",
+    "ContactInformation",
+    "DOI",
+    "ORCID",
+    "RORID",
+    "Copyright",
+    "Funding",
+    "FileRepository",
+    "File",
+    "FileBundle",
+    "Hash",
+    "QuantitativeValue",
+    "WebResource",
+    "Subject",
+    "SubjectGroup",
+    "TissueSample",
+    "Protocol",
 ]
 OUT = Path(__file__).resolve().parents[1] / "ebrains_curation" / "_generated" / "builder_methods.py"
 
@@ -66,7 +89,7 @@ def render() -> str:
         "from datetime import date, datetime, time  # noqa: F401  (used in annotations of some types)",
         "from typing import Any",
         "",
-        "__all__ = [\"GeneratedBuilderMethods\"]",
+        '__all__ = ["GeneratedBuilderMethods"]',
         "",
         "",
         "class GeneratedBuilderMethods:",
@@ -93,8 +116,12 @@ def render() -> str:
             req = " Required by openMINDS." if p.required else ""
             targets = f" [{' | '.join(p.target_names)}]" if p.target_names else ""
             text = (p.instructions or p.description or "").strip()
-            doc += textwrap.wrap(f"{arg}{targets}: {text}{req}", 100, initial_indent="    ", subsequent_indent="        ")
-        doc += ["    **extra: properties of other openMINDS versions (e.g. v5), by python name or JSON-LD key."]
+            doc += textwrap.wrap(
+                f"{arg}{targets}: {text}{req}", 100, initial_indent="    ", subsequent_indent="        "
+            )
+        doc += [
+            "    **extra: properties of other openMINDS versions (e.g. v5), by python name or JSON-LD key."
+        ]
         params.append("**extra: Any")
         lines.append(f"    def {snake(name)}(")
         lines += [f"        {p}," for p in params]

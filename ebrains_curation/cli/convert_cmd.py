@@ -16,21 +16,42 @@ _FORMATS = ("compact", "expanded", "turtle", "ntriples")
 @click.command()
 @click.argument("source", metavar="IN", type=click.Path(exists=False, dir_okay=True))
 @click.option(
-    "--to", "to", required=True,
+    "--to",
+    "to",
+    required=True,
     type=click.Choice(["v3", "v4", "v5", "latest", *_FORMATS], case_sensitive=False),
     help="An openMINDS version to migrate to (written as compact JSON-LD), or an output format.",
 )
-@click.option("-o", "--output", "output", default="-", show_default=True,
-              help="Output file ('-' for standard output); a folder with --per-node.")
-@click.option("--from-version", "from_version", type=click.Choice(sorted(VERSIONS)), default=None,
-              help="openMINDS version of IN (default: detected; om-i.org metadata is read as v4).")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    default="-",
+    show_default=True,
+    help="Output file ('-' for standard output); a folder with --per-node.",
+)
+@click.option(
+    "--from-version",
+    "from_version",
+    type=click.Choice(sorted(VERSIONS)),
+    default=None,
+    help="openMINDS version of IN (default: detected; om-i.org metadata is read as v4).",
+)
 @click.option("--per-node", is_flag=True, help="Write one compact JSON-LD file per node into the folder OUT.")
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
-@click.option("--report", "report_path", default=None,
-              help="Also write the migration report as JSON to this file.")
+@click.option(
+    "--report", "report_path", default=None, help="Also write the migration report as JSON to this file."
+)
 @handle_errors
-def convert(source: str, to: str, output: str, from_version: str | None, per_node: bool, overwrite: bool,
-            report_path: str | None) -> None:
+def convert(
+    source: str,
+    to: str,
+    output: str,
+    from_version: str | None,
+    per_node: bool,
+    overwrite: bool,
+    report_path: str | None,
+) -> None:
     """Convert openMINDS metadata IN (JSON-LD file or folder, Turtle, N-Triples) to another form.
 
     With a version for --to, the metadata is migrated (v3 ↔ v4 ↔ v5) and what
@@ -53,8 +74,11 @@ def convert(source: str, to: str, output: str, from_version: str | None, per_nod
         click.echo(dumps(graph, fmt), nl=False)
     else:
         written = dump(graph, output, fmt, per_node=per_node, overwrite=overwrite)
-        click.echo(f"wrote {len(written)} file(s): {written[0] if len(written) == 1 else output} "
-                   f"({len(graph)} nodes, openMINDS {graph.version})", err=True)
+        click.echo(
+            f"wrote {len(written)} file(s): {written[0] if len(written) == 1 else output} "
+            f"({len(graph)} nodes, openMINDS {graph.version})",
+            err=True,
+        )
     if report is not None:
         if report_path:
             with open(report_path, "w", encoding="utf-8") as fh:

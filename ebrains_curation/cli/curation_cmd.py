@@ -28,8 +28,11 @@ def _record(path: str, record: str | None):
         return SubmissionRecord.load(record)
     meta = Path(path)
     folder = meta if meta.is_dir() else meta.parent
-    candidates = [] if meta.is_dir() else [meta.with_name(meta.stem + ext)
-                                           for ext in (".record.yaml", ".record.yml", ".record.json")]
+    candidates = (
+        []
+        if meta.is_dir()
+        else [meta.with_name(meta.stem + ext) for ext in (".record.yaml", ".record.yml", ".record.json")]
+    )
     candidates += [folder / name for name in _RECORD_NAMES]
     for c in candidates:
         if c.is_file():
@@ -46,37 +49,68 @@ def _write(text: str, output: str | None) -> None:
 
 
 record_option = click.option(
-    "--record", type=click.Path(exists=True, dir_okay=False),
+    "--record",
+    type=click.Path(exists=True, dir_okay=False),
     help="Submission record (JSON or YAML). Default: NAME.record.yaml/.json next to the file PATH, or "
-         "submission-record.yaml/.json in its folder (for a folder of JSON-LD files use YAML: a .json file "
-         "there is read as metadata).",
+    "submission-record.yaml/.json in its folder (for a folder of JSON-LD files use YAML: a .json file "
+    "there is read as metadata).",
 )
-product_option = click.option("--id", "version_id", default=None,
-                              help="@id of the dataset/model/software version (when the metadata hold several).")
+product_option = click.option(
+    "--id",
+    "version_id",
+    default=None,
+    help="@id of the dataset/model/software version (when the metadata hold several).",
+)
 
 
 @click.command()
 @click.argument("path", type=click.Path(exists=True))
 @record_option
-@click.option("--stage", type=click.Choice(["submission", "publication"]), default="submission", show_default=True,
-              help="submission: what the curators need at intake; publication: everything, DOI included.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
-@click.option("--today", default=None, metavar="YYYY-MM-DD",
-              help="Check embargo dates against this day instead of today.")
+@click.option(
+    "--stage",
+    type=click.Choice(["submission", "publication"]),
+    default="submission",
+    show_default=True,
+    help="submission: what the curators need at intake; publication: everything, DOI included.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True
+)
+@click.option(
+    "--today",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Check embargo dates against this day instead of today.",
+)
 @click.option("--engine", type=click.Choice(["native", "shacl"]), default="native", show_default=True)
 @product_option
 @version_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to this file.")
 @handle_errors
-def check(path: str, record: str | None, stage: str, fmt: str, today: str | None, engine: str,
-          version_id: str | None, om_version: str | None, output: str | None) -> None:
+def check(
+    path: str,
+    record: str | None,
+    stage: str,
+    fmt: str,
+    today: str | None,
+    engine: str,
+    version_id: str | None,
+    om_version: str | None,
+    output: str | None,
+) -> None:
     """Is the metadata in PATH ready for EBRAINS curation? Lists each curation step with what is
     done and what is missing. Exit code 0 when ready, 1 when something is missing."""
     from ..curation.checklist import readiness_checklist
 
     graph = _load(path, om_version)
-    checklist = readiness_checklist(graph, _record(path, record), stage=stage, version_id=version_id,  # type: ignore[arg-type]
-                                    today=today, engine=engine)
+    checklist = readiness_checklist(
+        graph,
+        _record(path, record),
+        stage=stage,
+        version_id=version_id,  # type: ignore[arg-type]
+        today=today,
+        engine=engine,
+    )
     _write(checklist.render(fmt), output)
     sys.exit(EXIT_OK if checklist.ready else EXIT_PROBLEMS)
 
@@ -84,13 +118,21 @@ def check(path: str, record: str | None, stage: str, fmt: str, today: str | None
 @click.command()
 @click.argument("path", type=click.Path(exists=True))
 @record_option
-@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True
+)
 @product_option
 @version_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to this file.")
 @handle_errors
-def descriptor(path: str, record: str | None, fmt: str, version_id: str | None, om_version: str | None,
-               output: str | None) -> None:
+def descriptor(
+    path: str,
+    record: str | None,
+    fmt: str,
+    version_id: str | None,
+    om_version: str | None,
+    output: str | None,
+) -> None:
     """Draft the Data Descriptor of the dataset in PATH (Markdown or HTML), with the sections of the
     EBRAINS template; passages you still have to write are marked TO BE WRITTEN BY THE AUTHORS."""
     from ..curation.descriptor import data_descriptor
@@ -120,8 +162,13 @@ def datacite(path: str, version_id: str | None, om_version: str | None, output: 
 
 
 @click.command(name="record-template")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write the template to this file (default: standard output); an existing file is never replaced.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the template to this file (default: standard output); an existing file is never replaced.",
+)
 def record_template(output: str | None) -> None:
     """Print a commented submission record to fill in (contact person, custodian, human data, embargo, DOI).
 

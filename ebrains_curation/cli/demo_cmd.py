@@ -24,10 +24,20 @@ def _step(title: str) -> None:
 
 
 @click.command()
-@click.option("-o", "--output-dir", type=click.Path(file_okay=False), default="demo-output", show_default=True,
-              help="Where to write the example metadata and reports.")
-@click.option("--print-jsonld/--no-print-jsonld", default=True, show_default=True,
-              help="Print the example metadata as JSON-LD.")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    default="demo-output",
+    show_default=True,
+    help="Where to write the example metadata and reports.",
+)
+@click.option(
+    "--print-jsonld/--no-print-jsonld",
+    default=True,
+    show_default=True,
+    help="Print the example metadata as JSON-LD.",
+)
 @handle_errors
 def demo(output_dir: str, print_jsonld: bool) -> None:
     """Build, validate, submit to a local sandbox KG and search back an example dataset version."""

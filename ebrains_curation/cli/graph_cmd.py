@@ -11,16 +11,34 @@ from .common import handle_errors, version_option
 
 @click.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=True))
-@click.option("--format", "fmt", type=click.Choice(["svg", "png", "dot", "mermaid"]), default="svg",
-              show_default=True, help="Picture format (svg/png need Graphviz; otherwise DOT text is written).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Output file (default: standard output for text formats).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["svg", "png", "dot", "mermaid"]),
+    default="svg",
+    show_default=True,
+    help="Picture format (svg/png need Graphviz; otherwise DOT text is written).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Output file (default: standard output for text formats).",
+)
 @click.option("--no-terms", is_flag=True, help="Leave out controlled terms (licences, species …).")
-@click.option("--max-per-type", type=click.IntRange(1), default=25, show_default=True,
-              help="Draw at most this many nodes of one type; the rest are summarised.")
+@click.option(
+    "--max-per-type",
+    type=click.IntRange(1),
+    default=25,
+    show_default=True,
+    help="Draw at most this many nodes of one type; the rest are summarised.",
+)
 @version_option
 @handle_errors
-def graph(path: str, fmt: str, output: str | None, no_terms: bool, max_per_type: int, om_version: str | None) -> None:
+def graph(
+    path: str, fmt: str, output: str | None, no_terms: bool, max_per_type: int, om_version: str | None
+) -> None:
     """Draw how the nodes of the metadata at PATH link (version, dataset, people, files, terms)."""
     from ..graph.readers import load
     from ..render import render_graph

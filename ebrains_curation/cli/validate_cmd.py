@@ -14,8 +14,12 @@ FORMATS = ("text", "json", "html", "junit", "sarif")
 
 
 context_option = click.option(
-    "--context", "context_file", type=click.Path(exists=True, dir_okay=False), default=None,
-    help="JSON file with the validation context that profile rules read (e.g. the submission record).")
+    "--context",
+    "context_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="JSON file with the validation context that profile rules read (e.g. the submission record).",
+)
 
 
 def _context(path: str | None) -> dict:
@@ -43,19 +47,47 @@ def _write(text: str, output: str | None) -> None:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=True))
-@click.option("--profile", "-p", default="openminds", show_default=True,
-              help="Profile name (see `ebrains-curation profiles`) or path to a profile .json file.")
-@click.option("--engine", type=click.Choice(["native", "shacl"]), default="native", show_default=True,
-              help="native is fast; shacl runs the generated SHACL shapes with pyshacl (same rule ids).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format; junit and sarif are for CI pipelines.")
+@click.option(
+    "--profile",
+    "-p",
+    default="openminds",
+    show_default=True,
+    help="Profile name (see `ebrains-curation profiles`) or path to a profile .json file.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["native", "shacl"]),
+    default="native",
+    show_default=True,
+    help="native is fast; shacl runs the generated SHACL shapes with pyshacl (same rule ids).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format; junit and sarif are for CI pipelines.",
+)
 @version_option
 @context_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the report to this file instead of standard output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the report to this file instead of standard output.",
+)
 @handle_errors
-def validate(paths: tuple[str, ...], profile: str, engine: str, fmt: str, om_version: str | None,
-             context_file: str | None, output: str | None) -> None:
+def validate(
+    paths: tuple[str, ...],
+    profile: str,
+    engine: str,
+    fmt: str,
+    om_version: str | None,
+    context_file: str | None,
+    output: str | None,
+) -> None:
     """Validate openMINDS metadata files or folders (read together as one graph).
 
     Exit code 0 when the metadata conforms, 1 when errors were found, 2 when the
@@ -76,7 +108,8 @@ def validate(paths: tuple[str, ...], profile: str, engine: str, fmt: str, om_ver
         if len(versions) > 1:
             raise ConfigurationError(
                 f"The files use different openMINDS versions ({', '.join(sorted(versions))}); "
-                "validate them separately or pass --version")
+                "validate them separately or pass --version"
+            )
         graph = MetadataGraph(graphs[0].version)
         for g in graphs:
             graph.add(g)
@@ -97,8 +130,13 @@ def shapes() -> None:
 @version_option
 @click.option("--profile", "-p", default="openminds", show_default=True, help="Profile name or profile file.")
 @context_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the Turtle to this file instead of standard output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the Turtle to this file instead of standard output.",
+)
 @handle_errors
 def export(om_version: str | None, profile: str, context_file: str | None, output: str | None) -> None:
     """Export the SHACL shapes (Turtle) of one openMINDS version and profile.

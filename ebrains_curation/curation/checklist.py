@@ -43,32 +43,72 @@ _MARK = {"done": "✓", "missing": "✗", "warning": "!", "optional": "·"}
 
 # item key -> (step, label, rule-id prefixes whose issues belong to the item)
 _ITEMS: list[tuple[str, str, str, tuple[str, ...]]] = [
-    ("product", "general", "The {parent} record that this version belongs to",
-     ("ebrains.dataset.exists", "ebrains.model.exists", "ebrains.software.exists")),
-    ("title", "general", "Title (at most 110 characters) and short title (at most 30)",
-     ("ebrains.dataset.full-name", "ebrains.dataset.short-name")),
+    (
+        "product",
+        "general",
+        "The {parent} record that this version belongs to",
+        ("ebrains.dataset.exists", "ebrains.model.exists", "ebrains.software.exists"),
+    ),
+    (
+        "title",
+        "general",
+        "Title (at most 110 characters) and short title (at most 30)",
+        ("ebrains.dataset.full-name", "ebrains.dataset.short-name"),
+    ),
     ("description", "general", "Description", ("ebrains.dataset.description",)),
-    ("authors", "general", "{creators}, in citation order, with given and family names and valid ORCIDs",
-     ("ebrains.dataset.authors", "ebrains.person.")),
+    (
+        "authors",
+        "general",
+        "{creators}, in citation order, with given and family names and valid ORCIDs",
+        ("ebrains.dataset.authors", "ebrains.person."),
+    ),
     ("contact", "general", "Contact person (name and e-mail)", ()),
-    ("custodian", "general", "Data custodian with a contact e-mail, who confirmed the submission",
-     ("ebrains.custodian.", "ebrains.model.contact", "ebrains.software.contact")),
+    (
+        "custodian",
+        "general",
+        "Data custodian with a contact e-mail, who confirmed the submission",
+        ("ebrains.custodian.", "ebrains.model.contact", "ebrains.software.contact"),
+    ),
     ("funding", "general", "Funding (full funder names)", ("ebrains.funding.",)),
-    ("ethics", "ethics", "Ethics assessment consistent with the studied specimens",
-     ("ebrains.ethics.required", "ebrains.ethics.human-eu-compliant", "ebrains.ethics.not-required")),
-    ("human", "ethics", "Human subject data: category and legal basis declared",
-     ("ebrains.ethics.human-data", "ebrains.ethics.legal-basis", "ebrains.ethics.pseudonymised")),
-    ("licence", "ethics", "{licence}",
-     ("ebrains.license.", "ebrains.dataset.license", "ebrains.access.")),
-    ("copyright", "ethics", "Copyright holder and year (if the data are copyrighted)", ("ebrains.copyright.",)),
+    (
+        "ethics",
+        "ethics",
+        "Ethics assessment consistent with the studied specimens",
+        ("ebrains.ethics.required", "ebrains.ethics.human-eu-compliant", "ebrains.ethics.not-required"),
+    ),
+    (
+        "human",
+        "ethics",
+        "Human subject data: category and legal basis declared",
+        ("ebrains.ethics.human-data", "ebrains.ethics.legal-basis", "ebrains.ethics.pseudonymised"),
+    ),
+    ("licence", "ethics", "{licence}", ("ebrains.license.", "ebrains.dataset.license", "ebrains.access.")),
+    (
+        "copyright",
+        "ethics",
+        "Copyright holder and year (if the data are copyrighted)",
+        ("ebrains.copyright.",),
+    ),
     ("access", "ethics", "Access and embargo", ("ebrains.accessibility.", "ebrains.embargo.")),
-    ("repository", "files", "File repository (where the consistently structured files are stored)",
-     ("ebrains.files.repository",)),
+    (
+        "repository",
+        "files",
+        "File repository (where the consistently structured files are stored)",
+        ("ebrains.files.repository",),
+    ),
     ("filelist", "files", "Files listed in the metadata (names, sizes, formats)", ("ebrains.files.listed",)),
     ("openminds", "metadata", "openMINDS metadata well formed and complete", ()),
-    ("experiment", "metadata", "Experimental approaches and techniques (1 to 8 each), data type, keywords (at most 5)",
-     ("ebrains.dataset.experimental-approach", "ebrains.dataset.technique", "ebrains.dataset.data-type",
-      "ebrains.dataset.keywords")),
+    (
+        "experiment",
+        "metadata",
+        "Experimental approaches and techniques (1 to 8 each), data type, keywords (at most 5)",
+        (
+            "ebrains.dataset.experimental-approach",
+            "ebrains.dataset.technique",
+            "ebrains.dataset.data-type",
+            "ebrains.dataset.keywords",
+        ),
+    ),
     ("descriptor", "descriptor", "Data Descriptor document", ("ebrains.descriptor.",)),
     ("doi", "publish", "DOI (assigned by EBRAINS at release; re-use an existing one)", ("ebrains.doi.",)),
     ("preview", "publish", "Preview image (recommended)", ()),
@@ -76,8 +116,15 @@ _ITEMS: list[tuple[str, str, str, tuple[str, ...]]] = [
 
 
 #: node type -> item for openMINDS (non-EBRAINS) issues found on such nodes
-_BY_NODE_TYPE = {"Person": "authors", "ORCID": "authors", "ContactInformation": "authors", "DOI": "doi",
-                 "Funding": "funding", "File": "filelist", "FileRepository": "repository"}
+_BY_NODE_TYPE = {
+    "Person": "authors",
+    "ORCID": "authors",
+    "ContactInformation": "authors",
+    "DOI": "doi",
+    "Funding": "funding",
+    "File": "filelist",
+    "FileRepository": "repository",
+}
 
 
 @dataclass
@@ -91,8 +138,13 @@ class ChecklistItem:
     rule_ids: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "label": self.label, "status": self.status, "details": list(self.details),
-                "rule_ids": list(self.rule_ids)}
+        return {
+            "key": self.key,
+            "label": self.label,
+            "status": self.status,
+            "details": list(self.details),
+            "rule_ids": list(self.rule_ids),
+        }
 
 
 @dataclass
@@ -109,7 +161,12 @@ class ChecklistStep:
         return all(i.status != "missing" for i in self.items)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "title": self.title, "done": self.done, "items": [i.to_dict() for i in self.items]}
+        return {
+            "key": self.key,
+            "title": self.title,
+            "done": self.done,
+            "items": [i.to_dict() for i in self.items],
+        }
 
 
 @dataclass(repr=False)
@@ -146,8 +203,15 @@ class Checklist:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return {"product": self.product_id, "title": self.product_title, "kind": self.kind, "stage": self.stage,
-                "ready": self.ready, "missing": len(self.missing), "steps": [s.to_dict() for s in self.steps]}
+        return {
+            "product": self.product_id,
+            "title": self.product_title,
+            "kind": self.kind,
+            "stage": self.stage,
+            "ready": self.ready,
+            "missing": len(self.missing),
+            "steps": [s.to_dict() for s in self.steps],
+        }
 
     def to_json(self, indent: int | None = 2) -> str:
         """The checklist as JSON text."""
@@ -170,8 +234,11 @@ class Checklist:
         return f"Not ready for EBRAINS {self.stage}: {n} item{'s' * (n != 1)} missing."
 
     def _text(self) -> str:
-        lines = [f"EBRAINS curation checklist ({self.stage}) for the {self.kind} \"{self.product_title}\"",
-                 f"  {self.product_id}", ""]
+        lines = [
+            f'EBRAINS curation checklist ({self.stage}) for the {self.kind} "{self.product_title}"',
+            f"  {self.product_id}",
+            "",
+        ]
         for n, s in enumerate(self.steps, 1):
             lines.append(f"{n}. {s.title}  [{'done' if s.done else 'to do'}]")
             for i in s.items:
@@ -185,14 +252,18 @@ class Checklist:
     def _html(self) -> str:
         e = _html.escape
         colour = {"done": "#1a7f37", "missing": "#cf222e", "warning": "#9a6700", "optional": "#57606a"}
-        out = [f'<div class="ebrains-checklist"><h3>EBRAINS curation checklist ({e(self.stage)})</h3>',
-               f"<p>{e(self.kind.capitalize())} <strong>{e(self.product_title)}</strong><br>"
-               f"<code>{e(self.product_id)}</code></p><ol>"]
+        out = [
+            f'<div class="ebrains-checklist"><h3>EBRAINS curation checklist ({e(self.stage)})</h3>',
+            f"<p>{e(self.kind.capitalize())} <strong>{e(self.product_title)}</strong><br>"
+            f"<code>{e(self.product_id)}</code></p><ol>",
+        ]
         for s in self.steps:
             out.append(f"<li><strong>{e(s.title)}</strong> — {'done' if s.done else 'to do'}<ul>")
             for i in s.items:
-                out.append(f'<li><span style="color:{colour[i.status]};font-weight:bold">{_MARK[i.status]}</span> '
-                           f"{e(i.label)}")
+                out.append(
+                    f'<li><span style="color:{colour[i.status]};font-weight:bold">{_MARK[i.status]}</span> '
+                    f"{e(i.label)}"
+                )
                 if i.details:
                     out.append("<ul>" + "".join(f"<li>{e(d)}</li>" for d in i.details) + "</ul>")
                 out.append("</li>")
@@ -267,9 +338,14 @@ def readiness_checklist(
     parent = {"dataset": "Dataset", "model": "Model", "software": "Software"}[product.kind]
     for key, _step, label, prefixes in _ITEMS:
         dataset = product.kind == "dataset"
-        words = {"parent": parent, "creators": "Authors" if dataset else "Developers",
-                 "licence": "Licence (Creative Commons for data; EBRAINS Data Use Agreement for Human Data Gateway "
-                            "data)" if dataset else "Licence (an openMINDS licence)"}
+        words = {
+            "parent": parent,
+            "creators": "Authors" if dataset else "Developers",
+            "licence": "Licence (Creative Commons for data; EBRAINS Data Use Agreement for Human Data Gateway "
+            "data)"
+            if dataset
+            else "Licence (an openMINDS licence)",
+        }
         item = ChecklistItem(key, label.format(**words), "done")
         if prefixes:
             for n, issue in enumerate(issues):
@@ -326,26 +402,33 @@ def _record_items(items: dict[str, ChecklistItem], product: Product, record: Sub
     contact = items["contact"]
     if record is None:
         contact.status = "missing"
-        contact.details.append("No submission record: create one next to the metadata with "
-                               "`ebrains-curation record-template -o submission-record.yaml` (or "
-                               "ebrains_curation.SubmissionRecord.template_yaml()) and fill in the contact person, the "
-                               "data custodian's confirmation and, for human data, its category.")
+        contact.details.append(
+            "No submission record: create one next to the metadata with "
+            "`ebrains-curation record-template -o submission-record.yaml` (or "
+            "ebrains_curation.SubmissionRecord.template_yaml()) and fill in the contact person, the "
+            "data custodian's confirmation and, for human data, its category."
+        )
     elif not record.contact_person.complete:
         contact.status = "missing"
-        contact.details.append("Give the contact person's given name, family name and e-mail address in the "
-                               "submission record.")
+        contact.details.append(
+            "Give the contact person's given name, family name and e-mail address in the submission record."
+        )
     else:
         cp = record.contact_person
         contact.details.append(f"{cp.given_name} {cp.family_name} <{cp.email}>")
     custodian = items["custodian"]
     if record is None:  # nobody can have confirmed anything without a record
         custodian.status = "missing"
-        custodian.details.append("Not confirmed yet — add a submission record in which the data custodian confirms "
-                                 "the submission (data_custodian.confirmed).")
+        custodian.details.append(
+            "Not confirmed yet — add a submission record in which the data custodian confirms "
+            "the submission (data_custodian.confirmed)."
+        )
     elif not record.data_custodian.confirmed:
         custodian.status = "missing"
-        custodian.details.append("The data custodian has not confirmed the submission yet (data_custodian.confirmed "
-                                 "in the submission record).")
+        custodian.details.append(
+            "The data custodian has not confirmed the submission yet (data_custodian.confirmed "
+            "in the submission record)."
+        )
     human = items["human"]
     if record is not None and record.human_data.category and human.status == "done":
         basis = f", legal basis: {record.human_data.legal_basis}" if record.human_data.legal_basis else ""
@@ -364,28 +447,41 @@ def _file_items(items: dict[str, ChecklistItem], product: Product) -> None:
     if not repos:
         if product.kind != "dataset":
             repo_item.status = "optional"
-            repo_item.details.append("Optional for models and software: link the code repository if there is one.")
+            repo_item.details.append(
+                "Optional for models and software: link the code repository if there is one."
+            )
         if not files_item.details:
             if product.kind != "dataset":
                 files_item.status = "skip"  # type: ignore[assignment]
             else:
                 files_item.status = "optional"
-                files_item.details.append("Once the files are in a repository, `ebrains-curation inventory "
-                                          "DATA_FOLDER` lists them in the metadata.")
+                files_item.details.append(
+                    "Once the files are in a repository, `ebrains-curation inventory "
+                    "DATA_FOLDER` lists them in the metadata."
+                )
         return
     repo = repos[0]
     repo_id = repo["@id"] if isinstance(repo, dict) else repo
     repo_item.details.append(label_of(g, {"@id": repo_id}))
-    files = [n for n in g.of_type("File")
-             if any(isinstance(v, dict) and v.get("@id") == repo_id for v in iter_values(n.get("fileRepository")))]
+    files = [
+        n
+        for n in g.of_type("File")
+        if any(isinstance(v, dict) and v.get("@id") == repo_id for v in iter_values(n.get("fileRepository")))
+    ]
     if not files:
         if product.kind != "dataset" and not files_item.details:
             files_item.status = "skip"  # type: ignore[assignment]
         return
     no_format = [f for f in files if not f.get("format")]
-    files_item.details.append(f"{len(files)} file{'s' * (len(files) != 1)} described"
-                              + (f"; {len(no_format)} without a format (content type)." if no_format else "."))
-    previews = [f for f in files if str((f.get("specialUsageRole") or {}).get("@id", "")).endswith(("/preview", "/screenshot"))]
+    files_item.details.append(
+        f"{len(files)} file{'s' * (len(files) != 1)} described"
+        + (f"; {len(no_format)} without a format (content type)." if no_format else ".")
+    )
+    previews = [
+        f
+        for f in files
+        if str((f.get("specialUsageRole") or {}).get("@id", "")).endswith(("/preview", "/screenshot"))
+    ]
     if previews:
         items["preview"].details.append(previews[0].get("name", previews[0]["@id"]))
 
@@ -404,7 +500,9 @@ def _openminds_item(item: ChecklistItem, issues: list[Any], product: Product) ->
         if issue.rule_id not in item.rule_ids:
             item.rule_ids.append(issue.rule_id)
     if len(errors) + len(warnings) > 15:
-        item.details.append(f"… and {len(errors) + len(warnings) - 15} more (run `ebrains-curation validate`).")
+        item.details.append(
+            f"… and {len(errors) + len(warnings) - 15} more (run `ebrains-curation validate`)."
+        )
 
 
 def _facts(items: dict[str, ChecklistItem], product: Product, record: SubmissionRecord | None) -> None:
@@ -415,13 +513,17 @@ def _facts(items: dict[str, ChecklistItem], product: Product, record: Submission
         return ", ".join(label_of(g, v) for v in product.values(key))
 
     facts = {
-        "title": f"{product.title} ({product.own('shortName')})" if product.own("shortName") else str(product.title),
+        "title": f"{product.title} ({product.own('shortName')})"
+        if product.own("shortName")
+        else str(product.title),
         "authors": ", ".join(label_of(g, c) for c in product.creators),
         "ethics": names("ethicsAssessment"),
         "licence": names("license"),
-        "access": names("accessibility") + (f", release date {product.own('releaseDate')}"
-                                            if product.own("releaseDate") else ""),
-        "experiment": "; ".join(x for x in (names("experimentalApproach"), names("technique"), names("dataType")) if x),
+        "access": names("accessibility")
+        + (f", release date {product.own('releaseDate')}" if product.own("releaseDate") else ""),
+        "experiment": "; ".join(
+            x for x in (names("experimentalApproach"), names("technique"), names("dataType")) if x
+        ),
     }
     doi = product.own("digitalIdentifier")
     if isinstance(doi, dict):
@@ -445,10 +547,13 @@ def _not_applicable(items: dict[str, ChecklistItem], product: Product, stage: st
         doc.label = f"Documentation of the {product.kind} (fullDocumentation)"
         if not product.own("fullDocumentation") and not product.own("documentation"):
             doc.status = "missing"
-            doc.details.append(f"Link the {product.kind}'s documentation (a web page, DOI or file) as "
-                               "fullDocumentation.")
+            doc.details.append(
+                f"Link the {product.kind}'s documentation (a web page, DOI or file) as fullDocumentation."
+            )
         elif not doc.details:
-            doc.details.append(label_of(product.graph, product.own("fullDocumentation") or product.own("documentation")))
+            doc.details.append(
+                label_of(product.graph, product.own("fullDocumentation") or product.own("documentation"))
+            )
     doi = items["doi"]
     if doi.status == "done" and not product.own("digitalIdentifier"):
         doi.status = "optional" if stage == "submission" else "missing"
@@ -456,8 +561,10 @@ def _not_applicable(items: dict[str, ChecklistItem], product: Product, stage: st
     preview = items["preview"]
     if not preview.details:
         preview.status = "optional"
-        preview.details.append("Add a preview image (jpg or png, about 500×500 px, at most 1 MB) with the "
-                               "usage role 'preview' to the repository.")
+        preview.details.append(
+            "Add a preview image (jpg or png, about 500×500 px, at most 1 MB) with the "
+            "usage role 'preview' to the repository."
+        )
     if items["copyright"].status == "done" and not product.own("copyright"):
         items["copyright"].status = "optional"
     if items["funding"].status == "done" and not product.values("funding"):

@@ -102,7 +102,9 @@ def to_datacite(
     subjects += [{"subject": label_of(g, v)} for v in product.values("experimentalApproach")]
     if subjects:
         doc["subjects"] = _unique(subjects)
-    contributors = [c for c in (_contributor(g, n, "ContactPerson") for n in product.linked("custodian")) if c]
+    contributors = [
+        c for c in (_contributor(g, n, "ContactPerson") for n in product.linked("custodian")) if c
+    ]
     copyright_ = product.own("copyright")
     for holder in iter_values((copyright_ or {}).get("holder")):
         c = _contributor(g, g.nodes.get(holder.get("@id"), holder.get("@id")), "RightsHolder")
@@ -197,9 +199,13 @@ def _name_identifiers(g: MetadataGraph, node: Node) -> list[dict[str, str]]:
             continue
         kind, ident = found
         if kind == "ORCID" or "orcid.org/" in ident:
-            out.append({"nameIdentifier": ident, "nameIdentifierScheme": "ORCID", "schemeUri": "https://orcid.org"})
+            out.append(
+                {"nameIdentifier": ident, "nameIdentifierScheme": "ORCID", "schemeUri": "https://orcid.org"}
+            )
         elif kind == "RORID" or "ror.org/" in ident:
-            out.append({"nameIdentifier": ident, "nameIdentifierScheme": "ROR", "schemeUri": "https://ror.org"})
+            out.append(
+                {"nameIdentifier": ident, "nameIdentifierScheme": "ROR", "schemeUri": "https://ror.org"}
+            )
     return _unique(out)
 
 
@@ -215,8 +221,11 @@ def _affiliations(g: MetadataGraph, node: Node) -> list[dict[str, str]]:
             entry = {"name": label_of(g, org)}
             ror = [i for i in _name_identifiers(g, org) if i["nameIdentifierScheme"] == "ROR"]
             if ror:
-                entry |= {"affiliationIdentifier": ror[0]["nameIdentifier"],
-                          "affiliationIdentifierScheme": "ROR", "schemeUri": "https://ror.org"}
+                entry |= {
+                    "affiliationIdentifier": ror[0]["nameIdentifier"],
+                    "affiliationIdentifierScheme": "ROR",
+                    "schemeUri": "https://ror.org",
+                }
             out.append(entry)
     return _unique(out)
 
@@ -278,8 +287,11 @@ def _rights(g: MetadataGraph, product: Product) -> list[dict[str, str]]:
             if legal:
                 entry["rightsUri"] = str(getattr(legal, "value", legal))
             if short and not short.startswith(("EBRAINS-", "RU-DI", "youtube")):
-                entry |= {"rightsIdentifier": short, "rightsIdentifierScheme": "SPDX",
-                          "schemeUri": "https://spdx.org/licenses/"}
+                entry |= {
+                    "rightsIdentifier": short,
+                    "rightsIdentifierScheme": "SPDX",
+                    "schemeUri": "https://spdx.org/licenses/",
+                }
             out.append(entry)
         elif node is not None:
             entry = {"rights": label_of(g, node)}
@@ -320,7 +332,11 @@ def _related(g: MetadataGraph, product: Product) -> list[dict[str, str]]:
     for other in product.other_versions():
         if other.get("@id") in product.ids("isNewVersionOf"):
             continue
-        newer = any(v.get("@id") == product.id for v in iter_values(other.get("isNewVersionOf")) if isinstance(v, dict))
+        newer = any(
+            v.get("@id") == product.id
+            for v in iter_values(other.get("isNewVersionOf"))
+            if isinstance(v, dict)
+        )
         older = bool(own_date) and str(other.get("releaseDate") or "9999") < own_date
         relation = "IsPreviousVersionOf" if newer or not older else "IsNewVersionOf"
         out.append(_related_entry(g, other.get("digitalIdentifier"), relation))
@@ -333,7 +349,9 @@ def _related(g: MetadataGraph, product: Product) -> list[dict[str, str]]:
     doc = product.own("fullDocumentation") or product.own("documentation")
     if doc:
         out.append(_related_entry(g, doc, "IsDocumentedBy"))
-    return _unique([e for e in out if e and e["relatedIdentifier"] != (_doi_of(g, product.get("digitalIdentifier")))])
+    return _unique(
+        [e for e in out if e and e["relatedIdentifier"] != (_doi_of(g, product.get("digitalIdentifier")))]
+    )
 
 
 def _funding(g: MetadataGraph, node: Node | str) -> dict[str, str] | None:

@@ -29,9 +29,9 @@ TODO_MARK = "TO BE WRITTEN BY THE AUTHORS"
 _ACCESS_TEXT = {
     "freeAccess": "The data are openly accessible: anyone can download them from EBRAINS.",
     "underEmbargo": "The data are under embargo: the metadata are public, and the files become available for "
-                    "download when the embargo ends on {date}.",
+    "download when the embargo ends on {date}.",
     "controlledAccess": "The data are shared through the EBRAINS Human Data Gateway: users request access with "
-                        "their EBRAINS account and accept the Data Use Agreement before they can download them.",
+    "their EBRAINS account and accept the Data Use Agreement before they can download them.",
     "restrictedAccess": "The metadata are public; the data remain on an access-restricted server.",
     "paidAccess": "Access to the data is subject to a fee.",
 }
@@ -93,7 +93,9 @@ def _specimens(g: MetadataGraph, product: Product) -> list[str]:
         species = _join([label_of(g, s) for s in iter_values(node.get("species"))])
         label = node.get("lookupLabel") or node.get("internalIdentifier") or ""
         text = f"{kind} {label}".strip()
-        details = [d for d in (species, label_of(g, node["biologicalSex"]) if node.get("biologicalSex") else "") if d]
+        details = [
+            d for d in (species, label_of(g, node["biologicalSex"]) if node.get("biologicalSex") else "") if d
+        ]
         if node.get("numberOfSubjects"):
             details.append(f"{node['numberOfSubjects']} subjects")
         out.append(f"{text} ({', '.join(details)})" if details else text)
@@ -106,8 +108,11 @@ def _files(g: MetadataGraph, product: Product) -> tuple[Node | None, list[Node]]
     if repo is None:
         return None, []
     files = [
-        n for n in g.of_type("File")
-        if any(isinstance(v, dict) and v.get("@id") == repo["@id"] for v in iter_values(n.get("fileRepository")))
+        n
+        for n in g.of_type("File")
+        if any(
+            isinstance(v, dict) and v.get("@id") == repo["@id"] for v in iter_values(n.get("fileRepository"))
+        )
     ]
     return repo, sorted(files, key=lambda n: str(n.get("IRI") or n.get("name") or ""))
 
@@ -126,7 +131,7 @@ def _tree(repo: Node, files: list[Node]) -> str:
     seen_dirs: set[str] = set()
     for f in files:
         iri = str(f.get("IRI") or f.get("name") or "")
-        rel = iri[len(base):] if iri.startswith(base) else str(f.get("name") or iri)
+        rel = iri[len(base) :] if iri.startswith(base) else str(f.get("name") or iri)
         parts = rel.split("/")
         for depth, d in enumerate(parts[:-1]):
             key = "/".join(parts[: depth + 1])
@@ -134,14 +139,17 @@ def _tree(repo: Node, files: list[Node]) -> str:
                 seen_dirs.add(key)
                 lines.append("    " * (depth + 1) + d + "/")
         size = f.get("storageSize") or {}
-        extra = f"  ({_human_size(float(size['value']))})" if isinstance(size, dict) and size.get("value") else ""
+        extra = (
+            f"  ({_human_size(float(size['value']))})" if isinstance(size, dict) and size.get("value") else ""
+        )
         lines.append("    " * len(parts) + parts[-1] + extra)
     return "\n".join(lines)
 
 
 def descriptor_sections(
-    graph: MetadataGraph | Any, record: SubmissionRecord | dict[str, Any] | str | None = None,
-    version_id: str | None = None
+    graph: MetadataGraph | Any,
+    record: SubmissionRecord | dict[str, Any] | str | None = None,
+    version_id: str | None = None,
 ) -> tuple[str, list[str], list[Section]]:
     """(title, header lines, sections) of the descriptor draft; the renderers format them."""
     product = get_product(graph, version_id)
@@ -166,11 +174,15 @@ def descriptor_sections(
     noun = {"dataset": "the data", "model": "the model", "software": "the software"}[product.kind]
     if description:
         summary.p(str(description))
-        summary.todo(f"Check that the summary says what {noun} show{'s' * (product.kind != 'dataset')} and why "
-                     "they were made, for a reader outside your lab (about 150-250 words).")
+        summary.todo(
+            f"Check that the summary says what {noun} show{'s' * (product.kind != 'dataset')} and why "
+            "they were made, for a reader outside your lab (about 150-250 words)."
+        )
     else:
-        summary.todo(f"Write a summary (150-250 words): what {noun} {'are' if product.kind == 'dataset' else 'is'}, "
-                     "the research question behind them, and what a re-user can do with them.")
+        summary.todo(
+            f"Write a summary (150-250 words): what {noun} {'are' if product.kind == 'dataset' else 'is'}, "
+            "the research question behind them, and what a re-user can do with them."
+        )
 
     methods = Section("Methods")
     approaches = [label_of(g, v) for v in product.values("experimentalApproach")]
@@ -191,30 +203,42 @@ def descriptor_sections(
         facts.append(f"Studied specimens: {'; '.join(specimens)}")
     for proto in product.linked("protocol") + product.linked("behavioralProtocol"):
         if isinstance(proto, dict):
-            facts.append(f"Protocol: {label_of(g, proto)}" + (f" — {proto['description']}" if proto.get("description") else ""))
+            facts.append(
+                f"Protocol: {label_of(g, proto)}"
+                + (f" — {proto['description']}" if proto.get("description") else "")
+            )
     if product.kind == "model":
         for key, word in (("abstractionLevel", "Abstraction level"), ("scope", "Scope")):
             vals = [label_of(g, v) for v in iter_values((product.parent or {}).get(key))]
             if vals:
                 facts.append(f"{word}: {_join(vals)}")
     if product.kind == "software":
-        for key, word in (("programmingLanguage", "Programming language"), ("operatingSystem", "Operating system")):
+        for key, word in (
+            ("programmingLanguage", "Programming language"),
+            ("operatingSystem", "Operating system"),
+        ):
             vals = [label_of(g, v) for v in product.values(key)]
             if vals:
                 facts.append(f"{word}: {_join(vals)}")
     methods.items(facts)
     if product.kind == "dataset":
-        methods.todo("Describe how the data were acquired and processed: subjects or samples and their preparation, "
-                     "equipment and settings, protocols, processing steps and software (with versions), and the "
-                     "quality checks you applied.")
+        methods.todo(
+            "Describe how the data were acquired and processed: subjects or samples and their preparation, "
+            "equipment and settings, protocols, processing steps and software (with versions), and the "
+            "quality checks you applied."
+        )
     else:
-        methods.todo(f"Describe how {noun} was built and tested: the data and assumptions it rests on, its main "
-                     "components, dependencies (with versions), and how its results were validated.")
+        methods.todo(
+            f"Describe how {noun} was built and tested: the data and assumptions it rests on, its main "
+            "components, dependencies (with versions), and how its results were validated."
+        )
 
     organisation = Section("Data organisation and file structure")
     repo, files = _files(g, product)
     if repo is not None:
-        organisation.p(f"The files are in the repository \"{label_of(g, repo)}\" ({repo.get('IRI', repo['@id'])}).")
+        organisation.p(
+            f'The files are in the repository "{label_of(g, repo)}" ({repo.get("IRI", repo["@id"])}).'
+        )
         if files:
             organisation.pre(_tree(repo, files))
             formats = sorted({label_of(g, f["format"]) for f in files if f.get("format")})
@@ -224,13 +248,19 @@ def descriptor_sections(
             if roles:
                 organisation.p(f"This document is the file {roles[0].get('name')}.")
         else:
-            organisation.todo("List the folders and files of the repository (run `ebrains-curation inventory` "
-                              "on the data folder to add them to the metadata).")
+            organisation.todo(
+                "List the folders and files of the repository (run `ebrains-curation inventory` "
+                "on the data folder to add them to the metadata)."
+            )
     else:
-        organisation.todo("Say where the data are stored and list their folders and files (run "
-                          "`ebrains-curation inventory` on the data folder to add them to the metadata).")
-    organisation.todo("Explain the naming scheme of folders and files and what each file type contains "
-                      "(columns, units, sampling rates, coordinate spaces).")
+        organisation.todo(
+            "Say where the data are stored and list their folders and files (run "
+            "`ebrains-curation inventory` on the data folder to add them to the metadata)."
+        )
+    organisation.todo(
+        "Explain the naming scheme of folders and files and what each file type contains "
+        "(columns, units, sampling rates, coordinate spaces)."
+    )
 
     usage = Section("Usage notes")
     access = _segment(product.own("accessibility"))
@@ -239,8 +269,10 @@ def descriptor_sections(
     licences = [label_of(g, v) for v in product.values("license")]
     if licences:
         usage.p(f"Licence: {_join(licences)}. Re-users must follow its terms.")
-    usage.todo(f"Tell re-users how to open and use {noun} (recommended tools, installation, examples), and any "
-               "known limitations or caveats.")
+    usage.todo(
+        f"Tell re-users how to open and use {noun} (recommended tools, installation, examples), and any "
+        "known limitations or caveats."
+    )
 
     refs = Section("References and how to cite")
     how_to_cite = product.get("howToCite")
@@ -249,8 +281,11 @@ def descriptor_sections(
     else:
         year = str(product.own("releaseDate") or "")[:4] or "YEAR"
         names = [
-            (f"{c.get('familyName')}, {str(c.get('givenName'))[:1]}." if isinstance(c, dict) and c.get("familyName")
-             else _person_name(g, c))
+            (
+                f"{c.get('familyName')}, {str(c.get('givenName'))[:1]}."
+                if isinstance(c, dict) and c.get("familyName")
+                else _person_name(g, c)
+            )
             for c in product.creators
         ]
         cite = f"{_join(names) or 'AUTHORS'} ({year}). {title}"
@@ -266,7 +301,11 @@ def descriptor_sections(
     for f in product.linked("funding"):
         if isinstance(f, dict):
             funder = label_of(g, f.get("funder")) if f.get("funder") else ""
-            award = " ".join(x for x in (f.get("awardTitle"), f"({f['awardNumber']})" if f.get("awardNumber") else None) if x)
+            award = " ".join(
+                x
+                for x in (f.get("awardTitle"), f"({f['awardNumber']})" if f.get("awardNumber") else None)
+                if x
+            )
             funders.append(f"{funder}{': ' + award if award else ''}")
     if funders:
         refs.p("Funding:")
@@ -308,8 +347,12 @@ def data_descriptor(
 def _markdown(title: str, header: list[str], sections: list[Section]) -> str:
     out = [f"# Data Descriptor: {title}", ""]
     out += [f"{line}  " for line in header]
-    out += ["", f"*Draft generated by ebrains-curation from the metadata. Passages marked **{TODO_MARK}** "
-                "must be written before submission.*", ""]
+    out += [
+        "",
+        f"*Draft generated by ebrains-curation from the metadata. Passages marked **{TODO_MARK}** "
+        "must be written before submission.*",
+        "",
+    ]
     for s in sections:
         out += [f"## {s.title}", ""]
         for kind, value in s.blocks:
@@ -334,9 +377,12 @@ _CSS = (
 
 def _html_body(title: str, header: list[str], sections: list[Section]) -> str:
     e = _html.escape
-    out = [f"<h1>Data Descriptor: {e(title)}</h1>", '<p class="meta">' + "<br>".join(e(h) for h in header) + "</p>",
-           f"<p><em>Draft generated by ebrains-curation from the metadata. Passages marked "
-           f"<strong>{TODO_MARK}</strong> must be written before submission.</em></p>"]
+    out = [
+        f"<h1>Data Descriptor: {e(title)}</h1>",
+        '<p class="meta">' + "<br>".join(e(h) for h in header) + "</p>",
+        f"<p><em>Draft generated by ebrains-curation from the metadata. Passages marked "
+        f"<strong>{TODO_MARK}</strong> must be written before submission.</em></p>",
+    ]
     for s in sections:
         out.append(f"<h2>{e(s.title)}</h2>")
         for kind, value in s.blocks:
@@ -353,7 +399,7 @@ def _html_body(title: str, header: list[str], sections: list[Section]) -> str:
 
 def _html_page(title: str, header: list[str], sections: list[Section]) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>Data Descriptor: {_html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         + _html_body(title, header, sections)
         + "\n</body>\n</html>\n"

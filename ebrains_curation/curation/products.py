@@ -26,8 +26,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
 }
 
 #: properties a version inherits from its parent when it has none of its own
-INHERITED = ("fullName", "description", "author", "developer", "custodian", "howToCite",
-             "homepage")
+INHERITED = ("fullName", "description", "author", "developer", "custodian", "howToCite", "homepage")
 
 
 @dataclass
@@ -45,12 +44,12 @@ class Product:
 
     @property
     def type_name(self) -> str:
-        """"DatasetVersion", "ModelVersion" or "SoftwareVersion"."""
+        """ "DatasetVersion", "ModelVersion" or "SoftwareVersion"."""
         return self.graph.type_name(self.node)
 
     @property
     def kind(self) -> str:
-        """"dataset", "model" or "software"."""
+        """ "dataset", "model" or "software"."""
         return KINDS[self.type_name][1]
 
     @property
@@ -164,7 +163,9 @@ def get_product(graph: MetadataGraph | Any, version_id: str | None = None) -> Pr
         if len(newest) == 1:
             return newest[0]
         names = ", ".join(p.id for p in products)
-        raise ConfigurationError(f"the metadata holds several product versions ({names}); choose one by its @id")
+        raise ConfigurationError(
+            f"the metadata holds several product versions ({names}); choose one by its @id"
+        )
     return products[0]
 
 

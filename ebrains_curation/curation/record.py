@@ -54,7 +54,12 @@ RECORD_FORMAT = "ebrains-curation/submission-record/1"
 HUMAN_DATA_CATEGORIES: tuple[str, ...] = ("post-mortem", "aggregated", "anonymised", "pseudonymised")
 
 #: Usual legal bases for sharing pseudonymised data (free text is accepted too).
-LEGAL_BASES: tuple[str, ...] = ("informed consent", "public interest", "scientific research exemption", "other")
+LEGAL_BASES: tuple[str, ...] = (
+    "informed consent",
+    "public interest",
+    "scientific research exemption",
+    "other",
+)
 
 _CATEGORY_ALIASES = {
     "postmortem": "post-mortem",
@@ -82,7 +87,9 @@ def _only(cls: type, data: Any, where: str) -> dict[str, Any]:
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise LoadError(f"{where} has unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        raise LoadError(
+            f"{where} has unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
     return dict(data)
 
 
@@ -274,7 +281,9 @@ class SubmissionRecord:
             return cls.from_dict(value)
         if isinstance(value, (str, Path)):
             return cls.load(value)
-        raise ConfigurationError(f"expected a SubmissionRecord, a dict or a file path, got {type(value).__name__}")
+        raise ConfigurationError(
+            f"expected a SubmissionRecord, a dict or a file path, got {type(value).__name__}"
+        )
 
     @staticmethod
     def template_yaml() -> str:

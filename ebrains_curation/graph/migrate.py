@@ -132,13 +132,16 @@ class MigrationReport:
             "target": self.target,
             "mapped": dict(sorted(self.mapped.items())),
             "issues": [
-                {"node": i.node, "property": i.property, "value": i.value, "reason": i.reason} for i in self.issues
+                {"node": i.node, "property": i.property, "value": i.value, "reason": i.reason}
+                for i in self.issues
             ],
         }
 
     def __str__(self) -> str:
-        lines = [f"openMINDS {self.source} → {self.target}: {sum(self.mapped.values())} changes, "
-                 f"{len(self.issues)} not mapped"]
+        lines = [
+            f"openMINDS {self.source} → {self.target}: {sum(self.mapped.values())} changes, "
+            f"{len(self.issues)} not mapped"
+        ]
         lines += [f"  - {i}" for i in self.issues]
         return "\n".join(lines)
 
@@ -198,14 +201,16 @@ def _rename_namespace(graph: MetadataGraph, src: str, dst: str, report: Migratio
             if target is not None:
                 out = target.iri
             else:
-                report.add(node_id, "@type", t, f"openMINDS {dst} has no type {spec.name}; the type IRI is kept")
+                report.add(
+                    node_id, "@type", t, f"openMINDS {dst} has no type {spec.name}; the type IRI is kept"
+                )
         type_map[t] = out
         return out
 
     def rid(value: str) -> str:
         if value.startswith(s_inst):
             report.mapped["instance IRI"] += 1
-            return d_inst + value[len(s_inst):]
+            return d_inst + value[len(s_inst) :]
         return value
 
     def convert(value: Any, node_id: str) -> Any:
@@ -217,9 +222,11 @@ def _rename_namespace(graph: MetadataGraph, src: str, dst: str, report: Migratio
                 if k == "@id" and isinstance(v, str):
                     out[k] = rid(v)
                 elif k == "@type":
-                    out[k] = [new_type(t, node_id) for t in v] if isinstance(v, list) else new_type(v, node_id)
+                    out[k] = (
+                        [new_type(t, node_id) for t in v] if isinstance(v, list) else new_type(v, node_id)
+                    )
                 elif k.startswith(s_vocab):
-                    out[d_vocab + k[len(s_vocab):]] = convert(v, node_id)
+                    out[d_vocab + k[len(s_vocab) :]] = convert(v, node_id)
                 else:
                     out[k] = convert(v, node_id)
             return out
@@ -245,7 +252,9 @@ def _report_unknown_keys(graph: MetadataGraph, report: MigrationReport, only: se
         _unknown_in(reg, nid, node, report, graph.version, only)
 
 
-def _unknown_in(reg: Any, nid: str, node: dict, report: MigrationReport, version: str, only: set[str] | None) -> None:
+def _unknown_in(
+    reg: Any, nid: str, node: dict, report: MigrationReport, version: str, only: set[str] | None
+) -> None:
     t = node.get("@type")
     spec = reg.find(t) if isinstance(t, str) else None
     if spec is None:
@@ -255,7 +264,9 @@ def _unknown_in(reg: Any, nid: str, node: dict, report: MigrationReport, version
             continue
         if k not in spec.properties:
             if (only is None or k in only) and not report.has(nid, k):
-                report.add(nid, k, v, f"openMINDS {version} {spec.name} has no property {k!r}; kept unchanged")
+                report.add(
+                    nid, k, v, f"openMINDS {version} {spec.name} has no property {k!r}; kept unchanged"
+                )
             continue  # the whole value is reported (or was, by the step that kept it): not its parts again
         for item in iter_values(v):
             if isinstance(item, dict) and "@id" not in item and "@value" not in item:
@@ -289,7 +300,12 @@ def _v4_to_v5(graph: MetadataGraph, report: MigrationReport) -> MetadataGraph:
             target = link.get("@id") if isinstance(link, dict) else None
             version_node = g.nodes.get(target) if target else None
             if version_node is None:
-                report.add(nid, "hasVersion", link, "the version is not in the graph, so its isVersionOf cannot be set")
+                report.add(
+                    nid,
+                    "hasVersion",
+                    link,
+                    "the version is not in the graph, so its isVersionOf cannot be set",
+                )
                 continue
             existing = version_node.get("isVersionOf")
             if existing and existing != {"@id": nid}:
@@ -320,7 +336,9 @@ def _node_v4_to_v5(nid: str, node: dict[str, Any], v5: Any, report: MigrationRep
         report.mapped[f"{name}→{_V4_TO_V5_TYPES[name]}"] += 1
         name = _V4_TO_V5_TYPES[name]
     elif name and v5.find(name) is None:
-        report.add(nid, "@type", node.get("@type"), f"openMINDS v5 has no type {name}; the node is kept as it is")
+        report.add(
+            nid, "@type", node.get("@type"), f"openMINDS v5 has no type {name}; the node is kept as it is"
+        )
     spec = v5.find(name)
     props = spec.properties if spec else {}
     # contributions
@@ -334,7 +352,12 @@ def _node_v4_to_v5(nid: str, node: dict[str, Any], v5: Any, report: MigrationRep
     if "otherContribution" in node and "contribution" in props:
         for c in _as_list(node.pop("otherContribution")):
             if not isinstance(c, dict) or "contributor" not in c:
-                report.add(nid, "otherContribution", c, "not a Contribution with a contributor; dropped from contributions")
+                report.add(
+                    nid,
+                    "otherContribution",
+                    c,
+                    "not a Contribution with a contributor; dropped from contributions",
+                )
                 continue
             types = [t for t in _as_list(c.get("type")) if t is not None] or [None]
             for t in types:
@@ -359,7 +382,7 @@ def _node_v4_to_v5(nid: str, node: dict[str, Any], v5: Any, report: MigrationRep
     if name and "accessibility" in node and "accessibility" in props:
         acc = node["accessibility"]
         ref = acc.get("@id") if isinstance(acc, dict) else None
-        seg = ref[len(_PA):] if isinstance(ref, str) and ref.startswith(_PA) else None
+        seg = ref[len(_PA) :] if isinstance(ref, str) and ref.startswith(_PA) else None
         if seg in _ACCESS:
             new_acc, status = _ACCESS[seg]
             if status and "publicationStatus" in props:
@@ -369,12 +392,20 @@ def _node_v4_to_v5(nid: str, node: dict[str, Any], v5: Any, report: MigrationRep
                 node["accessibility"] = {"@id": _ACC + new_acc}
                 report.mapped["accessibility term"] += 1
             else:
-                report.add(nid, "accessibility", acc,
-                           f"{seg} has no v5 Accessibility (publicationStatus set to {status}); choose an accessibility")
+                report.add(
+                    nid,
+                    "accessibility",
+                    acc,
+                    f"{seg} has no v5 Accessibility (publicationStatus set to {status}); choose an accessibility",
+                )
     if "ethicsAssessment" in node and "ethicsJurisdiction" in props:
-        report.add(nid, "ethicsAssessment", node["ethicsAssessment"],
-                   "v5 records the ethics jurisdiction (a country or supranational body) instead of an "
-                   "assessment; set ethicsJurisdiction by hand (the old value is kept)")
+        report.add(
+            nid,
+            "ethicsAssessment",
+            node["ethicsAssessment"],
+            "v5 records the ethics jurisdiction (a country or supranational body) instead of an "
+            "assessment; set ethicsJurisdiction by hand (the old value is kept)",
+        )
     # people and organisations
     if name == "Person" and "preferredName" not in node:
         full = " ".join(str(node[k]) for k in ("givenName", "familyName") if isinstance(node.get(k), str))
@@ -405,7 +436,9 @@ def _embedded_v4_to_v5(nid: str, key: str, item: dict[str, Any], report: Migrati
             if len(t) == 1:
                 item["type"] = t[0]
             elif len(t) > 1:
-                report.add(nid, key, item, "a Contribution with several types: v5 allows one per Contribution")
+                report.add(
+                    nid, key, item, "a Contribution with several types: v5 allows one per Contribution"
+                )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -457,8 +490,10 @@ def _affiliations_v4_to_v5(g: MetadataGraph, v5: Any, report: MigrationReport) -
             not_org = [m for m in members if m in g.nodes and _type_name(g.nodes[m]) != "Organization"]
             if not_org:
                 kept.append(entry)
-                reasons.append(f"v5 affiliations name organisations only, not a {_type_name(g.nodes[not_org[0]])} "
-                               f"({not_org[0]})")
+                reasons.append(
+                    f"v5 affiliations name organisations only, not a {_type_name(g.nodes[not_org[0]])} "
+                    f"({not_org[0]})"
+                )
                 continue
             if not targets:
                 kept.append(entry)
@@ -467,18 +502,29 @@ def _affiliations_v4_to_v5(g: MetadataGraph, v5: Any, report: MigrationReport) -
             extra = sorted(k for k in entry if k not in ("@type", "memberOf"))
             if extra:  # the organisation is mapped; what v5 cannot hold stays on the Person
                 kept.append(entry)
-                reasons.append(f"v5 affiliations have no {', '.join(extra)} (the affiliation to {members[0]} is "
-                               "in contributorAffiliation; the full entry stays on the Person)")
+                reasons.append(
+                    f"v5 affiliations have no {', '.join(extra)} (the affiliation to {members[0]} is "
+                    "in contributorAffiliation; the full entry stays on the Person)"
+                )
         if kept and not targets:
-            reasons.append("the person contributes to no product or product version in the graph, so no "
-                           "contributorAffiliation can hold the affiliation")
+            reasons.append(
+                "the person contributes to no product or product version in the graph, so no "
+                "contributorAffiliation can hold the affiliation"
+            )
         for nid in targets if orgs else []:
             node = g.nodes[nid]
             entries = [e for e in iter_values(node.get("contributorAffiliation"))]
-            mine = next((e for e in entries if isinstance(e, dict) and _link_ids(e.get("person")) == [pid]), None)
+            mine = next(
+                (e for e in entries if isinstance(e, dict) and _link_ids(e.get("person")) == [pid]), None
+            )
             if mine is None:
-                entries.append({"@type": _AFFILIATION, "person": {"@id": pid},
-                                "organization": [{"@id": o} for o in orgs]})
+                entries.append(
+                    {
+                        "@type": _AFFILIATION,
+                        "person": {"@id": pid},
+                        "organization": [{"@id": o} for o in orgs],
+                    }
+                )
             else:
                 have = _link_ids(mine.get("organization"))
                 mine["organization"] = [{"@id": o} for o in have + [o for o in orgs if o not in have]]
@@ -486,8 +532,12 @@ def _affiliations_v4_to_v5(g: MetadataGraph, v5: Any, report: MigrationReport) -
             report.mapped["affiliation→contributorAffiliation"] += 1
         if kept:
             person["affiliation"] = kept
-            report.add(pid, "affiliation", kept,
-                       "not mapped to v5 (kept on the Person): " + "; ".join(dict.fromkeys(reasons)))
+            report.add(
+                pid,
+                "affiliation",
+                kept,
+                "not mapped to v5 (kept on the Person): " + "; ".join(dict.fromkeys(reasons)),
+            )
         else:
             del person["affiliation"]
 
@@ -513,9 +563,13 @@ def _affiliations_v5_to_v4(g: MetadataGraph, v4: Any, report: MigrationReport) -
             report.mapped["contributorAffiliation→affiliation"] += 1
         if keep:
             node["contributorAffiliation"] = keep
-            report.add(nid, "contributorAffiliation", keep,
-                       "v4 keeps affiliations on the Person: these name no person in the graph or no organisation; "
-                       "kept unchanged")
+            report.add(
+                nid,
+                "contributorAffiliation",
+                keep,
+                "v4 keeps affiliations on the Person: these name no person in the graph or no organisation; "
+                "kept unchanged",
+            )
         else:
             del node["contributorAffiliation"]
     for pid, members in orgs.items():
@@ -532,9 +586,13 @@ def _affiliations_v5_to_v4(g: MetadataGraph, v4: Any, report: MigrationReport) -
                 merged.append(e)
         person["affiliation"] = merged + [e for e in existing if not any(e is x for x in merged)]
         if len(variants[pid]) > 1:  # v4 cannot say which product each affiliation belongs to
-            report.add(pid, "affiliation", person["affiliation"],
-                       "the person had different affiliations on different products; the v4 Person now lists all "
-                       "of them, without saying which product each belongs to")
+            report.add(
+                pid,
+                "affiliation",
+                person["affiliation"],
+                "the person had different affiliations on different products; the v4 Person now lists all "
+                "of them, without saying which product each belongs to",
+            )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -553,12 +611,16 @@ def _v5_to_v4(graph: MetadataGraph, report: MigrationReport) -> MetadataGraph:
         parent = g.nodes.get(target) if target else None
         parent_spec = v4.find(_type_name(parent)) if parent else None
         if parent is None or parent_spec is None or "hasVersion" not in parent_spec.properties:
-            report.add(nid, "isVersionOf", link, "the parent is not in the graph, so its hasVersion cannot be set")
+            report.add(
+                nid, "isVersionOf", link, "the parent is not in the graph, so its hasVersion cannot be set"
+            )
             continue
         versions = _as_list(parent.get("hasVersion", []))
         if {"@id": nid} not in versions:
             versions.append({"@id": nid})
-        parent["hasVersion"] = sorted(versions, key=lambda x: str(x.get("@id")) if isinstance(x, dict) else str(x))
+        parent["hasVersion"] = sorted(
+            versions, key=lambda x: str(x.get("@id")) if isinstance(x, dict) else str(x)
+        )
         del node["isVersionOf"]
         report.mapped["isVersionOf→hasVersion"] += 1
     _affiliations_v5_to_v4(g, v4, report)
@@ -575,7 +637,9 @@ def _node_v5_to_v4(nid: str, node: dict[str, Any], v4: Any, report: MigrationRep
         report.mapped[f"{name}→{_V5_TO_V4_TYPES[name]}"] += 1
         name = _V5_TO_V4_TYPES[name]
     elif name and v4.find(name) is None:
-        report.add(nid, "@type", node.get("@type"), f"openMINDS v4 has no type {name}; the node is kept as it is")
+        report.add(
+            nid, "@type", node.get("@type"), f"openMINDS v4 has no type {name}; the node is kept as it is"
+        )
     spec = v4.find(name)
     props = spec.properties if spec else {}
     if "contribution" in node and spec is not None:
@@ -583,7 +647,9 @@ def _node_v5_to_v4(nid: str, node: dict[str, Any], v4: Any, report: MigrationRep
         for c in _as_list(node.pop("contribution")):
             t = c.get("type") if isinstance(c, dict) else None
             ref = t.get("@id") if isinstance(t, dict) else None
-            role = _ROLE_OF_TYPE.get(ref[len(_CT):]) if isinstance(ref, str) and ref.startswith(_CT) else None
+            role = (
+                _ROLE_OF_TYPE.get(ref[len(_CT) :]) if isinstance(ref, str) and ref.startswith(_CT) else None
+            )
             people = _as_list(c.get("contributor", [])) if isinstance(c, dict) else []
             if role and role in props:
                 node[role] = _as_list(node.get(role, [])) + people
@@ -599,7 +665,9 @@ def _node_v5_to_v4(nid: str, node: dict[str, Any], v4: Any, report: MigrationRep
                 keep.append(c)
         if keep:
             node["contribution"] = keep
-            report.add(nid, "contribution", keep, f"openMINDS v4 {name} cannot hold these contributions; kept")
+            report.add(
+                nid, "contribution", keep, f"openMINDS v4 {name} cannot hold these contributions; kept"
+            )
     for new, old in _V5_TO_V4_KEYS.items():
         if new in node and old in props:
             value = node.pop(new)
@@ -615,7 +683,7 @@ def _node_v5_to_v4(nid: str, node: dict[str, Any], v4: Any, report: MigrationRep
     if "accessibility" in node and "accessibility" in props:
         acc = node["accessibility"]
         ref = acc.get("@id") if isinstance(acc, dict) else None
-        seg = ref[len(_ACC):] if isinstance(ref, str) and ref.startswith(_ACC) else None
+        seg = ref[len(_ACC) :] if isinstance(ref, str) and ref.startswith(_ACC) else None
         if seg in _ACCESS_BACK:
             node["accessibility"] = {"@id": _PA + _ACCESS_BACK[seg]}
             report.mapped["accessibility term"] += 1
@@ -623,7 +691,7 @@ def _node_v5_to_v4(nid: str, node: dict[str, Any], v4: Any, report: MigrationRep
             report.add(nid, "accessibility", acc, "no v4 ProductAccessibility for this accessibility; kept")
     status = node.get("publicationStatus")
     ref = status.get("@id") if isinstance(status, dict) else None
-    seg = ref[len(_PS):] if isinstance(ref, str) and ref.startswith(_PS) else None
+    seg = ref[len(_PS) :] if isinstance(ref, str) and ref.startswith(_PS) else None
     if seg in _STATUS_BACK and "accessibility" in props:
         node["accessibility"] = {"@id": _PA + _STATUS_BACK[seg]}
         del node["publicationStatus"]

@@ -181,8 +181,7 @@ class MetadataGraph:
                 return node_id
             if not _is_stub(existing):
                 raise LoadError(
-                    "two different nodes share this @id: "
-                    + _first_difference(existing, node),
+                    "two different nodes share this @id: " + _first_difference(existing, node),
                     source=source or self.sources.get(node_id),
                     node=node_id,
                 )
@@ -385,7 +384,9 @@ class MetadataGraph:
             items = []
             for v in iter_values(value):
                 if isinstance(v, dict) and "@id" in v:
-                    items.append(Link(v["@id"], allowed_types=[reg.openminds_class(t) for t in prop.target_types]))
+                    items.append(
+                        Link(v["@id"], allowed_types=[reg.openminds_class(t) for t in prop.target_types])
+                    )
                 elif isinstance(v, dict):
                     et = v.get("@type")
                     espec = reg.find(et) if isinstance(et, str) else None
@@ -398,7 +399,9 @@ class MetadataGraph:
                     items.append(_parse_datetime(v))
                 else:
                     items.append(v)
-            kwargs[prop.name] = items if prop.multiple or isinstance(value, list) else (items[0] if items else None)
+            kwargs[prop.name] = (
+                items if prop.multiple or isinstance(value, list) else (items[0] if items else None)
+            )
         if nid is not None and not nid.startswith("_:"):
             kwargs["id"] = nid
         try:

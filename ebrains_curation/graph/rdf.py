@@ -87,7 +87,9 @@ class _TripleBuilder:
     def node(self, subject: Any, node: dict[str, Any], label: str) -> None:
         t = node.get("@type")
         for type_iri in t if isinstance(t, list) else [t] if t else []:
-            self.triples.append((subject, self.rdf_type, self.term(type_iri if ":" in type_iri else self.vocab + type_iri)))
+            self.triples.append(
+                (subject, self.rdf_type, self.term(type_iri if ":" in type_iri else self.vocab + type_iri))
+            )
         n = 0
         for key in sorted(node):
             if key[0] == "@":
@@ -284,7 +286,9 @@ def from_rdflib(g: Any, version: str | None = None) -> MetadataGraph:
             if k != "@id" and isinstance(vals, list) and len(vals) > 1:
                 vals.sort(key=_sort_key)
         if "@type" not in node:
-            raise LoadError("a subject has no rdf:type, so it cannot be read as openMINDS metadata", node=node["@id"])
+            raise LoadError(
+                "a subject has no rdf:type, so it cannot be read as openMINDS metadata", node=node["@id"]
+            )
         items.append(node)
     items.sort(key=lambda n: n["@id"])
     graph = MetadataGraph(v)

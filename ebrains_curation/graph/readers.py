@@ -86,7 +86,9 @@ def load(source: Any, version: str | None = None, *, kind: str | None = None) ->
         if kind in ("turtle", "ntriples"):
             return _guard(lambda: _load_rdf_file(path, version, kind), name)
         return _guard(lambda: _from_document(_read_json(path), version, name), name)
-    raise LoadError(f"cannot load metadata from a {type(source).__name__}; give a path, a dict/list or an rdflib.Graph")
+    raise LoadError(
+        f"cannot load metadata from a {type(source).__name__}; give a path, a dict/list or an rdflib.Graph"
+    )
 
 
 def loads(text: str | bytes, version: str | None = None, format: str = "json-ld") -> MetadataGraph:
@@ -152,10 +154,17 @@ def _version_of_context(ctx: Any) -> str | None:
 def _normalise_kind(kind: str) -> str:
     k = str(kind).lower().replace("-", "").replace("_", "")
     table = {
-        "jsonld": "jsonld", "json": "jsonld", "compact": "jsonld", "expanded": "jsonld",
-        "folder": "folder", "dir": "folder", "directory": "folder",
-        "turtle": "turtle", "ttl": "turtle",
-        "ntriples": "ntriples", "nt": "ntriples",
+        "jsonld": "jsonld",
+        "json": "jsonld",
+        "compact": "jsonld",
+        "expanded": "jsonld",
+        "folder": "folder",
+        "dir": "folder",
+        "directory": "folder",
+        "turtle": "turtle",
+        "ttl": "turtle",
+        "ntriples": "ntriples",
+        "nt": "ntriples",
     }
     if k not in table:
         raise LoadError(f"unknown input format {kind!r}: use json-ld, folder, turtle or ntriples")
@@ -189,7 +198,9 @@ def _parse_json(text: str | bytes, source: str) -> Any:
             text = text.decode("utf-8-sig")
         return json.loads(text, parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
-        raise LoadError(f"not UTF-8 text (byte {exc.start}); is this really a JSON-LD file?", source=source) from None
+        raise LoadError(
+            f"not UTF-8 text (byte {exc.start}); is this really a JSON-LD file?", source=source
+        ) from None
     except json.JSONDecodeError as exc:
         hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) else ""
         raise LoadError(
@@ -237,7 +248,9 @@ def _parse_rdf_text(text: str | bytes, version: str | None, kind: str, source: s
         raise LoadError(f"not UTF-8 text (byte {exc.start})", source=source) from None
     except Exception as exc:  # rdflib raises many parser-specific exception types
         msg = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise LoadError(f"not valid {'Turtle' if kind == 'turtle' else 'N-Triples'}: {msg}", source=source) from None
+        raise LoadError(
+            f"not valid {'Turtle' if kind == 'turtle' else 'N-Triples'}: {msg}", source=source
+        ) from None
     graph = from_rdflib(g, version)
     for nid in graph.nodes:
         graph.sources[nid] = source
@@ -322,7 +335,9 @@ def _scan_namespace(doc: Any, budget: list[int]) -> str | None:
             for k, val in item.items():
                 if isinstance(k, str) and k.startswith(("https://openminds", "@vocab", "@type", "@context")):
                     stack.append(k)
-                if k in ("@vocab", "@type", "@context", "@graph") or (isinstance(k, str) and k.startswith("https://openminds")):
+                if k in ("@vocab", "@type", "@context", "@graph") or (
+                    isinstance(k, str) and k.startswith("https://openminds")
+                ):
                     stack.append(val)
             for k, val in item.items():
                 if isinstance(val, (dict, list)) and k not in ("@context", "@graph"):
@@ -379,7 +394,11 @@ class _Reader:
             if not isinstance(items, list):
                 items = [items]
             for item in items:
-                if isinstance(item, dict) and "@context" in item and not self._simple_context(item["@context"]):
+                if (
+                    isinstance(item, dict)
+                    and "@context" in item
+                    and not self._simple_context(item["@context"])
+                ):
                     yield from self._expand_with_pyld(item)
                 else:
                     yield item
@@ -419,8 +438,13 @@ class _Reader:
 
     # -- nodes ------------------------------------------------------------------------------------
     def add_top(self, raw: Any) -> None:
-        if type(raw) is dict and type(raw.get("@id")) is str and type(raw.get("@type")) is str \
-                and ":" in raw["@type"] and _clean_node(raw, self._iri_keys()):
+        if (
+            type(raw) is dict
+            and type(raw.get("@id")) is str
+            and type(raw.get("@type")) is str
+            and ":" in raw["@type"]
+            and _clean_node(raw, self._iri_keys())
+        ):
             # fast path: already in node format (our own compact output, or openminds')
             raw.pop("@context", None)
             self.graph.add_node(raw, source=self.source)
@@ -429,8 +453,10 @@ class _Reader:
             raise LoadError(f"expected a node (a JSON object), got {_describe(raw)}", source=self.source)
         if "@id" in raw and set(raw) <= {"@id", "@context"}:
             return  # a bare reference at top level carries nothing (JSON-LD drops it too)
-        if "@type" not in raw and isinstance(raw.get("@id"), str) and all(
-            k in ("@id", "@context") or (isinstance(k, str) and self._is_meta(k)) for k in raw
+        if (
+            "@type" not in raw
+            and isinstance(raw.get("@id"), str)
+            and all(k in ("@id", "@context") or (isinstance(k, str) and self._is_meta(k)) for k in raw)
         ):
             # only KG bookkeeping (e.g. returnPayload=false): keep it as meta, no node
             self.graph.meta.setdefault(raw["@id"], {}).update(
@@ -443,7 +469,8 @@ class _Reader:
         if "@type" not in raw:
             raise LoadError(
                 "the node has no @type, so it cannot be read as openMINDS metadata",
-                source=self.source, node=node_id or _preview(raw),
+                source=self.source,
+                node=node_id or _preview(raw),
             )
         self._add_node(raw)
 
@@ -458,21 +485,27 @@ class _Reader:
             self.graph.meta.setdefault(nid, {}).update(meta)
         return nid
 
-    def _node_body(self, raw: dict[str, Any], node_id: str | None, meta: dict[str, Any], *, embedded: bool) -> dict:
+    def _node_body(
+        self, raw: dict[str, Any], node_id: str | None, meta: dict[str, Any], *, embedded: bool
+    ) -> dict:
         out: dict[str, Any] = {}
         type_iri: Any = self._type(raw["@type"], node_id) if "@type" in raw else None
         if node_id is not None:
             out["@id"] = node_id
         for key, value in raw.items():
             if not isinstance(key, str) or not key:
-                raise LoadError("a property name must be a non-empty string", source=self.source, node=node_id)
+                raise LoadError(
+                    "a property name must be a non-empty string", source=self.source, node=node_id
+                )
             if key[0] == "@":
                 if key == "@type":
                     out["@type"] = type_iri
                 elif key not in _ALLOWED_KEYWORDS:
                     raise LoadError(
                         f"the JSON-LD keyword {key} is not used by openMINDS metadata",
-                        source=self.source, node=node_id, property=key,
+                        source=self.source,
+                        node=node_id,
+                        property=key,
                     )
                 continue
             if self._is_meta(key):
@@ -482,7 +515,7 @@ class _Reader:
             short = key
             full = False
             if key.startswith(self.vocab):
-                rest = key[len(self.vocab):]
+                rest = key[len(self.vocab) :]
                 if rest and "/" not in rest and "#" not in rest:
                     short, full = rest, True
             elif ":" in key:
@@ -503,7 +536,9 @@ class _Reader:
             if not isinstance(t, str) or not t:
                 raise LoadError(
                     f"@type must be a type IRI (a string), got {_describe(t)}",
-                    source=self.source, node=node_id, property="@type",
+                    source=self.source,
+                    node=node_id,
+                    property="@type",
                 )
             out.append(self._type_iri(t))
         if not out:
@@ -560,7 +595,10 @@ class _Reader:
             for item in value:
                 if isinstance(item, list):
                     raise LoadError(
-                        "a list inside a list is not valid here", source=self.source, node=node_id, property=key
+                        "a list inside a list is not valid here",
+                        source=self.source,
+                        node=node_id,
+                        property=key,
                     )
                 if item is None:
                     continue
@@ -588,12 +626,18 @@ class _Reader:
         if "@list" in item or "@set" in item:
             inner = item.get("@list", item.get("@set"))
             if len(item) != 1 or (isinstance(inner, dict) and "@list" in inner):
-                raise LoadError("unsupported @list/@set value", source=self.source, node=node_id, property=key)
+                raise LoadError(
+                    "unsupported @list/@set value", source=self.source, node=node_id, property=key
+                )
             out = []
             for x in inner if isinstance(inner, list) else [inner]:
                 if isinstance(x, list):
-                    raise LoadError("a list inside a list is not valid here", source=self.source,
-                                    node=node_id, property=key)
+                    raise LoadError(
+                        "a list inside a list is not valid here",
+                        source=self.source,
+                        node=node_id,
+                        property=key,
+                    )
                 if x is not None:
                     out.extend(self._item(x, type_iri, key, node_id))
             return out
@@ -602,7 +646,9 @@ class _Reader:
             if not isinstance(ref, str) or not ref:
                 raise LoadError(
                     f"a link's @id must be a non-empty string, got {_describe(ref)}",
-                    source=self.source, node=node_id, property=key,
+                    source=self.source,
+                    node=node_id,
+                    property=key,
                 )
             if set(item) <= {"@id", "@type"}:
                 if "@type" in item:
@@ -622,7 +668,9 @@ class _Reader:
         if "@type" not in item:
             raise LoadError(
                 "an embedded value has no @type (and no @id or @value): " + _preview(item),
-                source=self.source, node=node_id, property=key,
+                source=self.source,
+                node=node_id,
+                property=key,
             )
         meta: dict[str, Any] = {}
         return [self._node_body(item, None, meta, embedded=True)]
@@ -632,16 +680,23 @@ class _Reader:
         if extra:
             raise LoadError(
                 f"a @value object cannot also hold {', '.join(sorted(map(str, extra)))}",
-                source=self.source, node=node_id, property=key,
+                source=self.source,
+                node=node_id,
+                property=key,
             )
         v = item["@value"]
         if v is None or isinstance(v, (dict, list)):
-            raise LoadError(f"@value must be a plain value, got {_describe(v)}", source=self.source,
-                            node=node_id, property=key)
+            raise LoadError(
+                f"@value must be a plain value, got {_describe(v)}",
+                source=self.source,
+                node=node_id,
+                property=key,
+            )
         dtype = item.get("@type")
         if dtype is not None and not isinstance(dtype, str):
-            raise LoadError("the @type of a value must be a datatype IRI", source=self.source,
-                            node=node_id, property=key)
+            raise LoadError(
+                "the @type of a value must be a datatype IRI", source=self.source, node=node_id, property=key
+            )
         if set(item) == {"@value"}:
             return v
         if set(item) == {"@value", "@type"}:
@@ -740,8 +795,11 @@ def _kg_instances(payload: Any, source: str) -> list[Any]:
         return []
     if isinstance(data, list):
         return data
-    if isinstance(data, dict) and "@id" not in data and data and all(
-        isinstance(v, dict) and "data" in v for v in data.values()
+    if (
+        isinstance(data, dict)
+        and "@id" not in data
+        and data
+        and all(isinstance(v, dict) and "data" in v for v in data.values())
     ):  # bulk endpoints: {uuid: envelope}
         out = []
         for env in data.values():

@@ -36,8 +36,15 @@ from .model import MetadataGraph
 __all__ = ["dump", "dumps", "expand_node", "export_nodes", "to_jsonld"]
 
 _FORMATS = {
-    "jsonld": "compact", "json-ld": "compact", "json": "compact", "compact": "compact",
-    "expanded": "expanded", "turtle": "turtle", "ttl": "turtle", "ntriples": "ntriples", "nt": "ntriples",
+    "jsonld": "compact",
+    "json-ld": "compact",
+    "json": "compact",
+    "compact": "compact",
+    "expanded": "expanded",
+    "turtle": "turtle",
+    "ttl": "turtle",
+    "ntriples": "ntriples",
+    "nt": "ntriples",
 }
 _SUFFIX_FORMAT = {".jsonld": "compact", ".json": "compact", ".ttl": "turtle", ".nt": "ntriples"}
 
@@ -278,7 +285,10 @@ def _normalise_format(format: str) -> str:
 def _encode(doc: Any, indent: int | None) -> str:
     try:
         if indent is None:
-            return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+            return (
+                json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+                + "\n"
+            )
         try:
             return _pretty(doc, " " * indent, "") + "\n"
         except _Unusual:
@@ -433,8 +443,15 @@ def dump(
         return _dump(graph, Path(path), format, per_node, overwrite, indent, context)
 
 
-def _dump(graph: MetadataGraph, target: Path, format: str | None, per_node: bool, overwrite: bool,
-          indent: int | None, context: str | dict | None) -> list[Path]:
+def _dump(
+    graph: MetadataGraph,
+    target: Path,
+    format: str | None,
+    per_node: bool,
+    overwrite: bool,
+    indent: int | None,
+    context: str | dict | None,
+) -> list[Path]:
     if per_node:
         fmt = _normalise_format(format or "jsonld")
         if fmt != "compact":
@@ -456,12 +473,15 @@ def _dump(graph: MetadataGraph, target: Path, format: str | None, per_node: bool
         return files
     fmt = _normalise_format(format) if format else _SUFFIX_FORMAT.get(target.suffix.lower(), "compact")
     if target.exists() and not overwrite:
-        raise SerializationError(f"{target} already exists; pass overwrite=True (--overwrite on the command line) to replace it")
+        raise SerializationError(
+            f"{target} already exists; pass overwrite=True (--overwrite on the command line) to replace it"
+        )
     if target.is_dir():
         raise SerializationError(f"{target} is a folder; use per_node=True to write one file per node")
     if fmt == "compact":
-        text: str | Iterable[str] = _encode_graph(_context(graph.version, context or "inline"),
-                                                 export_nodes(graph), indent)
+        text: str | Iterable[str] = _encode_graph(
+            _context(graph.version, context or "inline"), export_nodes(graph), indent
+        )
     else:
         text = dumps(graph, fmt, indent=indent)
     atomic_write(target, text)

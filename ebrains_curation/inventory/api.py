@@ -129,8 +129,17 @@ class InventoryResult:
             "algorithms": list(self.algorithms),
             "stats": self.stats.as_dict(),
             "problems": [{"path": p.path, "kind": p.kind, "message": p.message} for p in self.problems],
-            "hints": [{"code": h.code, "severity": h.severity, "message": h.message, "hint": h.hint,
-                       "count": h.count, "examples": list(h.examples)} for h in self.hints],
+            "hints": [
+                {
+                    "code": h.code,
+                    "severity": h.severity,
+                    "message": h.message,
+                    "hint": h.hint,
+                    "count": h.count,
+                    "examples": list(h.examples),
+                }
+                for h in self.hints
+            ],
             "unmatched_extensions": dict(self.unmatched_extensions),
         }
 
@@ -180,8 +189,13 @@ class _RoleMatcher:
             pats = [patterns] if isinstance(patterns, str) else list(patterns)
             full = [fnmatch.translate(p.lower()) for p in pats if "/" in p]
             base = [fnmatch.translate(p.lower()) for p in pats if "/" not in p]
-            self.rules.append((re.compile("|".join(full)) if full else None,
-                               re.compile("|".join(base)) if base else None, {"@id": iri}))
+            self.rules.append(
+                (
+                    re.compile("|".join(full)) if full else None,
+                    re.compile("|".join(base)) if base else None,
+                    {"@id": iri},
+                )
+            )
             tails += [_literal_tail(p.lower()) for p in pats]
         # a glob ending in a literal ("*descriptor*.pdf" → ".pdf") only matches names ending so: one
         # str.endswith rules out most files before any regex runs (when every pattern has such a tail)
@@ -209,8 +223,10 @@ class _RoleMatcher:
 
 def _literal_tail(pattern: str) -> str:
     """The literal end of a glob after its last wildcard and last "/": what a matching file's name ends with."""
-    cut = max(pattern.rfind("*"), pattern.rfind("?"), pattern.rfind("["), pattern.rfind("]"), pattern.rfind("/"))
-    return pattern[cut + 1:]
+    cut = max(
+        pattern.rfind("*"), pattern.rfind("?"), pattern.rfind("["), pattern.rfind("]"), pattern.rfind("/")
+    )
+    return pattern[cut + 1 :]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -229,12 +245,22 @@ class _Progress:
         self.files = 0
         self._stop = threading.Event()
         if show or self.callback:
-            threading.Thread(target=self._count, args=(root, follow), daemon=True, name="inventory-size").start()
+            threading.Thread(
+                target=self._count, args=(root, follow), daemon=True, name="inventory-size"
+            ).start()
         if show:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=None, unit="B", unit_scale=True, unit_divisor=1024, desc="Inventory",
-                            file=sys.stderr, dynamic_ncols=True, leave=True)
+            self.bar = tqdm(
+                total=None,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc="Inventory",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                leave=True,
+            )
 
     def _count(self, root: str, follow: bool) -> None:
         total = 0
@@ -279,10 +305,15 @@ def _problem_for(entry: FileEntry, exc: OSError) -> Problem:
     if isinstance(exc, PermissionError):
         return Problem(entry.rel, "unreadable", "permission denied: the file cannot be read")
     if isinstance(exc, (NotARegularFile, IsADirectoryError)):
-        return Problem(entry.rel, "special-file", "not a regular file when opened (FIFO, socket, device or folder)")
+        return Problem(
+            entry.rel, "special-file", "not a regular file when opened (FIFO, socket, device or folder)"
+        )
     if isinstance(exc, ChangedWhileReading):
-        return Problem(entry.rel, "changed-while-reading",
-                       "the file changed while it was being read; run the inventory again once it is complete")
+        return Problem(
+            entry.rel,
+            "changed-while-reading",
+            "the file changed while it was being read; run the inventory again once it is complete",
+        )
     return Problem(entry.rel, "unreadable", f"cannot be read ({exc.strerror or exc})")
 
 
@@ -331,7 +362,9 @@ class _Latency:
 _Item = tuple[FileEntry, FileDigest | OSError | None, bool]
 
 
-def _hash_job(entries: list[FileEntry], algorithms: tuple[str, ...], opener: Opener) -> list[FileDigest | OSError]:
+def _hash_job(
+    entries: list[FileEntry], algorithms: tuple[str, ...], opener: Opener
+) -> list[FileDigest | OSError]:
     out: list[FileDigest | OSError] = []
     for entry in entries:
         try:
@@ -416,24 +449,58 @@ def inventory(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _inventory(root, repository_iri, name=name, hosted_by=hosted_by, repository_type=repository_type,
-                          algorithms=algorithms, workers=workers, roles=roles, cache=cache,
-                          follow_symlinks=follow_symlinks, progress=progress, version=version, formats=formats,
-                          structure_pattern=structure_pattern, id_prefix=id_prefix, hint_limits=hint_limits,
-                          opener=opener, batch_files=batch_files, batch_bytes=batch_bytes, small_file=small_file,
-                          slow_storage=slow_storage)
+        return _inventory(
+            root,
+            repository_iri,
+            name=name,
+            hosted_by=hosted_by,
+            repository_type=repository_type,
+            algorithms=algorithms,
+            workers=workers,
+            roles=roles,
+            cache=cache,
+            follow_symlinks=follow_symlinks,
+            progress=progress,
+            version=version,
+            formats=formats,
+            structure_pattern=structure_pattern,
+            id_prefix=id_prefix,
+            hint_limits=hint_limits,
+            opener=opener,
+            batch_files=batch_files,
+            batch_bytes=batch_bytes,
+            small_file=small_file,
+            slow_storage=slow_storage,
+        )
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str | None, hosted_by: Any,
-               repository_type: str | None, algorithms: str | Iterable[str], workers: int | None,
-               roles: Mapping[str, str | Iterable[str]] | None, cache: str | os.PathLike[str] | InventoryCache | None,
-               follow_symlinks: bool, progress: bool | ProgressCallback | None, version: str | None,
-               formats: Mapping[str, str | None] | None, structure_pattern: str | Mapping[str, str | list[str]] | None,
-               id_prefix: str | None, hint_limits: HintLimits | None, opener: Opener | None, batch_files: int,
-               batch_bytes: int, small_file: int, slow_storage: float) -> InventoryResult:
+def _inventory(
+    root: str | os.PathLike[str],
+    repository_iri: str,
+    *,
+    name: str | None,
+    hosted_by: Any,
+    repository_type: str | None,
+    algorithms: str | Iterable[str],
+    workers: int | None,
+    roles: Mapping[str, str | Iterable[str]] | None,
+    cache: str | os.PathLike[str] | InventoryCache | None,
+    follow_symlinks: bool,
+    progress: bool | ProgressCallback | None,
+    version: str | None,
+    formats: Mapping[str, str | None] | None,
+    structure_pattern: str | Mapping[str, str | list[str]] | None,
+    id_prefix: str | None,
+    hint_limits: HintLimits | None,
+    opener: Opener | None,
+    batch_files: int,
+    batch_bytes: int,
+    small_file: int,
+    slow_storage: float,
+) -> InventoryResult:
     t0 = time.perf_counter()
     perf_counter = time.perf_counter
     v = normalize_version(version)
@@ -456,7 +523,9 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
     if isinstance(structure_pattern, str):
         structure_id = structure_pattern
     elif structure_pattern:
-        structure_id = graph.add_node(structure_node(factory, structure_pattern, f"{name or root_name(root_s)} layout"))
+        structure_id = graph.add_node(
+            structure_node(factory, structure_pattern, f"{name or root_name(root_s)} layout")
+        )
     repo = factory.repository(name or root_name(root_s), org_id, type_iri, structure_id)
     graph.add_node(repo)
     nodes = graph.nodes
@@ -468,8 +537,18 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
     # when all of it is the same
     from .. import __version__  # the content-type library ships with the package
 
-    settings = repr((_NODES_FORMAT, __version__, v, repository_iri, id_prefix, algs, sorted((formats or {}).items()),
-                     sorted((k, sorted([p] if isinstance(p, str) else p)) for k, p in role_map.items())))
+    settings = repr(
+        (
+            _NODES_FORMAT,
+            __version__,
+            v,
+            repository_iri,
+            id_prefix,
+            algs,
+            sorted((formats or {}).items()),
+            sorted((k, sorted([p] if isinstance(p, str) else p)) for k, p in role_map.items()),
+        )
+    )
 
     result = InventoryResult(graph, factory.repo_id, algs)
     stats = result.stats
@@ -508,7 +587,7 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
                 cur = folder[0] = parent
                 builder.folder(parent, bundle_ids.get(parent))
                 cur_nodes = folder_nodes.get(parent)
-            fname = rel[len(parent) + 1:] if parent else rel
+            fname = rel[len(parent) + 1 :] if parent else rel
             ext, fmt_link, ambiguous = fmt_links(fname)
             if fmt_link is None:
                 unmatched[ext or "(none)"] += 1
@@ -518,7 +597,9 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
             node = builder.build(fname, size, res.digests, fmt_link, match(rel, fname) if match else None)
             nid = node["@id"]
             if nid in nodes:
-                graph.add_node(node)  # clashes with a node given from outside (hosted_by…): let the graph decide
+                graph.add_node(
+                    node
+                )  # clashes with a node given from outside (hosted_by…): let the graph decide
             else:
                 nodes[nid] = node
             file_list.append(node)
@@ -608,8 +689,11 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
                 big.append(item)
                 big_bytes += size or 0
         batch.append((item, early, from_cache))
-        if (len(batch) >= batch_files or big_bytes >= batch_bytes
-                or (latency.pooled and len(big) >= max(1, batch_files // 8))):
+        if (
+            len(batch) >= batch_files
+            or big_bytes >= batch_bytes
+            or (latency.pooled and len(big) >= max(1, batch_files // 8))
+        ):
             submit()
 
     def reuse(rel: str, payload: bytes) -> None:
@@ -707,18 +791,29 @@ def _inventory(root: str | os.PathLike[str], repository_iri: str, *, name: str |
     result.hints = hints.hints(_duplicates(file_list, factory.base))
     if unmatched:
         shown = ", ".join(f"{e} ({n})" for e, n in unmatched.most_common(5))
-        result.hints.append(Hint(
-            "unknown-format", f"{sum(unmatched.values())} file(s) with an extension openMINDS has no content type for",
-            "these files get no format; suggest the content type to openMINDS or describe it in the data descriptor",
-            sum(unmatched.values()), (shown,), severity="info"))
+        result.hints.append(
+            Hint(
+                "unknown-format",
+                f"{sum(unmatched.values())} file(s) with an extension openMINDS has no content type for",
+                "these files get no format; suggest the content type to openMINDS or describe it in the data descriptor",
+                sum(unmatched.values()),
+                (shown,),
+                severity="info",
+            )
+        )
     result.problems.sort(key=lambda p: p.path)
     stats.problems = len(result.problems)
     stats.seconds = time.perf_counter() - t0
     return result
 
 
-def _store_folders(db: InventoryCache, to_store: dict[str, tuple[str, str, bytes]],
-                   folder_nodes: dict[str, list[Node]], bad_folders: set[str], fmt_links: FormatLinks) -> None:
+def _store_folders(
+    db: InventoryCache,
+    to_store: dict[str, tuple[str, str, bytes]],
+    folder_nodes: dict[str, list[Node]],
+    bad_folders: set[str],
+    fmt_links: FormatLinks,
+) -> None:
     """Incremental mode: store each fully inventoried folder's File nodes with what the hints need."""
     for rel, (path, key, listing) in to_store.items():
         file_nodes = folder_nodes.get(rel)
@@ -743,8 +838,12 @@ def _store_folders(db: InventoryCache, to_store: dict[str, tuple[str, str, bytes
                 awkward.append(prefix + fname)
             if not size:
                 empty.append(prefix + fname)
-        db.folder_put(path, key, listing, marshal.dumps((file_nodes, nbytes, dict(unmatched), dict(ambiguous),
-                                                          awkward, empty)))
+        db.folder_put(
+            path,
+            key,
+            listing,
+            marshal.dumps((file_nodes, nbytes, dict(unmatched), dict(ambiguous), awkward, empty)),
+        )
 
 
 def _duplicates(files: list[Node], base: str) -> list[tuple[str, ...]]:

@@ -109,8 +109,13 @@ class InventoryCache:
         if d != self._dir:
             self._flush()
             self._dir = d
-            self._rows = {r[0]: r[1:] for r in self._db.execute(
-                "SELECT name, size, mtime_ns, sha256, md5, sha1 FROM inventory_files_v1 WHERE dir = ?", (d,))}
+            self._rows = {
+                r[0]: r[1:]
+                for r in self._db.execute(
+                    "SELECT name, size, mtime_ns, sha256, md5, sha1 FROM inventory_files_v1 WHERE dir = ?",
+                    (d,),
+                )
+            }
         return self._rows
 
     def get(self, path: str, size: int, mtime_ns: int, algorithms: Sequence[str]) -> tuple[str, ...] | None:
@@ -146,16 +151,21 @@ class InventoryCache:
 
     def folder_get(self, folder: str, settings: str, listing: bytes) -> bytes | None:
         """The stored payload of ``folder`` if its listing and the run's settings are unchanged, else None."""
-        row = self._db.execute("SELECT settings, listing, payload FROM inventory_folders_v1 WHERE dir = ?",
-                               (os.fsencode(folder),)).fetchone()
+        row = self._db.execute(
+            "SELECT settings, listing, payload FROM inventory_folders_v1 WHERE dir = ?",
+            (os.fsencode(folder),),
+        ).fetchone()
         if row is None or row[0] != settings or row[1] != listing:
             return None
         return bytes(row[2])
 
     def folder_put(self, folder: str, settings: str, listing: bytes, payload: bytes) -> None:
         """Remember the finished nodes (``payload``) of ``folder`` for this listing and these settings."""
-        self._db.execute("INSERT OR REPLACE INTO inventory_folders_v1 (dir, settings, listing, payload) "
-                         "VALUES (?, ?, ?, ?)", (os.fsencode(folder), settings, listing, payload))
+        self._db.execute(
+            "INSERT OR REPLACE INTO inventory_folders_v1 (dir, settings, listing, payload) "
+            "VALUES (?, ?, ?, ?)",
+            (os.fsencode(folder), settings, listing, payload),
+        )
         self._pending += 1
         if self._pending >= self.commit_every:
             self.commit()
@@ -180,8 +190,9 @@ class InventoryCache:
     def __enter__(self) -> InventoryCache:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def __repr__(self) -> str:

@@ -36,14 +36,20 @@ CHUNK_SIZE = 1 << 20
 #: openMINDS ``Hash.algorithm`` label → hashlib name
 ALGORITHMS: dict[str, str] = {"SHA-256": "sha256", "MD5": "md5", "SHA-1": "sha1"}
 
-_CONSTRUCTORS: dict[str, Callable[[], Any]] = {"SHA-256": hashlib.sha256, "MD5": hashlib.md5, "SHA-1": hashlib.sha1}
+_CONSTRUCTORS: dict[str, Callable[[], Any]] = {
+    "SHA-256": hashlib.sha256,
+    "MD5": hashlib.md5,
+    "SHA-1": hashlib.sha1,
+}
 
 _ALIASES = {k.replace("-", "").lower(): k for k in ALGORITHMS}
 
 #: opens a path for reading and returns a file descriptor (injectable for tests and special file systems)
 Opener = Callable[[str], int]
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 def default_opener(path: str) -> int:
@@ -104,8 +110,9 @@ def _buffer() -> tuple[list[bytearray], memoryview]:
     return bufs
 
 
-def hash_file(path: str, algorithms: Sequence[str], opener: Opener = default_opener,
-              max_size: int | None = None) -> FileDigest:
+def hash_file(
+    path: str, algorithms: Sequence[str], opener: Opener = default_opener, max_size: int | None = None
+) -> FileDigest:
     """Hash one file with every algorithm in a single streaming read.
 
     With ``max_size``, a file larger than that is closed unread and its
@@ -126,10 +133,14 @@ def hash_file(path: str, algorithms: Sequence[str], opener: Opener = default_ope
             # one read of exactly what is there (+1 to notice growth); no buffer slicing, no update calls
             data = os.read(fd, size + 1)
             if len(data) != size:
-                raise ChangedWhileReading(f"{path} changed size while being read ({size} → {len(data)} bytes)")
+                raise ChangedWhileReading(
+                    f"{path} changed size while being read ({size} → {len(data)} bytes)"
+                )
             if len(algorithms) == 1:
                 return FileDigest(size, st.st_mtime_ns, (_CONSTRUCTORS[algorithms[0]](data).hexdigest(),))
-            return FileDigest(size, st.st_mtime_ns, tuple([_CONSTRUCTORS[a](data).hexdigest() for a in algorithms]))
+            return FileDigest(
+                size, st.st_mtime_ns, tuple([_CONSTRUCTORS[a](data).hexdigest() for a in algorithms])
+            )
         bufs, view = _buffer()
         hashers = [_CONSTRUCTORS[a]() for a in algorithms]
         updates = [h.update for h in hashers]

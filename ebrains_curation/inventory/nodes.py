@@ -94,8 +94,13 @@ class NodeFactory:
 
     # -- nodes -----------------------------------------------------------------------------------
     def repository(self, name: str, hosted_by: str, type_iri: str | None, structure: str | None) -> Node:
-        node: Node = {"@id": self.repo_id, "@type": self.t_repo, "IRI": self.repository_iri, "name": name,
-                      "hostedBy": {"@id": hosted_by}}
+        node: Node = {
+            "@id": self.repo_id,
+            "@type": self.t_repo,
+            "IRI": self.repository_iri,
+            "name": name,
+            "hostedBy": {"@id": hosted_by},
+        }
         if type_iri:
             node["type"] = {"@id": type_iri}
         if structure:
@@ -103,11 +108,23 @@ class NodeFactory:
         return node
 
     def bundle(self, rel: str, parent_id: str | None) -> Node:
-        return {"@id": self.bundle_id(rel), "@type": self.t_bundle,
-                "isPartOf": {"@id": parent_id or self.repo_id}, "name": rel.rsplit("/", 1)[-1]}
+        return {
+            "@id": self.bundle_id(rel),
+            "@type": self.t_bundle,
+            "isPartOf": {"@id": parent_id or self.repo_id},
+            "name": rel.rsplit("/", 1)[-1],
+        }
 
-    def file(self, rel: str, size: int, algorithms: tuple[str, ...], digests: tuple[str, ...],
-             bundle_id: str | None, format_iri: str | None, role_iri: str | None) -> Node:
+    def file(
+        self,
+        rel: str,
+        size: int,
+        algorithms: tuple[str, ...],
+        digests: tuple[str, ...],
+        bundle_id: str | None,
+        format_iri: str | None,
+        role_iri: str | None,
+    ) -> Node:
         iri = self.iri(rel)
         t_hash = self.t_hash
         node: Node = {
@@ -115,7 +132,10 @@ class NodeFactory:
             "@type": self.t_file,
             "IRI": iri,
             "fileRepository": {"@id": self.repo_id},
-            "hash": [{"@type": t_hash, "algorithm": a, "digest": d} for a, d in zip(algorithms, digests, strict=True)],
+            "hash": [
+                {"@type": t_hash, "algorithm": a, "digest": d}
+                for a, d in zip(algorithms, digests, strict=True)
+            ],
             "name": rel.rsplit("/", 1)[-1],
             "storageSize": {"@type": self.t_qv, "unit": {"@id": self.byte["@id"]}, "value": size},
         }
@@ -163,7 +183,9 @@ class NodeFactory:
             node["name"] = name
             if name == "EBRAINS":  # v5 requires where the organisation was founded and its type
                 node["acronym"] = name
-                node["countryOfFormation"] = {"@id": str(get_term("SovereignState", "Belgium", self.version).id)}
+                node["countryOfFormation"] = {
+                    "@id": str(get_term("SovereignState", "Belgium", self.version).id)
+                }
                 node["type"] = {"@id": str(get_term("OrganizationType", "legal entity", self.version).id)}
         if homepage:
             node["homepage"] = homepage
@@ -196,8 +218,14 @@ class FileNodes:
         self.prefix = self.factory.iri(rel, folder=True) if rel else self.factory.base
         self.part = {"@id": bundle_id} if bundle_id else None
 
-    def build(self, name: str, size: int, digests: tuple[str, ...], format_link: dict[str, str] | None,
-              role_link: dict[str, str] | None) -> Node:
+    def build(
+        self,
+        name: str,
+        size: int,
+        digests: tuple[str, ...],
+        format_link: dict[str, str] | None,
+        role_link: dict[str, str] | None,
+    ) -> Node:
         """The File node of ``name`` in the current folder."""
         iri = self.prefix + (name if _URL_SAFE.fullmatch(name) else quote(name, safe="/"))
         algorithms = self.algorithms
@@ -205,7 +233,10 @@ class FileNodes:
         if len(algorithms) == 1:
             hashes = [{"@type": t_hash, "algorithm": algorithms[0], "digest": digests[0]}]
         else:
-            hashes = [{"@type": t_hash, "algorithm": a, "digest": d} for a, d in zip(algorithms, digests, strict=True)]
+            hashes = [
+                {"@type": t_hash, "algorithm": a, "digest": d}
+                for a, d in zip(algorithms, digests, strict=True)
+            ]
         node: Node = {
             "@id": iri if self.factory.iri_ids else self.factory.mint("file", iri),
             "@type": self.t_file,
@@ -232,10 +263,21 @@ def structure_node(factory: NodeFactory, patterns: Mapping[str, str | list[str]]
     pats = []
     for regex, groupings in patterns.items():
         names = [groupings] if isinstance(groupings, str) else list(groupings)
-        pats.append({"@type": t_pat, "regex": regex, "groupingType": [
-            {"@id": str(get_term("FileBundleGrouping", g, factory.version).id)} for g in names]})
-    return {"@id": factory.mint("structure", factory.repository_iri), "@type": t_struct,
-            "filePathPattern": pats, "lookupLabel": label}
+        pats.append(
+            {
+                "@type": t_pat,
+                "regex": regex,
+                "groupingType": [
+                    {"@id": str(get_term("FileBundleGrouping", g, factory.version).id)} for g in names
+                ],
+            }
+        )
+    return {
+        "@id": factory.mint("structure", factory.repository_iri),
+        "@type": t_struct,
+        "filePathPattern": pats,
+        "lookupLabel": label,
+    }
 
 
 def root_name(root: str) -> str:

@@ -89,8 +89,9 @@ def _inside(target: str, root_real: str) -> bool:
     return target == root_real or target.startswith(root_real.rstrip(os.sep) + os.sep)
 
 
-def walk(root: str | os.PathLike[str], *, follow_symlinks: bool = False, need_stat: bool = False
-         ) -> Iterator[DirInfo | FileEntry | Problem]:
+def walk(
+    root: str | os.PathLike[str], *, follow_symlinks: bool = False, need_stat: bool = False
+) -> Iterator[DirInfo | FileEntry | Problem]:
     """Yield a :class:`DirInfo` per folder, a :class:`FileEntry` per file and a :class:`Problem` per bad entry.
 
     Symlinks to files inside the root are inventoried (git-annex and DataLad
@@ -114,11 +115,16 @@ def walk(root: str | os.PathLike[str], *, follow_symlinks: bool = False, need_st
         try:
             entries = _list(path, need_stat, stat_errors)
         except FileNotFoundError:
-            yield Problem(display_path(rel or path), "vanished", "the folder disappeared during the inventory")
+            yield Problem(
+                display_path(rel or path), "vanished", "the folder disappeared during the inventory"
+            )
             continue
         except OSError as exc:
-            yield Problem(display_path(rel or path), "unlistable-folder",
-                          f"the folder cannot be listed ({exc.strerror or exc}); its files are missing")
+            yield Problem(
+                display_path(rel or path),
+                "unlistable-folder",
+                f"the folder cannot be listed ({exc.strerror or exc}); its files are missing",
+            )
             continue
         yield DirInfo(rel, depth, len(entries))
         subdirs: list[tuple[str, str, int]] = []
@@ -127,8 +133,11 @@ def walk(root: str | os.PathLike[str], *, follow_symlinks: bool = False, need_st
             name = e.name
             erel = f"{rel}/{name}" if rel else name
             if not (name.isascii() or _valid_name(name)):
-                yield Problem(display_path(erel), "invalid-name",
-                              "the name is not valid UTF-8 text and cannot be written in metadata; rename it")
+                yield Problem(
+                    display_path(erel),
+                    "invalid-name",
+                    "the name is not valid UTF-8 text and cannot be written in metadata; rename it",
+                )
                 continue
             try:
                 # the common case first: a regular file (d_type, no system call)
@@ -152,8 +161,11 @@ def walk(root: str | os.PathLike[str], *, follow_symlinks: bool = False, need_st
                         visited.add((st.st_dev, st.st_ino))
                     subdirs.append((base + name, erel, depth + 1))
                 else:
-                    yield Problem(erel, "special-file",
-                                  "a special file (FIFO, socket or device), not data: it is not read")
+                    yield Problem(
+                        erel,
+                        "special-file",
+                        "a special file (FIFO, socket or device), not data: it is not read",
+                    )
             except FileNotFoundError:
                 yield Problem(erel, "vanished", "the file disappeared during the inventory")
             except OSError as exc:
@@ -186,23 +198,32 @@ def _list(path: str, need_stat: bool, stat_errors: dict[str, OSError]) -> list[o
     return entries
 
 
-def _symlink(path: str, erel: str, rel: str, depth: int, root_real: str, follow: bool,
-             visited: set[tuple[int, int]]) -> FileEntry | Problem | tuple[str, str, int]:
+def _symlink(
+    path: str, erel: str, rel: str, depth: int, root_real: str, follow: bool, visited: set[tuple[int, int]]
+) -> FileEntry | Problem | tuple[str, str, int]:
     target = os.path.realpath(path)
     try:
         st = os.stat(path)
     except FileNotFoundError:
         return Problem(erel, "broken-symlink", "a symbolic link to something that does not exist")
     except OSError as exc:  # e.g. ELOOP
-        return Problem(erel, "broken-symlink", f"a symbolic link that cannot be resolved ({exc.strerror or exc})")
+        return Problem(
+            erel, "broken-symlink", f"a symbolic link that cannot be resolved ({exc.strerror or exc})"
+        )
     if not follow and not _inside(target, root_real):
-        return Problem(erel, "symlink-outside-root",
-                       "a symbolic link to a place outside the dataset folder: not followed "
-                       "(copy the data in, or allow following links)")
+        return Problem(
+            erel,
+            "symlink-outside-root",
+            "a symbolic link to a place outside the dataset folder: not followed "
+            "(copy the data in, or allow following links)",
+        )
     if stat.S_ISDIR(st.st_mode):
         if not follow:
-            return Problem(erel, "symlink-folder",
-                           "a symbolic link to a folder: not followed (allow following links to include it)")
+            return Problem(
+                erel,
+                "symlink-folder",
+                "a symbolic link to a folder: not followed (allow following links to include it)",
+            )
         if (st.st_dev, st.st_ino) in visited:
             return Problem(erel, "symlink-loop", "a symbolic link to a folder already inventoried: skipped")
         visited.add((st.st_dev, st.st_ino))

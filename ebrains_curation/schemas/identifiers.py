@@ -35,7 +35,7 @@ def normalize_orcid(value: str) -> str:
     text = value.strip()
     for prefix in ("https://orcid.org/", "http://orcid.org/", "orcid.org/", "orcid:", "ORCID:"):
         if text.lower().startswith(prefix.lower()):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     text = text.replace(" ", "").upper()
     m = _ORCID_BARE.match(text)
     if not m:
@@ -60,9 +60,15 @@ def normalize_doi(value: str) -> str:
     """
     text = value.strip()
     lowered = text.lower()
-    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"):
+    for prefix in (
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi:",
+    ):
         if lowered.startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
             break
     if not _DOI_BARE.match(text):
         raise SchemaError(

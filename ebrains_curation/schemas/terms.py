@@ -130,7 +130,11 @@ class TermIndex:
                 self._add(alias, by_segment[segment], primary=True)
 
     def _add(self, label: str, inst: Any, primary: bool) -> None:
-        for table, key in ((self._exact, label), (self._folded, label.casefold()), (self._squashed, _squash(label))):
+        for table, key in (
+            (self._exact, label),
+            (self._folded, label.casefold()),
+            (self._squashed, _squash(label)),
+        ):
             bucket = table.setdefault(key, [])
             if inst not in bucket:
                 bucket.append(inst)
@@ -139,7 +143,11 @@ class TermIndex:
 
     def find(self, name: str) -> list[Any]:
         """All instances matching ``name`` at the strictest level that matches anything."""
-        for table, key in ((self._exact, name), (self._folded, name.casefold()), (self._squashed, _squash(name))):
+        for table, key in (
+            (self._exact, name),
+            (self._folded, name.casefold()),
+            (self._squashed, _squash(name)),
+        ):
             if key in table:
                 return table[key]
         return []
@@ -147,8 +155,11 @@ class TermIndex:
     def get(self, name: str) -> Any:
         """The one instance called ``name``; raises UnknownTermError with suggestions otherwise."""
         if not isinstance(name, str) or not name.strip():
-            raise UnknownTermError(f"A {self.spec.name} name must be a non-empty string, got {name!r}",
-                                   kind=self.spec.name, name=str(name))
+            raise UnknownTermError(
+                f"A {self.spec.name} name must be a non-empty string, got {name!r}",
+                kind=self.spec.name,
+                name=str(name),
+            )
         found = self.find(name.strip())
         if len(found) == 1:
             return found[0]
@@ -157,19 +168,27 @@ class TermIndex:
             raise UnknownTermError(
                 f"{name!r} is ambiguous among openMINDS {self.spec.version} {self.spec.name} terms: "
                 f"{', '.join(names)}. Use the full name.",
-                kind=self.spec.name, name=name, suggestions=names,
+                kind=self.spec.name,
+                name=name,
+                suggestions=names,
             )
         close = get_close_matches(name, self.labels, n=5, cutoff=0.55)
         if not close:
             sq = {_squash(label): label for label in self.labels}
             close = [sq[c] for c in get_close_matches(_squash(name), list(sq), n=5, cutoff=0.5)]
-        hint = f" Closest matches: {', '.join(repr(c) for c in close)}." if close else (
-            f" There are {len(self.instances)} {self.spec.name} terms; list them with "
-            f"`ebrains-curation terms {self.spec.name}`."
+        hint = (
+            f" Closest matches: {', '.join(repr(c) for c in close)}."
+            if close
+            else (
+                f" There are {len(self.instances)} {self.spec.name} terms; list them with "
+                f"`ebrains-curation terms {self.spec.name}`."
+            )
         )
         raise UnknownTermError(
             f"No openMINDS {self.spec.version} {self.spec.name} called {name!r}.{hint}",
-            kind=self.spec.name, name=name, suggestions=tuple(close),
+            kind=self.spec.name,
+            name=name,
+            suggestions=tuple(close),
         )
 
 

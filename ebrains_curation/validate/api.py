@@ -64,8 +64,12 @@ def validate(
 
         issues.extend(run_shacl(graph, plan))
     return ValidationReport(
-        issues=tuple(issues), engine=engine, profile=prof.name, version=v,
-        nodes_checked=len(graph.nodes), sources=tuple(sorted(set(graph.sources.values()))),
+        issues=tuple(issues),
+        engine=engine,
+        profile=prof.name,
+        version=v,
+        nodes_checked=len(graph.nodes),
+        sources=tuple(sorted(set(graph.sources.values()))),
         duration_s=time.perf_counter() - start,
     )
 
@@ -75,13 +79,24 @@ def _profile_issues(plan: Plan, prof: Profile, version: str) -> Iterable[Issue]:
     meta = plan.metas.get("profile-version")
     if meta is not None and prof.versions and version not in prof.versions:
         exp = ", ".join(prof.versions)
-        yield Issue(rule_id=meta.rule_id, severity=meta.severity, expected=exp, value=version,
-                    message=format_message(meta.template, expected=exp, value=version), hint=meta.hint)
+        yield Issue(
+            rule_id=meta.rule_id,
+            severity=meta.severity,
+            expected=exp,
+            value=version,
+            message=format_message(meta.template, expected=exp, value=version),
+            hint=meta.hint,
+        )
     meta = plan.metas.get("profile-not-applicable")
     if meta is not None:
         for note in plan.profile.notes:
-            yield Issue(rule_id=meta.rule_id, severity=meta.severity, expected=note,
-                        message=format_message(meta.template, expected=note), hint=meta.hint)
+            yield Issue(
+                rule_id=meta.rule_id,
+                severity=meta.severity,
+                expected=note,
+                message=format_message(meta.template, expected=note),
+                hint=meta.hint,
+            )
 
 
 def to_graph(target: Any, version: str | None = None) -> MetadataGraph:

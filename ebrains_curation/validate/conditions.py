@@ -42,7 +42,7 @@ class RPath:
 
 @dataclass(frozen=True)
 class Inherit:
-    """"Or on a node of ``from_types`` that links the focus through ``via``"."""
+    """ "Or on a node of ``from_types`` that links the focus through ``via``"."""
 
     from_types: tuple[str, ...]
     via_iri: str

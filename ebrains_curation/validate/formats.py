@@ -18,7 +18,9 @@ _D: Final = (
     r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
     r"|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)"
 )
-_T: Final = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
+_T: Final = (
+    r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
+)
 
 #: a real calendar date, optionally with a time (openMINDS accepts date-times for dates)
 DATE: Final = rf"^{_D}(?:T{_T})?$"
@@ -40,10 +42,22 @@ LABELS: Final = {
     "email": "an e-mail address",
     "iri": "a web address (IRI)",
 }
-PATTERNS: Final = {"date": DATE, "date-time": DATETIME, "time": TIME, "date-time|time": DATETIME_OR_TIME,
-                   "email": EMAIL, "iri": IRI}
-RULE_OF: Final = {"date": "date-format", "date-time": "date-format", "time": "date-format",
-                  "date-time|time": "date-format", "email": "email-format", "iri": "iri-format"}
+PATTERNS: Final = {
+    "date": DATE,
+    "date-time": DATETIME,
+    "time": TIME,
+    "date-time|time": DATETIME_OR_TIME,
+    "email": EMAIL,
+    "iri": IRI,
+}
+RULE_OF: Final = {
+    "date": "date-format",
+    "date-time": "date-format",
+    "time": "date-format",
+    "date-time|time": "date-format",
+    "email": "email-format",
+    "iri": "iri-format",
+}
 
 
 def orcid_checksum_ok(value: str) -> bool:

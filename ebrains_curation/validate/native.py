@@ -60,9 +60,19 @@ class NativeEngine:
         self.issues: list[Issue] = []
 
     # -- issues -----------------------------------------------------------------------------------
-    def _emit(self, meta: Meta | None, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...],
-              value: Any = None, *, type_name: str | None = None, expected: str | None = None,
-              key: str | None = None, iri: str | None = None) -> None:
+    def _emit(
+        self,
+        meta: Meta | None,
+        ctx: _Ctx,
+        prefix: tuple[str, ...],
+        prefix_iri: tuple[str, ...],
+        value: Any = None,
+        *,
+        type_name: str | None = None,
+        expected: str | None = None,
+        key: str | None = None,
+        iri: str | None = None,
+    ) -> None:
         if meta is None:
             return
         k = key if key is not None else meta.key
@@ -71,15 +81,26 @@ class NativeEngine:
         path_iri = (*prefix_iri, i) if i else prefix_iri
         exp = expected if expected is not None else meta.expected
         shown = _show(value)
-        fields = dict(type=type_name or ctx.node_type or "This node", property=k or "", value=shown,
-                      expected=exp or "")
+        fields = dict(
+            type=type_name or ctx.node_type or "This node", property=k or "", value=shown, expected=exp or ""
+        )
         message = format_message(meta.template, **fields)
-        self.issues.append(Issue(
-            rule_id=meta.rule_id, severity=meta.severity, message=message, node_id=ctx.node_id,
-            node_type=ctx.node_type, path=path, path_iri=path_iri, value=shown, expected=exp,
-            hint=format_message(meta.hint, **fields) if meta.hint else None, engine=self.engine,
-            source=ctx.source,
-        ))
+        self.issues.append(
+            Issue(
+                rule_id=meta.rule_id,
+                severity=meta.severity,
+                message=message,
+                node_id=ctx.node_id,
+                node_type=ctx.node_type,
+                path=path,
+                path_iri=path_iri,
+                value=shown,
+                expected=exp,
+                hint=format_message(meta.hint, **fields) if meta.hint else None,
+                engine=self.engine,
+                source=ctx.source,
+            )
+        )
 
     # -- entry point ------------------------------------------------------------------------------
     def run(self, nodes: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> list[Issue]:
@@ -99,8 +120,13 @@ class NativeEngine:
             try:
                 self._check_node(node, ctx)
             except RecursionError:
-                self._emit(self.plan.metas["check-not-run"], ctx, (), (),
-                           expected="the node is nested too deeply to be checked")
+                self._emit(
+                    self.plan.metas["check-not-run"],
+                    ctx,
+                    (),
+                    (),
+                    expected="the node is nested too deeply to be checked",
+                )
         return self.issues
 
     def _cross_node_sets(self, nodes: Mapping[str, Any]) -> dict[tuple[Any, ...], set[str]]:
@@ -259,7 +285,9 @@ class NativeEngine:
             self._emit(metas["invalid-node"], ctx, (), (), node, expected="a JSON object")
             return
         t = node.get("@type")
-        if t is not None and not (isinstance(t, str) or (isinstance(t, list) and all(isinstance(x, str) for x in t))):
+        if t is not None and not (
+            isinstance(t, str) or (isinstance(t, list) and all(isinstance(x, str) for x in t))
+        ):
             self._emit(metas["invalid-node"], ctx, (), (), t, expected="@type must be a type IRI string")
             return
         plan = self._plan_for(t)
@@ -270,8 +298,14 @@ class NativeEngine:
                 if set(node) - {"@id"}:  # a bare {"@id"} stub is a reference, not content
                     self._emit(metas["missing-type"], ctx, (), (), expected=self._example_type())
             else:
-                self._emit(metas["unknown-type"], ctx, (), (), t if isinstance(t, str) else t[0],
-                           expected=self.plan.version)
+                self._emit(
+                    metas["unknown-type"],
+                    ctx,
+                    (),
+                    (),
+                    t if isinstance(t, str) else t[0],
+                    expected=self.plan.version,
+                )
             return
         ctx.node_type = plan.spec.name
         self._checker(plan)(node, ctx, (), (), 0)
@@ -310,12 +344,15 @@ class NativeEngine:
         vocab = self.vocab
         only_json = self._only_json
 
-        def check(node: dict[str, Any], ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...],
-                  depth: int) -> None:
+        def check(
+            node: dict[str, Any], ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...], depth: int
+        ) -> None:
             for key, value in node.items():
                 if not isinstance(key, str):
                     if not only_json:
-                        emit(unknown, ctx, prefix, prefix_iri, key, type_name=type_name, key=repr(key), iri="")
+                        emit(
+                            unknown, ctx, prefix, prefix_iri, key, type_name=type_name, key=repr(key), iri=""
+                        )
                     continue
                 if not key or key[0] == "@":  # "" is not a JSON-LD term: ignored, as by JSON-LD processors
                     continue
@@ -324,9 +361,17 @@ class NativeEngine:
                     short = iri_keys.get(key)
                     if short is None:
                         if not only_json and _has_value(value):  # null / [] is no data (RDF agrees)
-                            short_key = key[len(vocab):] if key.startswith(vocab) else key
-                            emit(unknown, ctx, prefix, prefix_iri, key, type_name=type_name, key=short_key,
-                                 iri=key if ":" in key else vocab + key)
+                            short_key = key[len(vocab) :] if key.startswith(vocab) else key
+                            emit(
+                                unknown,
+                                ctx,
+                                prefix,
+                                prefix_iri,
+                                key,
+                                type_name=type_name,
+                                key=short_key,
+                                iri=key if ":" in key else vocab + key,
+                            )
                         continue
                     fn = props[short]
                 fn(value, ctx, prefix, prefix_iri, depth)
@@ -381,7 +426,9 @@ class NativeEngine:
                 elif c.kind == "one-of" and c.values is not None and text not in c.values:
                     emit(c.meta, ctx, prefix, prefix_iri, text)
 
-        def check(value: Any, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...], depth: int) -> None:
+        def check(
+            value: Any, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...], depth: int
+        ) -> None:
             items = _flat(value) if isinstance(value, list) else ([] if value is None else [value])
             n = len(items)
             if only_json:
@@ -439,16 +486,29 @@ class NativeEngine:
                     else:
                         et = v.get("@type")
                         if not (isinstance(et, str) and et in emb_types) and not (
-                                isinstance(et, list) and emb_types & {x for x in et if isinstance(x, str)}):
-                            emit(pp.embedded_type, ctx, prefix, prefix_iri,
-                                 _short_type(et) if et else "node without @type")
+                            isinstance(et, list) and emb_types & {x for x in et if isinstance(x, str)}
+                        ):
+                            emit(
+                                pp.embedded_type,
+                                ctx,
+                                prefix,
+                                prefix_iri,
+                                _short_type(et) if et else "node without @type",
+                            )
                         self._embedded(pp, v, ctx, prefix, prefix_iri, depth)
                 elif date_coerced and isinstance(v, (bool, int, float)):
                     # the context types this key as a date, so RDF sees the number as a (bad) date text
                     if str_checks:
-                        check_str(lexical(v) if isinstance(v, (bool, int)) else _dbl(v),
-                                  ctx, prefix, prefix_iri)
-                elif isinstance(v, bool) or not isinstance(v, (int, float)) or not (num_ok or (int_ok and isinstance(v, int))) or v != v or v in (float("inf"), float("-inf")):
+                        check_str(
+                            lexical(v) if isinstance(v, (bool, int)) else _dbl(v), ctx, prefix, prefix_iri
+                        )
+                elif (
+                    isinstance(v, bool)
+                    or not isinstance(v, (int, float))
+                    or not (num_ok or (int_ok and isinstance(v, int)))
+                    or v != v
+                    or v in (float("inf"), float("-inf"))
+                ):
                     emit(value_kind, ctx, prefix, prefix_iri, v)
 
         return check
@@ -460,22 +520,44 @@ class NativeEngine:
         return rx
 
     # -- values -----------------------------------------------------------------------------------
-    def _embedded(self, pp: PropPlan, v: dict[str, Any], ctx: _Ctx, prefix: tuple[str, ...],
-                  prefix_iri: tuple[str, ...], depth: int) -> None:
+    def _embedded(
+        self,
+        pp: PropPlan,
+        v: dict[str, Any],
+        ctx: _Ctx,
+        prefix: tuple[str, ...],
+        prefix_iri: tuple[str, ...],
+        depth: int,
+    ) -> None:
         plan = self._plan_for(v.get("@type"))
         if plan is None:
             return
         if depth >= _MAX_DEPTH:
-            self._emit(self.plan.metas["check-not-run"], ctx, prefix, prefix_iri,
-                       expected=f"embedded nodes nested deeper than {_MAX_DEPTH} levels were not checked",
-                       key=pp.key, iri=pp.iri)
+            self._emit(
+                self.plan.metas["check-not-run"],
+                ctx,
+                prefix,
+                prefix_iri,
+                expected=f"embedded nodes nested deeper than {_MAX_DEPTH} levels were not checked",
+                key=pp.key,
+                iri=pp.iri,
+            )
             return
         self._checker(plan)(v, ctx, (*prefix, pp.key), (*prefix_iri, pp.iri), depth + 1)
 
-    def _link(self, pp: PropPlan, target_id: str, hint: Any, ctx: _Ctx, prefix: tuple[str, ...],
-              prefix_iri: tuple[str, ...]) -> None:
+    def _link(
+        self,
+        pp: PropPlan,
+        target_id: str,
+        hint: Any,
+        ctx: _Ctx,
+        prefix: tuple[str, ...],
+        prefix_iri: tuple[str, ...],
+    ) -> None:
         target = self._nodes.get(target_id)
-        ttypes = (_types_of(target.get("@type"), strict=True) if isinstance(target, dict) else set()) | _types_of(hint)
+        ttypes = (
+            _types_of(target.get("@type"), strict=True) if isinstance(target, dict) else set()
+        ) | _types_of(hint)
         if target_id.startswith(self.instance_ns):
             # a library instance (controlled term, licence, ...): its kind comes from the library
             if not ttypes:
@@ -485,8 +567,9 @@ class NativeEngine:
                     return
                 ttypes = {t}
             if not (ttypes & set(pp.link_types)):
-                self._emit(pp.term_kind, ctx, prefix, prefix_iri,
-                           f"{target_id} (a {_short_type(sorted(ttypes)[0])})")
+                self._emit(
+                    pp.term_kind, ctx, prefix, prefix_iri, f"{target_id} (a {_short_type(sorted(ttypes)[0])})"
+                )
             return
         if not ttypes:  # not in the graph (or only a stub without @type)
             self._emit(pp.missing_link, ctx, prefix, prefix_iri, target_id)
@@ -500,8 +583,9 @@ class NativeEngine:
             self._term_types[iri] = t if isinstance(t, str) else None
         return self._term_types[iri]
 
-    def _duplicates(self, items: list[Any], meta: Meta, ctx: _Ctx, prefix: tuple[str, ...],
-                    prefix_iri: tuple[str, ...]) -> None:
+    def _duplicates(
+        self, items: list[Any], meta: Meta, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...]
+    ) -> None:
         seen: set[Any] = set()
         reported: set[Any] = set()
         for v in items:
@@ -520,8 +604,15 @@ class NativeEngine:
             seen.add(k)
 
     # -- profile node rules -----------------------------------------------------------------------
-    def _node_rule(self, nr: NodeRule, node: dict[str, Any], ctx: _Ctx, prefix: tuple[str, ...],
-                   prefix_iri: tuple[str, ...], type_name: str) -> None:
+    def _node_rule(
+        self,
+        nr: NodeRule,
+        node: dict[str, Any],
+        ctx: _Ctx,
+        prefix: tuple[str, ...],
+        prefix_iri: tuple[str, ...],
+        type_name: str,
+    ) -> None:
         node_id = None if prefix else ctx.node_id
         if prefix and (nr.req.kind == "linked" or any(t.kind == "linked" for t in nr.tests)):
             return  # embedded nodes cannot be link targets
@@ -540,7 +631,6 @@ class NativeEngine:
     def _get(self, node: dict[str, Any], key: str) -> Any:
         v = node.get(key)
         return node.get(self.vocab + key) if v is None else v
-
 
 
 @cache

@@ -124,9 +124,18 @@ class Plan:
         return [p for p in (self.type_plan(t.iri) for t in get_registry(self.version)) if p is not None]
 
 
-def _meta(rp: ResolvedProfile, rule_id: str, *, key: str = "", iri: str = "", expected: str | None = None,
-          hint: str | None = None, base: str | None = None, severity: str | None = None,
-          message: str | None = None) -> Meta | None:
+def _meta(
+    rp: ResolvedProfile,
+    rule_id: str,
+    *,
+    key: str = "",
+    iri: str = "",
+    expected: str | None = None,
+    hint: str | None = None,
+    base: str | None = None,
+    severity: str | None = None,
+    message: str | None = None,
+) -> Meta | None:
     """A Meta for a built-in rule id (or a custom id based on built-in ``base``); None when switched off."""
     sev = rp.profile.severity.get(rule_id) or severity
     builtin = RULES.get(rule_id) or RULES.get(base or "")
@@ -135,9 +144,15 @@ def _meta(rp: ResolvedProfile, rule_id: str, *, key: str = "", iri: str = "", ex
     if sev == "off":
         return None
     template = message or (builtin.message if builtin else "{type}: rule failed for {property!r}")
-    return Meta(rule_id=rule_id, severity=sev, template=template,
-                hint=hint if hint is not None else (builtin.hint if builtin and builtin.hint else None),
-                expected=expected, key=key, iri=iri)
+    return Meta(
+        rule_id=rule_id,
+        severity=sev,
+        template=template,
+        hint=hint if hint is not None else (builtin.hint if builtin and builtin.hint else None),
+        expected=expected,
+        key=key,
+        iri=iri,
+    )
 
 
 def _names(iris: tuple[str, ...] | list[str]) -> str:
@@ -148,10 +163,17 @@ def _names(iris: tuple[str, ...] | list[str]) -> str:
 
 
 def _kind_label(p: PropertySpec) -> str:
-    words = {"string": "text", "iri": "a web address (IRI)", "date": "a date", "datetime": "a date-time",
-             "time": "a time", "number": "a number", "integer": "a whole number",
-             "link": f"a link {{\"@id\": ...}} to a {_names(p.linked_types)}",
-             "embedded": f"an embedded {_names(p.embedded_types)}"}
+    words = {
+        "string": "text",
+        "iri": "a web address (IRI)",
+        "date": "a date",
+        "datetime": "a date-time",
+        "time": "a time",
+        "number": "a number",
+        "integer": "a whole number",
+        "link": f'a link {{"@id": ...}} to a {_names(p.linked_types)}',
+        "embedded": f"an embedded {_names(p.embedded_types)}",
+    }
     return " or ".join(words[k] for k in sorted(p.kinds) if k in words) or "no value"
 
 
@@ -166,8 +188,14 @@ def _type_plan(plan: Plan, spec: TypeSpec) -> TypePlan:
     props: dict[str, PropPlan] = {}
     for p in spec.properties.values():
         pp = PropPlan(
-            spec=p, key=p.key, iri=p.iri, kinds=p.kinds, multiple=p.multiple,
-            link_types=p.linked_types, embedded_types=p.embedded_types, kind_label=_kind_label(p),
+            spec=p,
+            key=p.key,
+            iri=p.iri,
+            kinds=p.kinds,
+            multiple=p.multiple,
+            link_types=p.linked_types,
+            embedded_types=p.embedded_types,
+            kind_label=_kind_label(p),
         )
         k = dict(key=p.key, iri=p.iri)
         pp.value_kind = _meta(rp, "value-kind", expected=pp.kind_label, **k)
@@ -222,10 +250,15 @@ def _type_plan(plan: Plan, spec: TypeSpec) -> TypePlan:
         if rr.type_iri != spec.iri:
             continue
         _add_profile_rule(rp, rr, props, required, node_rules, spec)
-    unknown = _meta(rp, "unknown-property", expected="known properties: " + ", ".join(sorted(spec.properties)))
+    unknown = _meta(
+        rp, "unknown-property", expected="known properties: " + ", ".join(sorted(spec.properties))
+    )
     return TypePlan(
-        spec=spec, props=props, iri_keys={p.iri: p.key for p in spec.properties.values()},
-        required=required, node_rules=node_rules,
+        spec=spec,
+        props=props,
+        iri_keys={p.iri: p.key for p in spec.properties.values()},
+        required=required,
+        node_rules=node_rules,
         unknown_property=unknown if profile.unknown_properties else None,
     )
 
@@ -234,12 +267,25 @@ def _custom(rp: ResolvedProfile, r: Any, default_id: str, **kw: Any) -> Meta | N
     """Meta for a profile rule: its own id (custom) or a built-in id (shorthand)."""
     rid = r.id if r.custom else default_id
     default_hint = kw.pop("hint", None)
-    return _meta(rp, rid, base=default_id, severity=r.severity if r.custom else None,
-                 message=r.message, hint=r.hint if r.hint is not None else default_hint, **kw)
+    return _meta(
+        rp,
+        rid,
+        base=default_id,
+        severity=r.severity if r.custom else None,
+        message=r.message,
+        hint=r.hint if r.hint is not None else default_hint,
+        **kw,
+    )
 
 
-def _add_profile_rule(rp: ResolvedProfile, rr: ResolvedRule, props: dict[str, PropPlan],
-                      required: list[tuple[str, Meta]], node_rules: list[NodeRule], spec: TypeSpec) -> None:
+def _add_profile_rule(
+    rp: ResolvedProfile,
+    rr: ResolvedRule,
+    props: dict[str, PropPlan],
+    required: list[tuple[str, Meta]],
+    node_rules: list[NodeRule],
+    spec: TypeSpec,
+) -> None:
     r = rr.rule
     if r.check == "required" and not rr.nodes:
         for p in rr.props:
@@ -252,8 +298,16 @@ def _add_profile_rule(rp: ResolvedProfile, rr: ResolvedRule, props: dict[str, Pr
         pp = props[p.key]
         k = dict(key=p.key, iri=p.iri)
         if r.check == "items":
-            lo = _custom(rp, r, "min-items", expected=str(r.min_items), **k) if r.min_items is not None else None
-            hi = _custom(rp, r, "max-items", expected=str(r.max_items), **k) if r.max_items is not None else None
+            lo = (
+                _custom(rp, r, "min-items", expected=str(r.min_items), **k)
+                if r.min_items is not None
+                else None
+            )
+            hi = (
+                _custom(rp, r, "max-items", expected=str(r.max_items), **k)
+                if r.max_items is not None
+                else None
+            )
             pp.count_checks.append((r.min_items, r.max_items, lo, hi))
         elif r.check == "length":
             if r.min_length is not None:
@@ -287,7 +341,9 @@ def _why(ns: Any, rr: ResolvedRule) -> str:
         t = ns.tests[0]
         if t.kind == "values" and t.path is not None:
             vals = " or ".join(sorted(v.rsplit("/", 1)[-1] for v in t.values)) if t.values else "given"
-            label = f"{label} because {t.path.label} is {vals}" if label else f"because {t.path.label} is {vals}"
+            label = (
+                f"{label} because {t.path.label} is {vals}" if label else f"because {t.path.label} is {vals}"
+            )
         elif t.kind == "linked":
             names = " or ".join(x.rsplit("/", 1)[-1] for x in t.from_types)
             why = f"because a {names} links it through {'/'.join(k for k, _ in t.via)}"
@@ -307,6 +363,15 @@ def _build_plan(version: str, profile: Any, context_json: str) -> Plan:
     import json
 
     rp = profile.resolve(version, json.loads(context_json))
-    metas = {rid: _meta(rp, rid) for rid in ("missing-type", "unknown-type", "invalid-node", "check-not-run",
-                                             "profile-version", "profile-not-applicable")}
+    metas = {
+        rid: _meta(rp, rid)
+        for rid in (
+            "missing-type",
+            "unknown-type",
+            "invalid-node",
+            "check-not-run",
+            "profile-version",
+            "profile-not-applicable",
+        )
+    }
     return Plan(version=version, profile=rp, metas=metas)

@@ -44,13 +44,35 @@ __all__ = [
 ]
 
 #: the mechanisms a profile rule can use
-CHECKS = ("required", "items", "length", "pattern", "one_of", "conditional", "linked_from", "when_linked_from",
-          "path", "any_of")
+CHECKS = (
+    "required",
+    "items",
+    "length",
+    "pattern",
+    "one_of",
+    "conditional",
+    "linked_from",
+    "when_linked_from",
+    "path",
+    "any_of",
+)
 _SEVERITIES = ("error", "warning", "info")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # profile names
 _RULE_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]|\.(?=[a-z0-9]))*$")  # rule ids: dots allowed
-_TOP_FIELDS = {"name", "title", "description", "extends", "versions", "schema_required", "unknown_properties",
-               "severity", "types", "rules", "$schema", "_comment"}
+_TOP_FIELDS = {
+    "name",
+    "title",
+    "description",
+    "extends",
+    "versions",
+    "schema_required",
+    "unknown_properties",
+    "severity",
+    "types",
+    "rules",
+    "$schema",
+    "_comment",
+}
 _SHORTHAND = {"min_items", "max_items", "min_length", "max_length", "pattern", "pattern_label", "one_of"}
 
 
@@ -152,10 +174,18 @@ class Profile:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (used by ``ebrains-curation profiles --format json``)."""
-        return {"name": self.name, "title": self.title, "description": self.description,
-                "extends": self.extends, "versions": list(self.versions), "source": self.source,
-                "schema_required": self.schema_required, "unknown_properties": self.unknown_properties,
-                "severity": dict(self.severity), "rules": len(self.rules)}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "extends": self.extends,
+            "versions": list(self.versions),
+            "source": self.source,
+            "schema_required": self.schema_required,
+            "unknown_properties": self.unknown_properties,
+            "severity": dict(self.severity),
+            "rules": len(self.rules),
+        }
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -184,8 +214,10 @@ def _builtin(name: str) -> Profile:
     res = _builtin_dir().joinpath(f"{name}.json")
     if not _ID_RE.match(name) or not res.is_file():
         known = ", ".join(sorted(p.name[:-5] for p in _builtin_dir().iterdir() if p.name.endswith(".json")))
-        raise ConfigurationError(f"No validation profile called {name!r}. Built-in profiles: {known}; "
-                                 "or give the path of a profile .json file.")
+        raise ConfigurationError(
+            f"No validation profile called {name!r}. Built-in profiles: {known}; "
+            "or give the path of a profile .json file."
+        )
     return _parse(json.loads(res.read_text("utf-8")), source=f"<built-in {name}>", seen=(name,))
 
 
@@ -238,7 +270,7 @@ def _parse(data: Any, *, source: str, seen: tuple[str, ...], base: Path | None =
 
     versions = data.get("versions", list(parent.versions) if parent else [])
     if not isinstance(versions, list) or not all(isinstance(v, str) for v in versions):
-        raise bad("'versions' must be a list such as [\"v4\", \"v5\"]")
+        raise bad('\'versions\' must be a list such as ["v4", "v5"]')
     try:
         versions = [normalize_version(v) for v in versions]
     except ConfigurationError as exc:
@@ -268,7 +300,9 @@ def _parse(data: Any, *, source: str, seen: tuple[str, ...], base: Path | None =
                     not_required -= {(tname, k) for k in req if isinstance(k, str)}
     new_rules = _parse_types(types, bad) + _parse_rules(data.get("rules", []), bad)
     for r in new_rules:
-        rules = [old for old in rules if not (old.custom and r.custom and old.id == r.id and old.type == r.type)]
+        rules = [
+            old for old in rules if not (old.custom and r.custom and old.id == r.id and old.type == r.type)
+        ]
         rules.append(r)
 
     def flag(key: str, default: bool) -> bool:
@@ -322,11 +356,16 @@ def _values(value: Any, what: str, bad: Any) -> tuple[Any, ...]:
 
 def _check_value(v: Any, what: str, bad: Any) -> None:
     if isinstance(v, dict):
-        if len(v) == 1 and next(iter(v)) in ("term", "@id", "context", "any_term_of") and isinstance(
-                next(iter(v.values())), str):
+        if (
+            len(v) == 1
+            and next(iter(v)) in ("term", "@id", "context", "any_term_of")
+            and isinstance(next(iter(v.values())), str)
+        ):
             return
-        raise bad(f"{what}: a value object must be {{\"term\": NAME}}, {{\"@id\": IRI}}, "
-                  f"{{\"context\": KEY}} or {{\"any_term_of\": KIND}}, not {v!r}")
+        raise bad(
+            f'{what}: a value object must be {{"term": NAME}}, {{"@id": IRI}}, '
+            f'{{"context": KEY}} or {{"any_term_of": KIND}}, not {v!r}'
+        )
     if not isinstance(v, (str, int, float, bool)):
         raise bad(f"{what}: {v!r} is not a JSON literal")
 
@@ -337,7 +376,7 @@ def _freeze(v: Any) -> Any:
 
 def _parse_types(types: Any, bad: Any) -> list[ProfileRule]:
     if not isinstance(types, dict):
-        raise bad("'types' must map type names to {\"required\": [...], \"properties\": {...}}")
+        raise bad('\'types\' must map type names to {"required": [...], "properties": {...}}')
     out: list[ProfileRule] = []
     for tname, entry in types.items():
         if not isinstance(entry, dict) or set(entry) - {"required", "not_required", "properties"}:
@@ -346,7 +385,9 @@ def _parse_types(types: Any, bad: Any) -> list[ProfileRule]:
         if not isinstance(req, list) or not all(isinstance(p, str) for p in req):
             raise bad(f"types.{tname}.required must be a list of property keys")
         if req:
-            out.append(ProfileRule(id="required", check="required", type=tname, properties=tuple(req), custom=False))
+            out.append(
+                ProfileRule(id="required", check="required", type=tname, properties=tuple(req), custom=False)
+            )
         props = entry.get("properties", {})
         if not isinstance(props, dict):
             raise bad(f"types.{tname}.properties must be an object")
@@ -354,31 +395,74 @@ def _parse_types(types: Any, bad: Any) -> list[ProfileRule]:
             where = f"types.{tname}.properties.{pkey}"
             if not isinstance(opts, dict) or set(opts) - _SHORTHAND:
                 raise bad(f"{where} may only hold {', '.join(sorted(_SHORTHAND))}")
-            mi, ma = _int(opts.get("min_items"), f"{where}.min_items", bad), _int(opts.get("max_items"),
-                                                                                 f"{where}.max_items", bad)
+            mi, ma = (
+                _int(opts.get("min_items"), f"{where}.min_items", bad),
+                _int(opts.get("max_items"), f"{where}.max_items", bad),
+            )
             if mi is not None or ma is not None:
-                out.append(ProfileRule(id="items", check="items", type=tname, property=pkey, min_items=mi,
-                                       max_items=ma, custom=False))
-            ml, xl = _int(opts.get("min_length"), f"{where}.min_length", bad), _int(opts.get("max_length"),
-                                                                                   f"{where}.max_length", bad)
+                out.append(
+                    ProfileRule(
+                        id="items",
+                        check="items",
+                        type=tname,
+                        property=pkey,
+                        min_items=mi,
+                        max_items=ma,
+                        custom=False,
+                    )
+                )
+            ml, xl = (
+                _int(opts.get("min_length"), f"{where}.min_length", bad),
+                _int(opts.get("max_length"), f"{where}.max_length", bad),
+            )
             if ml is not None or xl is not None:
-                out.append(ProfileRule(id="length", check="length", type=tname, property=pkey, min_length=ml,
-                                       max_length=xl, custom=False))
+                out.append(
+                    ProfileRule(
+                        id="length",
+                        check="length",
+                        type=tname,
+                        property=pkey,
+                        min_length=ml,
+                        max_length=xl,
+                        custom=False,
+                    )
+                )
             pat = _pattern(opts.get("pattern"), f"{where}.pattern", bad)
             if pat:
-                out.append(ProfileRule(id="pattern", check="pattern", type=tname, property=pkey, pattern=pat,
-                                       pattern_label=opts.get("pattern_label"), custom=False))
+                out.append(
+                    ProfileRule(
+                        id="pattern",
+                        check="pattern",
+                        type=tname,
+                        property=pkey,
+                        pattern=pat,
+                        pattern_label=opts.get("pattern_label"),
+                        custom=False,
+                    )
+                )
             if "one_of" in opts:
-                out.append(ProfileRule(id="not-allowed-value", check="one_of", type=tname, property=pkey,
-                                       values=_values(opts["one_of"], f"{where}.one_of", bad), custom=False))
+                out.append(
+                    ProfileRule(
+                        id="not-allowed-value",
+                        check="one_of",
+                        type=tname,
+                        property=pkey,
+                        values=_values(opts["one_of"], f"{where}.one_of", bad),
+                        custom=False,
+                    )
+                )
     return out
 
 
 def _path(value: Any, what: str, bad: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not value or not all(isinstance(k, str) and k.lstrip("^") for k in value):
-        raise bad(f"{what} must be a list of property keys (\"^key\" for a link into this node)")
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(k, str) and k.lstrip("^") for k in value)
+    ):
+        raise bad(f'{what} must be a list of property keys ("^key" for a link into this node)')
     return tuple(value)
 
 
@@ -386,19 +470,25 @@ def _inherit(value: Any, what: str, bad: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict) or set(value) != {"from_types", "via"}:
-        raise bad(f"{what} must be {{\"from_types\": [TYPES], \"via\": KEY}}")
+        raise bad(f'{what} must be {{"from_types": [TYPES], "via": KEY}}')
     ft = value["from_types"]
     ft = [ft] if isinstance(ft, str) else ft
-    if not isinstance(ft, list) or not ft or not all(isinstance(t, str) for t in ft) or not isinstance(
-            value["via"], str):
-        raise bad(f"{what} must be {{\"from_types\": [TYPES], \"via\": KEY}}")
+    if (
+        not isinstance(ft, list)
+        or not ft
+        or not all(isinstance(t, str) for t in ft)
+        or not isinstance(value["via"], str)
+    ):
+        raise bad(f'{what} must be {{"from_types": [TYPES], "via": KEY}}')
     return {"from_types": tuple(ft), "via": value["via"]}
 
 
-_IF_FORMS = "{\"property\"|\"path\"|\"context\": ..., \"equals\"|\"one_of\"|\"present\": ...}"
-_THEN_FORMS = ("{\"required\": [KEYS]}, {\"property\": KEY, \"one_of\"|\"after\"|\"before\": ...}, "
-               "{\"path\": [KEYS], \"equals\"|\"has_value\"|\"one_of\": ...|\"present\": true}, "
-               "{\"context_required\": [KEYS]} or {\"absent\": [KEYS]}")
+_IF_FORMS = '{"property"|"path"|"context": ..., "equals"|"one_of"|"present": ...}'
+_THEN_FORMS = (
+    '{"required": [KEYS]}, {"property": KEY, "one_of"|"after"|"before": ...}, '
+    '{"path": [KEYS], "equals"|"has_value"|"one_of": ...|"present": true}, '
+    '{"context_required": [KEYS]} or {"absent": [KEYS]}'
+)
 
 
 def _cond(data: Any, what: str, bad: Any, *, then: bool) -> dict[str, Any]:
@@ -409,8 +499,12 @@ def _cond(data: Any, what: str, bad: Any, *, then: bool) -> dict[str, Any]:
 
     def keys(name: str) -> tuple[str, ...]:
         v = data[name]
-        if set(data) - {name, "inherit"} or not isinstance(v, list) or not v or not all(
-                isinstance(k, str) for k in v):
+        if (
+            set(data) - {name, "inherit"}
+            or not isinstance(v, list)
+            or not v
+            or not all(isinstance(k, str) for k in v)
+        ):
             raise bad(f"{what}: use {forms}")
         return tuple(v)
 
@@ -430,17 +524,20 @@ def _cond(data: Any, what: str, bad: Any, *, then: bool) -> dict[str, Any]:
     if sk == "property" and not isinstance(data[sk], str):
         raise bad(f"{what}.property must be a property key")
     if sk == "context" and not isinstance(data[sk], str):
-        raise bad(f"{what}.context must be a dotted key such as \"record.embargo.requested\"")
+        raise bad(f'{what}.context must be a dotted key such as "record.embargo.requested"')
     out = {sk: _path(data[sk], f"{what}.path", bad) if sk == "path" else data[sk]}
     ops = [k for k in data if k not in (sk, "min_count")]
-    allowed = ({"one_of", "after", "before"} if sk == "property" else {"equals", "has_value", "one_of", "present"}) \
-        if then else {"equals", "one_of", "present"}
+    allowed = (
+        ({"one_of", "after", "before"} if sk == "property" else {"equals", "has_value", "one_of", "present"})
+        if then
+        else {"equals", "one_of", "present"}
+    )
     if len(ops) != 1 or ops[0] not in allowed:
         raise bad(f"{what}: use {forms}")
     op = ops[0]
     if op == "present":
         if data[op] is not True:
-            raise bad(f"{what}: \"present\" must be true")
+            raise bad(f'{what}: "present" must be true')
         out["present"] = True
         if "min_count" in data:
             out["min_count"] = _int(data["min_count"], f"{what}.min_count", bad)
@@ -462,7 +559,7 @@ def _parse_rules(rules: Any, bad: Any) -> list[ProfileRule]:
             raise bad(f"{where} must be an object")
         rid, check, tname = r.get("id"), r.get("check"), r.get("type")
         if not isinstance(rid, str) or not _RULE_ID_RE.match(rid):
-            raise bad(f"{where}.id must be a lower-case id such as \"my-lab.description\"")
+            raise bad(f'{where}.id must be a lower-case id such as "my-lab.description"')
         where = f"rule {rid!r}"
         if check not in CHECKS:
             raise bad(f"{where}: 'check' must be one of {', '.join(CHECKS)}")
@@ -474,8 +571,14 @@ def _parse_rules(rules: Any, bad: Any) -> list[ProfileRule]:
         for k in ("message", "hint"):
             if k in r and not isinstance(r[k], str):
                 raise bad(f"{where}: {k!r} must be a string")
-        common = {"id": rid, "check": check, "type": tname, "severity": sev,
-                  "message": r.get("message"), "hint": r.get("hint")}
+        common = {
+            "id": rid,
+            "check": check,
+            "type": tname,
+            "severity": sev,
+            "message": r.get("message"),
+            "hint": r.get("hint"),
+        }
         allowed = {"id", "check", "type", "severity", "message", "hint"}
         prop = r.get("property")
         if check == "required":
@@ -483,15 +586,25 @@ def _parse_rules(rules: Any, bad: Any) -> list[ProfileRule]:
             props = r.get("properties")
             if not isinstance(props, list) or not props or not all(isinstance(p, str) for p in props):
                 raise bad(f"{where}: 'properties' must be a non-empty list of property keys")
-            rule = ProfileRule(**common, properties=tuple(props),
-                               inherit=_inherit(r.get("inherit"), f"{where}.inherit", bad))
+            rule = ProfileRule(
+                **common, properties=tuple(props), inherit=_inherit(r.get("inherit"), f"{where}.inherit", bad)
+            )
         elif check in ("items", "length", "pattern", "one_of"):
-            allowed |= {"property", "min_items", "max_items", "min_length", "max_length", "pattern",
-                        "pattern_label", "values"}
+            allowed |= {
+                "property",
+                "min_items",
+                "max_items",
+                "min_length",
+                "max_length",
+                "pattern",
+                "pattern_label",
+                "values",
+            }
             if not isinstance(prop, str):
                 raise bad(f"{where}: 'property' must be a property key")
             rule = ProfileRule(
-                **common, property=prop,
+                **common,
+                property=prop,
                 min_items=_int(r.get("min_items"), f"{where}.min_items", bad),
                 max_items=_int(r.get("max_items"), f"{where}.max_items", bad),
                 min_length=_int(r.get("min_length"), f"{where}.min_length", bad),
@@ -510,24 +623,32 @@ def _parse_rules(rules: Any, bad: Any) -> list[ProfileRule]:
                 raise bad(f"{where}: check {check!r} needs its limits (see FORMAT.md)")
         elif check == "conditional":
             allowed |= {"if", "then"}
-            rule = ProfileRule(**common, if_=_cond(r.get("if"), f"{where}.if", bad, then=False),
-                               then=_cond(r.get("then"), f"{where}.then", bad, then=True))
+            rule = ProfileRule(
+                **common,
+                if_=_cond(r.get("if"), f"{where}.if", bad, then=False),
+                then=_cond(r.get("then"), f"{where}.then", bad, then=True),
+            )
         elif check == "path":
             allowed |= {"paths", "min_count", "inherit"}
             paths = r.get("paths")
             if not isinstance(paths, list) or not paths:
                 raise bad(f"{where}: 'paths' must be a list of paths (each a list of property keys)")
             mc = _int(r.get("min_count", 1), f"{where}.min_count", bad)
-            rule = ProfileRule(**common, paths=tuple(_path(p, f"{where}.paths", bad) for p in paths),
-                               min_count=mc if mc is not None else 1,
-                               inherit=_inherit(r.get("inherit"), f"{where}.inherit", bad))
+            rule = ProfileRule(
+                **common,
+                paths=tuple(_path(p, f"{where}.paths", bad) for p in paths),
+                min_count=mc if mc is not None else 1,
+                inherit=_inherit(r.get("inherit"), f"{where}.inherit", bad),
+            )
         elif check == "any_of":
             allowed |= {"any_of"}
             items = r.get("any_of")
             if not isinstance(items, list) or not items:
                 raise bad(f"{where}: 'any_of' must be a non-empty list of requirements ({_THEN_FORMS})")
-            rule = ProfileRule(**common, any_of=tuple(_cond(i, f"{where}.any_of[{k}]", bad, then=True)
-                                                      for k, i in enumerate(items)))
+            rule = ProfileRule(
+                **common,
+                any_of=tuple(_cond(i, f"{where}.any_of[{k}]", bad, then=True) for k, i in enumerate(items)),
+            )
         else:  # linked_from, when_linked_from
             allowed |= {"from_types", "via"} | ({"then"} if check == "when_linked_from" else set())
             ft, via = r.get("from_types"), r.get("via")
@@ -539,7 +660,9 @@ def _parse_rules(rules: Any, bad: Any) -> list[ProfileRule]:
                 raise bad(f"{where}: 'from_types' must be a list of type names")
             if not isinstance(via, list) or not via or not all(isinstance(v, str) for v in via):
                 raise bad(f"{where}: 'via' must be a property key (or a list of them)")
-            then = _cond(r.get("then"), f"{where}.then", bad, then=True) if check == "when_linked_from" else None
+            then = (
+                _cond(r.get("then"), f"{where}.then", bad, then=True) if check == "when_linked_from" else None
+            )
             rule = ProfileRule(**common, from_types=tuple(ft), via=tuple(via), then=then)
         extra = set(r) - allowed
         if extra:
@@ -613,7 +736,7 @@ class _Resolver:
         labels: list[str] = []
         for v in values:
             if isinstance(v, tuple):  # frozen dict
-                (kind, arg), = v
+                ((kind, arg),) = v
                 if kind == "@id":
                     out.add(arg)
                     labels.append(arg.rsplit("/", 1)[-1])
@@ -658,7 +781,7 @@ class _Resolver:
                 except (UnknownTermError, Exception):
                     continue
         if len(found) != 1:
-            kinds = ", ".join(sorted({t.rsplit('/', 1)[-1] for p in props for t in p.target_types}))
+            kinds = ", ".join(sorted({t.rsplit("/", 1)[-1] for p in props for t in p.target_types}))
             why = "ambiguous" if found else "unknown"
             raise _NotApplicable(f"term {name!r} is {why} among {kinds or 'the accepted kinds'}")
         return found.pop()
@@ -682,8 +805,11 @@ class _Resolver:
                 if not last:
                     names = ", ".join(sorted({t.name for t in types})[:5])
                     raise _NotApplicable(f"{names} has no property {key!r}")
-                types = [t for iri in {i for p in last for i in p.target_types}
-                         if (t := self.reg.find(iri)) is not None]
+                types = [
+                    t
+                    for iri in {i for p in last for i in p.target_types}
+                    if (t := self.reg.find(iri)) is not None
+                ]
             steps.append(Step(key=key, iri=self.vocab + key, inverse=inverse))
         return RPath(tuple(steps)), last
 
@@ -693,7 +819,9 @@ class _Resolver:
         specs = [self.type(t) for t in data["from_types"]]
         if not any(data["via"] in s.properties for s in specs):
             raise _NotApplicable(f"none of {', '.join(data['from_types'])} has a property {data['via']!r}")
-        return Inherit(from_types=tuple(s.iri for s in specs), via_iri=self.vocab + data["via"], via=data["via"])
+        return Inherit(
+            from_types=tuple(s.iri for s in specs), via_iri=self.vocab + data["via"], via=data["via"]
+        )
 
     def type(self, name: str) -> TypeSpec:
         spec = self.reg.find(name)
@@ -725,20 +853,37 @@ class _Resolver:
             out = []
             for k in c["required"]:
                 path, _ = self.path(spec, (k,))
-                out.append(NodeSpec(k, self.vocab + k, "conditional-required", (),
-                                    Req("present", path=path, inherit=inh), "required"))
+                out.append(
+                    NodeSpec(
+                        k,
+                        self.vocab + k,
+                        "conditional-required",
+                        (),
+                        Req("present", path=path, inherit=inh),
+                        "required",
+                    )
+                )
             return out
         if "absent" in c:
             out = []
             for k in c["absent"]:
                 path, _ = self.path(spec, (k,))
-                out.append(NodeSpec(k, self.vocab + k, "conditional-absent", (), Req("absent", path=path),
-                                    "absent"))
+                out.append(
+                    NodeSpec(k, self.vocab + k, "conditional-absent", (), Req("absent", path=path), "absent")
+                )
             return out
         if "context_required" in c:
-            return [NodeSpec(k, "", "context-required", (),
-                             Req("const", truth=context_value(self.context, k) not in (None, "", [], {})),
-                             f"{k} in the submission record") for k in c["context_required"]]
+            return [
+                NodeSpec(
+                    k,
+                    "",
+                    "context-required",
+                    (),
+                    Req("const", truth=context_value(self.context, k) not in (None, "", [], {})),
+                    f"{k} in the submission record",
+                )
+                for k in c["context_required"]
+            ]
         keys = (c["property"],) if "property" in c else c["path"]
         path, last = self.path(spec, keys)
         label, iri = path.label, path.steps[-1].iri
@@ -746,18 +891,44 @@ class _Resolver:
             op = "after" if "after" in c else "before"
             date, shown = self.one(c[op], last)
             pat = after_pattern(date) if op == "after" else before_pattern(date)
-            return [NodeSpec(label, iri, "date-order", (), Req("all_in", path=path, pattern=pat), f"{op} {date}")]
+            return [
+                NodeSpec(label, iri, "date-order", (), Req("all_in", path=path, pattern=pat), f"{op} {date}")
+            ]
         if "present" in c:
-            return [NodeSpec(label, iri, "path-required", (),
-                             Req("present", path=path, min_count=c.get("min_count") or 1), "a value")]
+            return [
+                NodeSpec(
+                    label,
+                    iri,
+                    "path-required",
+                    (),
+                    Req("present", path=path, min_count=c.get("min_count") or 1),
+                    "a value",
+                )
+            ]
         if "one_of" in c:
             vals, shown = self.values(c["one_of"], last)
-            return [NodeSpec(label, iri, "conditional-value", (),
-                             Req("all_in", path=path, pattern=one_of_pattern(vals), values=vals), f"one of {shown}")]
+            return [
+                NodeSpec(
+                    label,
+                    iri,
+                    "conditional-value",
+                    (),
+                    Req("all_in", path=path, pattern=one_of_pattern(vals), values=vals),
+                    f"one of {shown}",
+                )
+            ]
         op = "equals" if "equals" in c else "has_value"
         vals, shown = self.values((c[op],), last)
-        return [NodeSpec(label, iri, "path-value", (),
-                         Req(op, path=path, pattern=one_of_pattern(vals), values=vals), shown)]
+        return [
+            NodeSpec(
+                label,
+                iri,
+                "path-value",
+                (),
+                Req(op, path=path, pattern=one_of_pattern(vals), values=vals),
+                shown,
+            )
+        ]
 
     def linked(self, r: ProfileRule, spec: TypeSpec) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         if spec.embedded:
@@ -776,9 +947,17 @@ class _Resolver:
             if r.inherit is None:
                 return replace(base, props=props)
             inh = self.inherit(spec, r.inherit)
-            nodes = tuple(NodeSpec(p.key, p.iri, "required", (),
-                                   Req("present", path=RPath((Step(p.key, p.iri),)), inherit=inh), "")
-                          for p in props)
+            nodes = tuple(
+                NodeSpec(
+                    p.key,
+                    p.iri,
+                    "required",
+                    (),
+                    Req("present", path=RPath((Step(p.key, p.iri),)), inherit=inh),
+                    "",
+                )
+                for p in props
+            )
             return replace(base, nodes=nodes)
         if r.check in ("items", "length", "pattern", "one_of"):
             p = _prop(spec, r.property or "")
@@ -794,15 +973,25 @@ class _Resolver:
             ft, via = self.linked(r, spec)
             via_label = "/".join(k for k, _ in via)
             names = " or ".join(t.rsplit("/", 1)[-1] for t in ft)
-            node = NodeSpec("^" + via_label, "^" + via[0][1], "must-be-linked", (),
-                            Req("linked", from_types=ft, via=via), f"{names} (through {via_label})")
+            node = NodeSpec(
+                "^" + via_label,
+                "^" + via[0][1],
+                "must-be-linked",
+                (),
+                Req("linked", from_types=ft, via=via),
+                f"{names} (through {via_label})",
+            )
             return replace(base, nodes=(node,), from_type_iris=ft, via_iris=tuple(i for _, i in via))
         if r.check == "when_linked_from":
             assert r.then is not None
             ft, via = self.linked(r, spec)
             test = Test("linked", from_types=ft, via=via)
-            return replace(base, nodes=tuple(replace(n, tests=(test,)) for n in self.then(spec, r.then)),
-                           from_type_iris=ft, via_iris=tuple(i for _, i in via))
+            return replace(
+                base,
+                nodes=tuple(replace(n, tests=(test,)) for n in self.then(spec, r.then)),
+                from_type_iris=ft,
+                via_iris=tuple(i for _, i in via),
+            )
         if r.check == "path":
             inh = self.inherit(spec, r.inherit)
             alts = []
@@ -813,8 +1002,9 @@ class _Resolver:
             assert first is not None
             req = alts[0] if len(alts) == 1 else Req("any_of", alternatives=tuple(alts))
             label = " or ".join(a.path.label for a in alts if a.path)
-            return replace(base, nodes=(NodeSpec(first.label, first.steps[-1].iri, "path-required", (), req,
-                                                 label),))
+            return replace(
+                base, nodes=(NodeSpec(first.label, first.steps[-1].iri, "path-required", (), req, label),)
+            )
         # any_of
         alts = []
         labels = []
@@ -823,8 +1013,12 @@ class _Resolver:
             reqs = tuple(n.req for n in parts)
             alts.append(reqs[0] if len(reqs) == 1 else Req("all_of", alternatives=reqs))
             labels.append(" and ".join(n.key for n in parts))
-        return replace(base, nodes=(NodeSpec("", "", "any-of", (), Req("any_of", alternatives=tuple(alts)),
-                                             " or ".join(labels)),))
+        return replace(
+            base,
+            nodes=(
+                NodeSpec("", "", "any-of", (), Req("any_of", alternatives=tuple(alts)), " or ".join(labels)),
+            ),
+        )
 
 
 def with_overrides(profile: Profile, **changes: Any) -> Profile:

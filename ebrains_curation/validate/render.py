@@ -21,8 +21,13 @@ _ICON = {"error": "✗", "warning": "!", "info": "i"}
 
 def render(report: ValidationReport, format: str = "text") -> str:
     """Render ``report`` in one of :data:`FORMATS`."""
-    fn = {"text": to_text, "json": lambda r: r.to_json(), "html": to_html, "junit": to_junit,
-          "sarif": to_sarif}.get(format)
+    fn = {
+        "text": to_text,
+        "json": lambda r: r.to_json(),
+        "html": to_html,
+        "junit": to_junit,
+        "sarif": to_sarif,
+    }.get(format)
     if fn is None:
         from ..errors import ConfigurationError
 
@@ -46,7 +51,9 @@ def to_text(report: ValidationReport, max_per_node: int = 50) -> str:
             head += f"  [{first.source}]"
         lines.append(head)
         for i in issues[:max_per_node]:
-            lines.append(f"  {_ICON[i.severity.value]} {i.severity.value:<7} {i.rule_id:<22} {_where(i)}: {i.message}")
+            lines.append(
+                f"  {_ICON[i.severity.value]} {i.severity.value:<7} {i.rule_id:<22} {_where(i)}: {i.message}"
+            )
             if i.hint:
                 lines.append(f"      hint: {i.hint}")
         if len(issues) > max_per_node:
@@ -57,15 +64,21 @@ def to_text(report: ValidationReport, max_per_node: int = 50) -> str:
 
 
 #: severity -> (text colour, background) for the HTML report
-_COLOURS = {"error": ("#c62828", "#fdecea"), "warning": ("#9a6700", "#fff8e1"), "info": ("#1565c0", "#e8f1fb")}
+_COLOURS = {
+    "error": ("#c62828", "#fdecea"),
+    "warning": ("#9a6700", "#fff8e1"),
+    "info": ("#1565c0", "#e8f1fb"),
+}
 _OPEN_NODES = 10  # node sections drawn open in the HTML report (the worst first); the rest start collapsed
 _MAX_HTML_ISSUES = 1000
 
 
 def _badge(severity: str, count: int) -> str:
     fg, bg = _COLOURS[severity]
-    return (f'<span class="ecr-badge ecr-{severity}" style="color:{fg};background:{bg};padding:0 0.4em;'
-            f'border-radius:0.3em;font-weight:bold">{count} {severity}{"s" * (count != 1 and severity != "info")}</span>')
+    return (
+        f'<span class="ecr-badge ecr-{severity}" style="color:{fg};background:{bg};padding:0 0.4em;'
+        f'border-radius:0.3em;font-weight:bold">{count} {severity}{"s" * (count != 1 and severity != "info")}</span>'
+    )
 
 
 def to_html(report: ValidationReport, max_issues: int = _MAX_HTML_ISSUES) -> str:
@@ -79,8 +92,10 @@ def to_html(report: ValidationReport, max_issues: int = _MAX_HTML_ISSUES) -> str
     colour = _COLOURS["error"][0] if not report.conforms else "#2e7d32"
     counts = report.counts
     badges = " ".join(_badge(sev, n) for sev, n in counts.items() if n)
-    out = [f'<div class="ebrains-curation-report">'
-           f'<p class="ecr-summary" style="color:{colour};font-weight:bold">{e(report.summary())}</p>']
+    out = [
+        f'<div class="ebrains-curation-report">'
+        f'<p class="ecr-summary" style="color:{colour};font-weight:bold">{e(report.summary())}</p>'
+    ]
     if badges:
         out.append(f'<p class="ecr-counts">{badges}</p>')
     drawn = 0
@@ -97,23 +112,29 @@ def to_html(report: ValidationReport, max_issues: int = _MAX_HTML_ISSUES) -> str
         if first.source:
             title += f" <small>{e(first.source)}</small>"
         is_open = " open" if n < _OPEN_NODES and worst == "error" else ""
-        out.append(f'<details class="ecr-node ecr-{worst}"{is_open} style="border-left:4px solid '
-                   f'{_COLOURS[worst][0]};padding-left:0.5em;margin:0.3em 0"><summary>{title}</summary>'
-                   '<table class="ecr-issues"><thead><tr><th>severity</th><th>rule</th><th>property</th>'
-                   "<th>message</th></tr></thead><tbody>")
+        out.append(
+            f'<details class="ecr-node ecr-{worst}"{is_open} style="border-left:4px solid '
+            f'{_COLOURS[worst][0]};padding-left:0.5em;margin:0.3em 0"><summary>{title}</summary>'
+            '<table class="ecr-issues"><thead><tr><th>severity</th><th>rule</th><th>property</th>'
+            "<th>message</th></tr></thead><tbody>"
+        )
         for i in issues[: max_issues - drawn]:
             sev = i.severity.value
             fg, bg = _COLOURS[sev]
             hint = f"<br><small><em>{e(i.hint)}</em></small>" if i.hint else ""
-            out.append(f'<tr class="ecr-{sev}" style="background:{bg}">'
-                       f'<td style="color:{fg};font-weight:bold">{_ICON[sev]} {e(sev)}</td>'
-                       f"<td><code>{e(i.rule_id)}</code></td><td><code>{e(_where(i))}</code></td>"
-                       f"<td>{e(i.message)}{hint}</td></tr>")
+            out.append(
+                f'<tr class="ecr-{sev}" style="background:{bg}">'
+                f'<td style="color:{fg};font-weight:bold">{_ICON[sev]} {e(sev)}</td>'
+                f"<td><code>{e(i.rule_id)}</code></td><td><code>{e(_where(i))}</code></td>"
+                f"<td>{e(i.message)}{hint}</td></tr>"
+            )
             drawn += 1
         out.append("</tbody></table></details>")
     if len(report.issues) > drawn:
-        out.append(f"<p>… {len(report.issues) - drawn} more issues not shown "
-                   "(<code>report.render(\"text\")</code> lists them all).</p>")
+        out.append(
+            f"<p>… {len(report.issues) - drawn} more issues not shown "
+            '(<code>report.render("text")</code> lists them all).</p>'
+        )
     out.append("</div>")
     return "".join(out)
 
@@ -124,18 +145,26 @@ def to_junit(report: ValidationReport) -> str:
         "testsuite",
         name=f"openMINDS validation ({report.profile})",
         tests=str(max(1, len(report.by_node()))),
-        failures=str(sum(1 for v in report.by_node().values() if any(i.severity.value == "error" for i in v))),
+        failures=str(
+            sum(1 for v in report.by_node().values() if any(i.severity.value == "error" for i in v))
+        ),
         errors="0",
         time=f"{report.duration_s:.3f}",
     )
     props = ET.SubElement(suite, "properties")
-    for name, value in (("engine", report.engine), ("profile", report.profile),
-                        ("openminds_version", report.version), ("library_version", report.library_version)):
+    for name, value in (
+        ("engine", report.engine),
+        ("profile", report.profile),
+        ("openminds_version", report.version),
+        ("library_version", report.library_version),
+    ):
         ET.SubElement(props, "property", name=name, value=value)
     if not report.issues:
         ET.SubElement(suite, "testcase", classname="openminds", name="graph")
     for node_id, issues in report.by_node().items():
-        case = ET.SubElement(suite, "testcase", classname=issues[0].node_type or "graph", name=node_id or "<graph>")
+        case = ET.SubElement(
+            suite, "testcase", classname=issues[0].node_type or "graph", name=node_id or "<graph>"
+        )
         errors = [i for i in issues if i.severity.value == "error"]
         if errors:
             fail = ET.SubElement(case, "failure", message=errors[0].message, type=errors[0].rule_id)
@@ -169,12 +198,25 @@ def to_sarif(report: ValidationReport) -> str:
             "ruleIndex": index[i.rule_id],
             "level": _level(i.severity.value),
             "message": {"text": i.message + (f" Hint: {i.hint}" if i.hint else "")},
-            "locations": [{
-                "logicalLocations": [{"fullyQualifiedName": f"{i.node_id or ''}#{i.path_str}",
-                                      "name": i.path_str or (i.node_id or ""), "kind": "member"}],
-            }],
-            "properties": {"node_id": i.node_id, "node_type": i.node_type, "path": list(i.path),
-                           "path_iri": list(i.path_iri), "value": i.value, "expected": i.expected},
+            "locations": [
+                {
+                    "logicalLocations": [
+                        {
+                            "fullyQualifiedName": f"{i.node_id or ''}#{i.path_str}",
+                            "name": i.path_str or (i.node_id or ""),
+                            "kind": "member",
+                        }
+                    ],
+                }
+            ],
+            "properties": {
+                "node_id": i.node_id,
+                "node_type": i.node_type,
+                "path": list(i.path),
+                "path_iri": list(i.path_iri),
+                "value": i.value,
+                "expected": i.expected,
+            },
         }
         if i.source:
             res["locations"][0]["physicalLocation"] = {"artifactLocation": {"uri": i.source}}
@@ -182,13 +224,19 @@ def to_sarif(report: ValidationReport) -> str:
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "ebrains-curation", "version": report.library_version,
-                                "rules": rules}},
-            "properties": {"engine": report.engine, "profile": report.profile,
-                           "openminds_version": report.version},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {"name": "ebrains-curation", "version": report.library_version, "rules": rules}
+                },
+                "properties": {
+                    "engine": report.engine,
+                    "profile": report.profile,
+                    "openminds_version": report.version,
+                },
+                "results": results,
+            }
+        ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False, default=str)
 

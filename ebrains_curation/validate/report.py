@@ -206,8 +206,12 @@ class ValidationReport:
                 groups.setdefault(i.node_id, []).append(i)
             ordered = sorted(
                 groups.items(),
-                key=lambda kv: (kv[1][0].severity.order, -sum(i.severity is Severity.ERROR for i in kv[1]),
-                                -len(kv[1]), kv[0] or ""),
+                key=lambda kv: (
+                    kv[1][0].severity.order,
+                    -sum(i.severity is Severity.ERROR for i in kv[1]),
+                    -len(kv[1]),
+                    kv[0] or "",
+                ),
             )
             self._by_node = dict(ordered)
         return self._by_node
@@ -216,12 +220,18 @@ class ValidationReport:
         """The single most useful issue to show first (None when there are no issues)."""
         return self.issues[0] if self.issues else None
 
-    def filter(self, *, severity: str | Severity | None = None, rule_id: str | None = None,
-               node_id: str | None = None) -> list[Issue]:
+    def filter(
+        self,
+        *,
+        severity: str | Severity | None = None,
+        rule_id: str | None = None,
+        node_id: str | None = None,
+    ) -> list[Issue]:
         """Issues matching all the given criteria."""
         sev = Severity(severity) if severity is not None else None
         return [
-            i for i in self.issues
+            i
+            for i in self.issues
             if (sev is None or i.severity is sev)
             and (rule_id is None or i.rule_id == rule_id)
             and (node_id is None or i.node_id == node_id)
@@ -249,8 +259,10 @@ class ValidationReport:
         parts.append(f"{c['warning']} warning{'s' * (c['warning'] != 1)}")
         if c["info"]:
             parts.append(f"{c['info']} info")
-        return (f"Metadata {verdict} to profile {self.profile!r} (openMINDS {self.version}, {self.engine} "
-                f"engine, {self.nodes_checked} nodes): {', '.join(parts)}")
+        return (
+            f"Metadata {verdict} to profile {self.profile!r} (openMINDS {self.version}, {self.engine} "
+            f"engine, {self.nodes_checked} nodes): {', '.join(parts)}"
+        )
 
     def raise_for_errors(self) -> ValidationReport:
         """Raise :class:`~ebrains_curation.errors.ValidationFailed` if there are errors; else return self."""
@@ -307,9 +319,11 @@ class ValidationReport:
 
     def __repr__(self) -> str:
         c = self.counts
-        return (f"<ValidationReport {'conforms' if self.conforms else 'does not conform'}: "
-                f"{c['error']} errors, {c['warning']} warnings, {c['info']} info; profile={self.profile!r} "
-                f"engine={self.engine!r} openMINDS {self.version}>")
+        return (
+            f"<ValidationReport {'conforms' if self.conforms else 'does not conform'}: "
+            f"{c['error']} errors, {c['warning']} warnings, {c['info']} info; profile={self.profile!r} "
+            f"engine={self.engine!r} openMINDS {self.version}>"
+        )
 
     @classmethod
     def merge(cls, reports: Iterable[ValidationReport]) -> ValidationReport:
@@ -320,7 +334,9 @@ class ValidationReport:
         first = reports[0]
         return cls(
             issues=tuple(i for r in reports for i in r.issues),
-            engine=first.engine, profile=first.profile, version=first.version,
+            engine=first.engine,
+            profile=first.profile,
+            version=first.version,
             nodes_checked=sum(r.nodes_checked for r in reports),
             sources=tuple(s for r in reports for s in r.sources),
             duration_s=sum(r.duration_s for r in reports),

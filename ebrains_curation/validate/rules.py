@@ -27,48 +27,109 @@ class Rule:
 
 
 _RULES: Final = [
-    Rule("invalid-node", "error", "This node is not a valid JSON-LD node: {expected}.",
-         "Each node must be a JSON object with an \"@id\" string and an \"@type\"."),
-    Rule("missing-type", "error", "This node has no @type, so it cannot be checked against openMINDS.",
-         "Add \"@type\" with the full openMINDS type IRI, e.g. {expected}."),
-    Rule("unknown-type", "error", "{value!s} is not an openMINDS {expected} type.",
-         "Check the spelling and the openMINDS version (v3 type IRIs start with "
-         "https://openminds.ebrains.eu/, v4 and v5 with https://openminds.om-i.org/types/)."),
-    Rule("unknown-property", "error", "{type} has no property {property!r} in this openMINDS version.",
-         "Remove it, or fix its spelling: {expected}."),
+    Rule(
+        "invalid-node",
+        "error",
+        "This node is not a valid JSON-LD node: {expected}.",
+        'Each node must be a JSON object with an "@id" string and an "@type".',
+    ),
+    Rule(
+        "missing-type",
+        "error",
+        "This node has no @type, so it cannot be checked against openMINDS.",
+        'Add "@type" with the full openMINDS type IRI, e.g. {expected}.',
+    ),
+    Rule(
+        "unknown-type",
+        "error",
+        "{value!s} is not an openMINDS {expected} type.",
+        "Check the spelling and the openMINDS version (v3 type IRIs start with "
+        "https://openminds.ebrains.eu/, v4 and v5 with https://openminds.om-i.org/types/).",
+    ),
+    Rule(
+        "unknown-property",
+        "error",
+        "{type} has no property {property!r} in this openMINDS version.",
+        "Remove it, or fix its spelling: {expected}.",
+    ),
     Rule("required", "error", "{type} needs {property!r}, but it is missing.", ""),
-    Rule("single-value", "error", "{property!r} takes a single value, but {value} were given.",
-         "Keep only one value (or check whether another property takes lists)."),
+    Rule(
+        "single-value",
+        "error",
+        "{property!r} takes a single value, but {value} were given.",
+        "Keep only one value (or check whether another property takes lists).",
+    ),
     Rule("min-items", "error", "{property!r} needs at least {expected} values, but has {value}.", ""),
     Rule("max-items", "error", "{property!r} takes at most {expected} values, but has {value}.", ""),
-    Rule("unique-items", "error", "{property!r} lists {value!r} more than once.", "Remove the duplicate.",
-         rdf=False),
+    Rule(
+        "unique-items",
+        "error",
+        "{property!r} lists {value!r} more than once.",
+        "Remove the duplicate.",
+        rdf=False,
+    ),
     Rule("value-kind", "error", "{property!r} expects {expected}, but got {value!r}.", ""),
     Rule("link-target-type", "error", "{property!r} links to a {value}, but it must link to {expected}.", ""),
-    Rule("embedded-type", "error", "{property!r} contains an embedded {value}, but it must be {expected}.",
-         "Embedded nodes need an \"@type\" naming one of the allowed types."),
-    Rule("term-kind", "error", "{property!r} points to the controlled term {value}, which is the wrong "
-         "kind of term: expected {expected}.",
-         "List the right terms with `ebrains-curation terms KIND`."),
-    Rule("unknown-term", "error", "{property!r} points to {value}, which looks like an openMINDS library "
-         "instance but is not one in this version.",
-         "Check the spelling, or pick the term by name with ebrains_curation.get_term()."),
-    Rule("missing-link-target", "warning", "{property!r} links to {value}, which is not in this graph "
-         "(it may exist in the Knowledge Graph).",
-         "Add the linked node to the submission, or check the @id if it should already exist in the KG."),
+    Rule(
+        "embedded-type",
+        "error",
+        "{property!r} contains an embedded {value}, but it must be {expected}.",
+        'Embedded nodes need an "@type" naming one of the allowed types.',
+    ),
+    Rule(
+        "term-kind",
+        "error",
+        "{property!r} points to the controlled term {value}, which is the wrong "
+        "kind of term: expected {expected}.",
+        "List the right terms with `ebrains-curation terms KIND`.",
+    ),
+    Rule(
+        "unknown-term",
+        "error",
+        "{property!r} points to {value}, which looks like an openMINDS library "
+        "instance but is not one in this version.",
+        "Check the spelling, or pick the term by name with ebrains_curation.get_term().",
+    ),
+    Rule(
+        "missing-link-target",
+        "warning",
+        "{property!r} links to {value}, which is not in this graph (it may exist in the Knowledge Graph).",
+        "Add the linked node to the submission, or check the @id if it should already exist in the KG.",
+    ),
     Rule("pattern", "error", "{property!r} value {value!r} is not {expected}.", ""),
-    Rule("orcid-checksum", "error", "{value!r} is not a valid ORCID iD: its last character (the ISO 7064 "
-         "mod 11-2 check digit) does not match.",
-         "Copy the ORCID iD from the person's ORCID record; a digit was probably mistyped."),
-    Rule("email-format", "error", "{property!r} value {value!r} is not an e-mail address.",
-         "Write it as name@example.org."),
-    Rule("date-format", "error", "{property!r} value {value!r} is not {expected}.",
-         "Dates are written YYYY-MM-DD (e.g. 2024-05-01) and must exist in the calendar."),
-    Rule("iri-format", "error", "{property!r} value {value!r} is not a web address (IRI).",
-         "Write a full address starting with https://."),
+    Rule(
+        "orcid-checksum",
+        "error",
+        "{value!r} is not a valid ORCID iD: its last character (the ISO 7064 "
+        "mod 11-2 check digit) does not match.",
+        "Copy the ORCID iD from the person's ORCID record; a digit was probably mistyped.",
+    ),
+    Rule(
+        "email-format",
+        "error",
+        "{property!r} value {value!r} is not an e-mail address.",
+        "Write it as name@example.org.",
+    ),
+    Rule(
+        "date-format",
+        "error",
+        "{property!r} value {value!r} is not {expected}.",
+        "Dates are written YYYY-MM-DD (e.g. 2024-05-01) and must exist in the calendar.",
+    ),
+    Rule(
+        "iri-format",
+        "error",
+        "{property!r} value {value!r} is not a web address (IRI).",
+        "Write a full address starting with https://.",
+    ),
     Rule("min-length", "error", "{property!r} is shorter than {expected} characters.", ""),
     Rule("max-length", "error", "{property!r} is longer than {expected} characters.", ""),
-    Rule("not-allowed-value", "error", "{property!r} value {value} is not allowed here; use one of {expected}.", ""),
+    Rule(
+        "not-allowed-value",
+        "error",
+        "{property!r} value {value} is not allowed here; use one of {expected}.",
+        "",
+    ),
     Rule("conditional-required", "error", "{property!r} is required here ({expected}).", ""),
     Rule("conditional-value", "error", "{property!r} value {value} is not allowed here ({expected}).", ""),
     Rule("conditional-absent", "error", "{property!r} must be left out here ({expected}).", ""),
@@ -80,8 +141,12 @@ _RULES: Final = [
     Rule("must-be-linked", "error", "No {expected} links to this {type}.", ""),
     Rule("check-not-run", "warning", "A check could not run: {expected}.", ""),
     Rule("profile-version", "info", "The profile was written for openMINDS {expected}, not {value}.", ""),
-    Rule("profile-not-applicable", "info", "A profile rule does not apply to this openMINDS version: {expected}.",
-         "Fix the profile, or ignore this if the rule is meant for another version."),
+    Rule(
+        "profile-not-applicable",
+        "info",
+        "A profile rule does not apply to this openMINDS version: {expected}.",
+        "Fix the profile, or ignore this if the rule is meant for another version.",
+    ),
 ]
 
 #: rule id -> Rule, in the order used to rank issues (structural problems first)

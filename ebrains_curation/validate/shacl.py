@@ -131,8 +131,13 @@ class _Shapes:
         sev = {"error": sh.Violation, "warning": sh.Warning, "info": sh.Info}[meta.severity]
         self.g.add((shape, sh.severity, sev))
         self.g.add((shape, self.ecv.ruleId, self.lit(meta.rule_id)))
-        self.g.add((shape, sh.message, self.lit(format_message(meta.template, property=meta.key,
-                                                                    expected=meta.expected or ""))))
+        self.g.add(
+            (
+                shape,
+                sh.message,
+                self.lit(format_message(meta.template, property=meta.key, expected=meta.expected or "")),
+            )
+        )
         self.meta[shape] = (meta, kind)
 
     # -- reusable value shapes --------------------------------------------------------------------
@@ -150,11 +155,15 @@ class _Shapes:
         # integer, double or boolean (dates count as text, even ill-typed ones)
         self.NON_TEXT_DATATYPES = {"integer": xsd.integer, "double": xsd.double, "boolean": xsd.boolean}
         # "not text and not an IRI" = a blank node or a number/boolean literal, as sh:or members
-        self.NOT_TEXT_OR_IRI = [self.shared((sh.nodeKind, sh.BlankNode)),
-                                *(self.shared((sh.datatype, d)) for d in self.NON_TEXT_DATATYPES.values())]
+        self.NOT_TEXT_OR_IRI = [
+            self.shared((sh.nodeKind, sh.BlankNode)),
+            *(self.shared((sh.datatype, d)) for d in self.NON_TEXT_DATATYPES.values()),
+        ]
         # and "text or an IRI" as constraints for one shape (a conjunction, no sh:or)
-        self.TEXT_OR_IRI = [(sh.nodeKind, sh.IRIOrLiteral), *(
-            (sh["not"], self.shared((sh.datatype, d))) for d in self.NON_TEXT_DATATYPES.values())]
+        self.TEXT_OR_IRI = [
+            (sh.nodeKind, sh.IRIOrLiteral),
+            *((sh["not"], self.shared((sh.datatype, d))) for d in self.NON_TEXT_DATATYPES.values()),
+        ]
         ns = re.escape(get_version(self.plan.version).instance_ns)
         self.IN_LIBRARY_RE = self.lit("^" + ns)  # a library instance (controlled term, ...)
         self.NOT_IN_LIBRARY_RE = self.lit("^(?!" + ns + ")")  # (on IRIs: blank nodes fail any pattern)
@@ -180,9 +189,14 @@ class _Shapes:
             g.add((self.uri(t.iri), self.uri(RDFS_SUBCLASS), self.OPENMINDS))
         self._unions: dict[tuple[str, ...], Any] = {}
 
-    _NODE_KINDS = {frozenset({"iri"}): "IRI", frozenset({"blank"}): "BlankNode", frozenset({"literal"}): "Literal",
-                   frozenset({"iri", "blank"}): "BlankNodeOrIRI", frozenset({"iri", "literal"}): "IRIOrLiteral",
-                   frozenset({"blank", "literal"}): "BlankNodeOrLiteral"}
+    _NODE_KINDS = {
+        frozenset({"iri"}): "IRI",
+        frozenset({"blank"}): "BlankNode",
+        frozenset({"literal"}): "Literal",
+        frozenset({"iri", "blank"}): "BlankNodeOrIRI",
+        frozenset({"iri", "literal"}): "IRIOrLiteral",
+        frozenset({"blank", "literal"}): "BlankNodeOrLiteral",
+    }
 
     def value_kind_constraints(self, pp: PropPlan) -> list[tuple[Any, Any]]:
         """The constraints of the value-kind check, as flat as possible.
@@ -198,12 +212,15 @@ class _Shapes:
             nodes.add("iri")
         if "embedded" in pp.kinds:
             nodes.add("blank")
-        numbers = ["integer", "double"] if "number" in pp.kinds else ["integer"] if "integer" in pp.kinds else []
+        numbers = (
+            ["integer", "double"] if "number" in pp.kinds else ["integer"] if "integer" in pp.kinds else []
+        )
         if text:
             # a conjunction on the property shape itself, no sh:or: the allowed node kinds, and
             # not one of the number/boolean datatypes that are not allowed
-            pairs: list[tuple[Any, Any]] = [(sh["not"], self.shared((sh.datatype, dts[d])))
-                                            for d in dts if d not in numbers]
+            pairs: list[tuple[Any, Any]] = [
+                (sh["not"], self.shared((sh.datatype, dts[d]))) for d in dts if d not in numbers
+            ]
             kinds = frozenset(nodes | {"literal"})
             if kinds in self._NODE_KINDS:
                 pairs.insert(0, (sh.nodeKind, sh[self._NODE_KINDS[kinds]]))
@@ -244,8 +261,11 @@ class _Shapes:
     def add_type(self, tp: TypePlan) -> None:
         sh, g = self.sh, self.g
         spec = tp.spec
-        local = spec.iri[len(get_version(self.plan.version).type_ns):] if spec.iri.startswith(
-            get_version(self.plan.version).type_ns) else spec.name
+        local = (
+            spec.iri[len(get_version(self.plan.version).type_ns) :]
+            if spec.iri.startswith(get_version(self.plan.version).type_ns)
+            else spec.name
+        )
         tclass = self.uri(spec.iri)
         if tp.unknown_property is not None:
             node_shape = self.name(local)
@@ -254,8 +274,13 @@ class _Shapes:
             # the known properties are listed as ignored rather than declared through (constraint-free)
             # property shapes, which pyshacl would evaluate on every node for nothing
             g.add((node_shape, sh.closed, self.lit(True)))
-            g.add((node_shape, sh.ignoredProperties, self.lst(
-                [self.uri(RDF_TYPE), *(self.uri(pp.iri) for pp in tp.props.values())])))
+            g.add(
+                (
+                    node_shape,
+                    sh.ignoredProperties,
+                    self.lst([self.uri(RDF_TYPE), *(self.uri(pp.iri) for pp in tp.props.values())]),
+                )
+            )
             self.annotate(node_shape, tp.unknown_property, "closed")
             self.unknown[node_shape] = tp.unknown_property
         declared = set()
@@ -305,27 +330,84 @@ class _Shapes:
             # needs fewer nested evaluations, and fewer of them fail (each failure costs a result)
             if pp.link_type is not None and pp.link_types:
                 # fails for: an IRI, not a library instance, with a type, not of the allowed types
-                prop_shape(key, iri, pp.link_type, None, (sh["not"], self.shared(
-                    (sh.nodeKind, sh.IRI), (sh.pattern, self.NOT_IN_LIBRARY_RE), (sh.property, self.HAS_TYPE),
-                    (sh["not"], self.class_of(pp.link_types)))))
+                prop_shape(
+                    key,
+                    iri,
+                    pp.link_type,
+                    None,
+                    (
+                        sh["not"],
+                        self.shared(
+                            (sh.nodeKind, sh.IRI),
+                            (sh.pattern, self.NOT_IN_LIBRARY_RE),
+                            (sh.property, self.HAS_TYPE),
+                            (sh["not"], self.class_of(pp.link_types)),
+                        ),
+                    ),
+                )
             if pp.term_kind is not None and pp.link_types:
                 # fails for: a library IRI with a kind that is not allowed ("every kind is allowed"
                 # holds for an instance without a kind: unknown-term reports those)
-                kinds_in = self.shared((sh.path, self.KIND_PATH),
-                                       (sh["in"], self.lst(self.uri(t) for t in pp.link_types)))
-                prop_shape(key, iri, pp.term_kind, None, (sh["not"], self.shared(
-                    (sh.nodeKind, sh.IRI), (sh.pattern, self.IN_LIBRARY_RE), (sh["not"], kinds_in))))
+                kinds_in = self.shared(
+                    (sh.path, self.KIND_PATH), (sh["in"], self.lst(self.uri(t) for t in pp.link_types))
+                )
+                prop_shape(
+                    key,
+                    iri,
+                    pp.term_kind,
+                    None,
+                    (
+                        sh["not"],
+                        self.shared(
+                            (sh.nodeKind, sh.IRI), (sh.pattern, self.IN_LIBRARY_RE), (sh["not"], kinds_in)
+                        ),
+                    ),
+                )
             if pp.unknown_term is not None and pp.link_types:
                 # fails for: a library IRI without a kind (not a known instance)
-                prop_shape(key, iri, pp.unknown_term, None, (sh["not"], self.shared(
-                    (sh.nodeKind, sh.IRI), (sh.pattern, self.IN_LIBRARY_RE), (sh.property, self.NO_KIND))))
+                prop_shape(
+                    key,
+                    iri,
+                    pp.unknown_term,
+                    None,
+                    (
+                        sh["not"],
+                        self.shared(
+                            (sh.nodeKind, sh.IRI),
+                            (sh.pattern, self.IN_LIBRARY_RE),
+                            (sh.property, self.NO_KIND),
+                        ),
+                    ),
+                )
             if pp.missing_link is not None and pp.link_types:
                 # fails for: an IRI, not a library instance, without a type
-                prop_shape(key, iri, pp.missing_link, None, (sh["not"], self.shared(
-                    (sh.nodeKind, sh.IRI), (sh.pattern, self.NOT_IN_LIBRARY_RE), (sh.property, self.NO_TYPE))))
+                prop_shape(
+                    key,
+                    iri,
+                    pp.missing_link,
+                    None,
+                    (
+                        sh["not"],
+                        self.shared(
+                            (sh.nodeKind, sh.IRI),
+                            (sh.pattern, self.NOT_IN_LIBRARY_RE),
+                            (sh.property, self.NO_TYPE),
+                        ),
+                    ),
+                )
             if pp.embedded_type is not None and pp.embedded_types:
-                prop_shape(key, iri, pp.embedded_type, None, (sh["or"], self.lst(
-                    [self.shared((sh.nodeKind, sh.IRIOrLiteral)), self.class_of(pp.embedded_types)])))
+                prop_shape(
+                    key,
+                    iri,
+                    pp.embedded_type,
+                    None,
+                    (
+                        sh["or"],
+                        self.lst(
+                            [self.shared((sh.nodeKind, sh.IRIOrLiteral)), self.class_of(pp.embedded_types)]
+                        ),
+                    ),
+                )
             for c in pp.str_checks:
                 self._str_check(prop_shape, key, iri, c)
         for nr in tp.node_rules:
@@ -333,17 +415,38 @@ class _Shapes:
 
     def _min_items(self, node_check: Any, key: str, iri: str, n: int, meta: Meta) -> None:
         sh = self.sh
-        node_check(key, meta, (sh["or"], self.lst([
-            self.shared((sh.path, self.uri(iri)), (sh.maxCount, self.lit(0))),
-            self.shared((sh.path, self.uri(iri)), (sh.minCount, self.lit(n))),
-        ])))
+        node_check(
+            key,
+            meta,
+            (
+                sh["or"],
+                self.lst(
+                    [
+                        self.shared((sh.path, self.uri(iri)), (sh.maxCount, self.lit(0))),
+                        self.shared((sh.path, self.uri(iri)), (sh.minCount, self.lit(n))),
+                    ]
+                ),
+            ),
+        )
 
     def _str_check(self, prop_shape: Any, key: str, iri: str, c: StrCheck) -> None:
         sh = self.sh
         if c.kind == "orcid":
-            prop_shape(key, iri, c.meta, "sparql", (sh.sparql, self.bn(
-                (sh.select, self.lit(_ORCID_SPARQL.replace("PATTERN", _sparql_string(c.pattern or "")))),
-            )))
+            prop_shape(
+                key,
+                iri,
+                c.meta,
+                "sparql",
+                (
+                    sh.sparql,
+                    self.bn(
+                        (
+                            sh.select,
+                            self.lit(_ORCID_SPARQL.replace("PATTERN", _sparql_string(c.pattern or ""))),
+                        ),
+                    ),
+                ),
+            )
             return
         if c.kind in ("pattern", "format"):
             check = self.shared((sh.pattern, self.lit(c.pattern)))
@@ -358,8 +461,10 @@ class _Shapes:
     # -- profile node rules ---------------------------------------------------------------------
     def path_node(self, path: RPath) -> Any:
         sh = self.sh
-        steps = [self.bn((sh.inversePath, self.uri(st.iri))) if st.inverse else self.uri(st.iri)
-                 for st in path.steps]
+        steps = [
+            self.bn((sh.inversePath, self.uri(st.iri))) if st.inverse else self.uri(st.iri)
+            for st in path.steps
+        ]
         return steps[0] if len(steps) == 1 else self.lst(steps)
 
     def has_values(self, path: Any, n: int = 1) -> Any:
@@ -368,14 +473,23 @@ class _Shapes:
     def some_match(self, path: Any, pattern: str) -> Any:
         """'At least one text/IRI value along ``path`` matches ``pattern``'."""
         sh = self.sh
-        return self.bn((sh.property, self.bn(
-            (sh.path, path), (sh.qualifiedMinCount, self.lit(1)),
-            (sh.qualifiedValueShape, self.bn(*self.TEXT_OR_IRI, (sh.pattern, self.lit(pattern)))))))
+        return self.bn(
+            (
+                sh.property,
+                self.bn(
+                    (sh.path, path),
+                    (sh.qualifiedMinCount, self.lit(1)),
+                    (sh.qualifiedValueShape, self.bn(*self.TEXT_OR_IRI, (sh.pattern, self.lit(pattern)))),
+                ),
+            )
+        )
 
     def all_match(self, path: Any, pattern: str, min_count: int = 0) -> Any:
         sh = self.sh
-        pairs: list[tuple[Any, Any]] = [(sh.path, path), (sh["or"], self.lst([
-            *self.NOT_TEXT_OR_IRI, self.bn((sh.pattern, self.lit(pattern)))]))]
+        pairs: list[tuple[Any, Any]] = [
+            (sh.path, path),
+            (sh["or"], self.lst([*self.NOT_TEXT_OR_IRI, self.bn((sh.pattern, self.lit(pattern)))])),
+        ]
         if min_count:
             pairs.append((sh.minCount, self.lit(min_count)))
         return self.bn((sh.property, self.bn(*pairs)))
@@ -385,8 +499,14 @@ class _Shapes:
         invs = [self.bn((sh.inversePath, self.uri(iri))) for _, iri in via]
         path = invs[0] if len(invs) == 1 else self.bn((sh.alternativePath, self.lst(invs)))
         source = self.class_of(from_types)
-        return self.bn((sh.property, self.bn((sh.path, path), (sh.qualifiedMinCount, self.lit(1)),
-                                             (sh.qualifiedValueShape, source))))
+        return self.bn(
+            (
+                sh.property,
+                self.bn(
+                    (sh.path, path), (sh.qualifiedMinCount, self.lit(1)), (sh.qualifiedValueShape, source)
+                ),
+            )
+        )
 
     def test_shape(self, t: Test) -> Any:
         if t.kind == "linked":
@@ -402,11 +522,16 @@ class _Shapes:
         if r.kind == "const":
             return self.ANYTHING if r.truth else self.NEVER
         if r.kind == "linked":
-            return self.bn((sh["or"], self.lst([self.bn((sh.nodeKind, sh.BlankNode)),
-                                                 self.linked(r.from_types, r.via)])))
+            return self.bn(
+                (sh["or"], self.lst([self.bn((sh.nodeKind, sh.BlankNode)), self.linked(r.from_types, r.via)]))
+            )
         if r.kind in ("any_of", "all_of"):
-            return self.bn((sh["or"] if r.kind == "any_of" else sh["and"],
-                            self.lst(self.req_shape(a) for a in r.alternatives)))
+            return self.bn(
+                (
+                    sh["or"] if r.kind == "any_of" else sh["and"],
+                    self.lst(self.req_shape(a) for a in r.alternatives),
+                )
+            )
         assert r.path is not None
         path = self.path_node(r.path)
         if r.kind == "present":
@@ -414,10 +539,20 @@ class _Shapes:
             if r.inherit is None:
                 return own
             inv = self.bn((sh.inversePath, self.uri(r.inherit.via_iri)))
-            holder = self.bn((sh["and"], self.lst([
-                self.class_of(r.inherit.from_types), self.has_values(path, r.min_count)])))
-            inherited = self.bn((sh.property, self.bn((sh.path, inv), (sh.qualifiedMinCount, self.lit(1)),
-                                                     (sh.qualifiedValueShape, holder))))
+            holder = self.bn(
+                (
+                    sh["and"],
+                    self.lst([self.class_of(r.inherit.from_types), self.has_values(path, r.min_count)]),
+                )
+            )
+            inherited = self.bn(
+                (
+                    sh.property,
+                    self.bn(
+                        (sh.path, inv), (sh.qualifiedMinCount, self.lit(1)), (sh.qualifiedValueShape, holder)
+                    ),
+                )
+            )
             return self.bn((sh["or"], self.lst([own, inherited])))
         if r.kind == "absent":
             return self.bn((sh.property, self.bn((sh.path, path), (sh.maxCount, self.lit(0)))))
@@ -436,8 +571,11 @@ class _Shapes:
         if not tests:
             node_check(nr.meta.key or "node", nr.meta, (sh.node, req))
             return
-        node_check(nr.meta.key or "node", nr.meta, (sh["or"], self.lst(
-            [self.bn((sh["not"], self.test_shape(t))) for t in tests] + [req])))
+        node_check(
+            nr.meta.key or "node",
+            nr.meta,
+            (sh["or"], self.lst([self.bn((sh["not"], self.test_shape(t))) for t in tests] + [req])),
+        )
 
     def graph_level(self) -> None:
         """Shapes for nodes: unknown types and nodes without a type."""
@@ -447,14 +585,24 @@ class _Shapes:
             s = self.name("NodeTypeKnown")
             g.add((s, self.rdflib.RDF.type, sh.NodeShape))
             g.add((s, sh.targetSubjectsOf, self.uri(RDF_TYPE)))
-            g.add((s, sh["or"], self.lst([self.bn((sh.nodeKind, sh.BlankNode)),
-                                          self.bn((sh["class"], self.OPENMINDS))])))
+            g.add(
+                (
+                    s,
+                    sh["or"],
+                    self.lst([self.bn((sh.nodeKind, sh.BlankNode)), self.bn((sh["class"], self.OPENMINDS))]),
+                )
+            )
             self.annotate(s, metas["unknown-type"], "node-type")
         if metas.get("missing-type") is not None:
             s = self.name("NodeTypeGiven")
             g.add((s, self.rdflib.RDF.type, sh.NodeShape))
-            g.add((s, sh.target, self.bn((self.rdflib.RDF.type, sh.SPARQLTarget),
-                                         (sh.select, self.lit(_UNTYPED_SPARQL)))))
+            g.add(
+                (
+                    s,
+                    sh.target,
+                    self.bn((self.rdflib.RDF.type, sh.SPARQLTarget), (sh.select, self.lit(_UNTYPED_SPARQL))),
+                )
+            )
             ps = self.name("NodeTypeGiven-type")
             g.add((s, sh.property, ps))
             g.add((ps, sh.path, self.uri(RDF_TYPE)))
@@ -496,8 +644,11 @@ def _shapes_for(plan: Plan, types: frozenset[str] | None) -> _Shapes:
     b = cache.get(types)
     if b is None:
         b = _Shapes(plan)
-        plans = plan.all_type_plans() if types is None else [
-            p for p in (plan.type_plan(t) for t in sorted(types)) if p]
+        plans = (
+            plan.all_type_plans()
+            if types is None
+            else [p for p in (plan.type_plan(t) for t in sorted(types)) if p]
+        )
         for tp in plans:
             b.add_type(tp)
         b.graph_level()
@@ -505,8 +656,12 @@ def _shapes_for(plan: Plan, types: frozenset[str] | None) -> _Shapes:
     return b
 
 
-def shapes_graph(version: str | None = "v4", profile: str | Profile = "openminds",
-                 types: Iterable[str] | None = None, context: dict[str, Any] | None = None) -> Any:
+def shapes_graph(
+    version: str | None = "v4",
+    profile: str | Profile = "openminds",
+    types: Iterable[str] | None = None,
+    context: dict[str, Any] | None = None,
+) -> Any:
     """The shapes as an ``rdflib.Graph`` (all types, or only ``types`` given as type IRIs)."""
     from ..schemas import normalize_version
 
@@ -514,8 +669,9 @@ def shapes_graph(version: str | None = "v4", profile: str | Profile = "openminds
     return _shapes_for(plan, frozenset(types) if types is not None else None).g
 
 
-def shacl_shapes(version: str | None = "v4", profile: str | Profile = "openminds",
-                 context: dict[str, Any] | None = None) -> str:
+def shacl_shapes(
+    version: str | None = "v4", profile: str | Profile = "openminds", context: dict[str, Any] | None = None
+) -> str:
     """SHACL shapes (Turtle) for every type of ``version`` under ``profile``.
 
     Use them with pyshacl (``advanced=True`` for the nodes-without-type check). The shapes file
@@ -530,8 +686,10 @@ def shacl_shapes(version: str | None = "v4", profile: str | Profile = "openminds
 
     v = normalize_version(version)
     prof = get_profile(profile)
-    header = (f"# SHACL shapes for openMINDS {v}, validation profile {prof.name!r}, generated by ebrains-curation.\n"
-              "# Each shape carries ecv:ruleId, the rule id the native engine reports for the same check.\n")
+    header = (
+        f"# SHACL shapes for openMINDS {v}, validation profile {prof.name!r}, generated by ebrains-curation.\n"
+        "# Each shape carries ecv:ruleId, the rule id the native engine reports for the same check.\n"
+    )
     notes = build_plan(v, prof, context).profile.notes
     if notes:
         header += "# Profile rules not included (they need another version or a validation context):\n"
@@ -552,7 +710,9 @@ def _rewrite(value: Any, depth: int = 0) -> Any:
             if k == "@id" and isinstance(v, str) and v.startswith("_:"):
                 out[k] = BLANK_NS + v[2:]
             elif k == "@type":
-                if (isinstance(v, str) and v) or (isinstance(v, list) and all(isinstance(x, str) and x for x in v)):
+                if (isinstance(v, str) and v) or (
+                    isinstance(v, list) and all(isinstance(x, str) and x for x in v)
+                ):
                     out[k] = v
             else:
                 out[k] = _rewrite(v, depth + 1)
@@ -604,12 +764,23 @@ def run_shacl(graph: Any, plan: Plan) -> list[Issue]:
         term_log.setLevel(level)
 
 
-def _run(graph: Any, plan: Plan, ctx: _RunContext, issues: list[Issue], safe: Any, to_rdflib: Any,
-         pyshacl: Any, rdflib: Any) -> list[Issue]:
+def _run(
+    graph: Any,
+    plan: Plan,
+    ctx: _RunContext,
+    issues: list[Issue],
+    safe: Any,
+    to_rdflib: Any,
+    pyshacl: Any,
+    rdflib: Any,
+) -> list[Issue]:
     try:
         data = to_rdflib(safe)
     except Exception as exc:
-        return [*issues, ctx.not_run(f"the graph could not be converted to RDF ({type(exc).__name__}: {exc})")]
+        return [
+            *issues,
+            ctx.not_run(f"the graph could not be converted to RDF ({type(exc).__name__}: {exc})"),
+        ]
     _add_library_kinds(data, plan, rdflib)
     types = {str(o) for o in data.objects(None, rdflib.RDF.type)}
     types |= {r.type_iri for r in plan.profile.rules}
@@ -618,8 +789,14 @@ def _run(graph: Any, plan: Plan, ctx: _RunContext, issues: list[Issue], safe: An
         data.add((s, p, o))
     try:
         _conforms, results, _text = pyshacl.validate(
-            data, shacl_graph=builder.g, advanced=True, inference="none", allow_warnings=True,
-            allow_infos=True, abort_on_first=False, meta_shacl=False,
+            data,
+            shacl_graph=builder.g,
+            advanced=True,
+            inference="none",
+            allow_warnings=True,
+            allow_infos=True,
+            abort_on_first=False,
+            meta_shacl=False,
             inplace=True,  # the data graph is ours and thrown away: no clone (advanced mode would copy it)
         )
     except Exception as exc:
@@ -649,15 +826,21 @@ class _RunContext:
     def not_run(self, why: str) -> Issue:
         meta = self.plan.metas["check-not-run"]
         assert meta is not None
-        return Issue(rule_id=meta.rule_id, severity=meta.severity, engine="shacl", expected=why,
-                     message=format_message(meta.template, expected=why), hint="Use engine='native'.")
+        return Issue(
+            rule_id=meta.rule_id,
+            severity=meta.severity,
+            engine="shacl",
+            expected=why,
+            message=format_message(meta.template, expected=why),
+            hint="Use engine='native'.",
+        )
 
     def key(self, iri: str) -> str:
-        return iri[len(self.vocab):] if iri.startswith(self.vocab) else iri
+        return iri[len(self.vocab) :] if iri.startswith(self.vocab) else iri
 
     def node_id(self, term: Any) -> str:
         s = str(term)
-        return "_:" + s[len(BLANK_NS):] if s.startswith(BLANK_NS) else s
+        return "_:" + s[len(BLANK_NS) :] if s.startswith(BLANK_NS) else s
 
     def map_results(self, results: Any, b: _Shapes, data: Any) -> list[Issue]:
         import rdflib
@@ -696,8 +879,14 @@ class _RunContext:
             else:
                 key, iri = meta.key, meta.iri
             if kind == "node-type":
-                value = next((o for o in data.objects(focus, rdflib.RDF.type)
-                              if (o, rdflib.URIRef(RDFS_SUBCLASS), b.OPENMINDS) not in data), value)
+                value = next(
+                    (
+                        o
+                        for o in data.objects(focus, rdflib.RDF.type)
+                        if (o, rdflib.URIRef(RDFS_SUBCLASS), b.OPENMINDS) not in data
+                    ),
+                    value,
+                )
             shown = _py(value)
             dedupe = (top, tuple(prefix), key, meta.rule_id, str(shown))
             if dedupe in seen:
@@ -711,16 +900,30 @@ class _RunContext:
                 top_type = str(t).rsplit("/", 1)[-1] if isinstance(t, str) else None
             path = (*prefix, *_split(key)) if key else tuple(prefix)
             path_iri = (*prefix_iri, iri) if iri else tuple(prefix_iri)
-            fields = dict(type=type_name or top_type or "This node", property=key, value=shown,
-                          expected=meta.expected or "")
+            fields = dict(
+                type=type_name or top_type or "This node",
+                property=key,
+                value=shown,
+                expected=meta.expected or "",
+            )
             if meta.rule_id == "unknown-type" or kind == "node-type":
                 fields["expected"] = self.plan.version
-            out.append(Issue(
-                rule_id=meta.rule_id, severity=meta.severity, message=format_message(meta.template, **fields),
-                node_id=top, node_type=top_type, path=path, path_iri=path_iri, value=shown,
-                expected=fields["expected"] or None, hint=format_message(meta.hint, **fields) if meta.hint else None,
-                engine="shacl", source=self.graph.sources.get(top),
-            ))
+            out.append(
+                Issue(
+                    rule_id=meta.rule_id,
+                    severity=meta.severity,
+                    message=format_message(meta.template, **fields),
+                    node_id=top,
+                    node_type=top_type,
+                    path=path,
+                    path_iri=path_iri,
+                    value=shown,
+                    expected=fields["expected"] or None,
+                    hint=format_message(meta.hint, **fields) if meta.hint else None,
+                    engine="shacl",
+                    source=self.graph.sources.get(top),
+                )
+            )
         return out
 
 
@@ -733,4 +936,4 @@ def _py(value: Any) -> Any:
         v = value.toPython()
         return v if isinstance(v, (str, int, float, bool)) else str(value)
     s = str(value)
-    return "_:" + s[len(BLANK_NS):] if s.startswith(BLANK_NS) else s
+    return "_:" + s[len(BLANK_NS) :] if s.startswith(BLANK_NS) else s
