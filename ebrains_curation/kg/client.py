@@ -24,20 +24,17 @@ Design:
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import re
-import time
 import uuid as _uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
+from ..net.http import CircuitBreaker, HTTPTransport, RetryPolicy, ServiceURL
+from ..net.urls import is_loopback_host, parse_service_url
 from ..schemas import get_registry, normalize_version
 from .auth import TokenManager, TokenProvider, env_token
 from .errors import KGConfigurationError, KGConnectionError, error_for
@@ -56,7 +53,6 @@ DEFAULT_HOST = "core.kg-ppd.ebrains.eu"  #: pre-production; production is core.k
 KG_NAMESPACE = "https://kg.ebrains.eu/api/instances/"
 STAGES = ("IN_PROGRESS", "RELEASED")
 _UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_RETRY_STATUS = frozenset({502, 503, 504})
 _BULK = 500  # ids per bulk request
 
 
@@ -75,49 +71,15 @@ def kg_iri(id_or_iri: str) -> str:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    """Kept for the CLI's warning; the decision is :func:`ebrains_curation.net.urls.is_loopback_host`."""
+    return is_loopback_host(host)
 
 
-def _base_url(host_or_url: str, api: str) -> str:
-    text = host_or_url.strip()
-    if "://" not in text:
-        hostname = urlsplit("//" + text).hostname or ""
-        text = ("http://" if _is_loopback(hostname) else "https://") + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise KGConfigurationError(f"{host_or_url!r} is not a KG host or URL")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise KGConfigurationError(
-            f"Refusing plain http to {parts.hostname}: the access token would travel unencrypted. "
-            "Use https (plain http is only allowed for a local sandbox on localhost/127.0.0.1)."
-        )
-    path = parts.path.rstrip("/")
-    if not re.search(r"/v3(-beta)?$", path):
-        path = f"{path}/{api}"
-    return f"{parts.scheme}://{parts.netloc}{path}/"
-
-
-def _retry(policy_methods: frozenset[str] | None, retries: int, backoff: float, backoff_max: float) -> Retry:
-    return Retry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        other=0,
-        allowed_methods=policy_methods,
-        status_forcelist=_RETRY_STATUS,
-        backoff_factor=backoff,
-        backoff_max=backoff_max,
-        backoff_jitter=backoff,
-        raise_on_status=False,
-        raise_on_redirect=False,
-        respect_retry_after_header=True,
-    )
+def _base_url(host_or_url: str, api: str) -> ServiceURL:
+    base = parse_service_url(host_or_url, what="KG", error=KGConfigurationError)
+    if not re.search(r"/v3(-beta)?$", base.path):
+        base = base.with_path(f"{base.path}/{api}")
+    return base
 
 
 class KGClient:
@@ -126,9 +88,11 @@ class KGClient:
     ``host`` is a host name (``core.kg.ebrains.eu``), ``host:port`` or a base URL
     (``http://127.0.0.1:8000`` for a sandbox). Give either a fixed ``token`` or a
     ``token_provider`` (a callable returning a fresh token; asked again on a 401).
-    ``timeout`` is (connect, read) seconds; ``retries``/``backoff`` set the retry policy
-    for idempotent requests. ``openminds_version`` is used to turn short type names
-    ("DatasetVersion") into type IRIs.
+    ``timeout`` is (connect, read) seconds. ``retries``/``backoff``/``backoff_max`` set the
+    one retry policy (idempotent requests only; or pass a whole ``retry_policy``), and
+    ``breaker`` the circuit breaker that makes a run against an unreachable KG fail in
+    seconds (see :mod:`ebrains_curation.net.retry`). ``openminds_version`` is used to turn
+    short type names ("DatasetVersion") into type IRIs.
     """
 
     def __init__(
@@ -139,11 +103,13 @@ class KGClient:
         token_provider: TokenProvider | None = None,
         api: str = "v3",
         timeout: float | tuple[float, float] = (10.0, 120.0),
-        retries: int = 5,
+        retries: int = 3,
         backoff: float = 0.5,
-        backoff_max: float = 30.0,
+        backoff_max: float = 8.0,
         openminds_version: str = "v4",
         pool_size: int = 16,
+        retry_policy: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
     ):
         if api not in ("v3", "v3-beta"):
             raise KGConfigurationError(f"api must be 'v3' or 'v3-beta', not {api!r}")
@@ -151,33 +117,43 @@ class KGClient:
             raise KGConfigurationError("give either token= or token_provider=, not both")
         if token is not None and not str(token).strip():
             raise KGConfigurationError("the KG token is empty")
-        self.base_url = _base_url(host, api)
-        self.timeout = timeout if isinstance(timeout, tuple) else (float(timeout), float(timeout))
-        if not all(t and t > 0 for t in self.timeout):
-            raise KGConfigurationError("timeouts must be positive numbers of seconds")
+        self._base = _base_url(host, api)
+        self.base_url = str(self._base)
         self.openminds_version = normalize_version(openminds_version)
         self._auth = TokenManager(token.strip() if token else None, token_provider)
-        self.retries = retries
-        self.backoff = backoff
-        self.backoff_max = backoff_max
-        # two sessions: one retries only idempotent methods; the other retries any method
-        # and is used for read-only POSTs (bulk lookups)
-        self._session = self._make_session(frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}), pool_size)
-        self._safe_session = self._make_session(None, pool_size)
+        if retry_policy is None:
+            try:
+                retry_policy = RetryPolicy(
+                    attempts=retries + 1,
+                    connect_attempts=min(3, retries + 1),
+                    backoff=backoff,
+                    backoff_max=backoff_max,
+                )
+            except (TypeError, ValueError) as exc:
+                raise KGConfigurationError(f"bad retry settings: {exc}") from None
+        self.retry_policy = retry_policy
+        self._transport = HTTPTransport(
+            self._base,
+            service="the KG",
+            timeout=timeout,
+            retry=retry_policy,
+            breaker=breaker,
+            pool_size=pool_size,
+            connection_error=KGConnectionError,
+            config_error=KGConfigurationError,
+        )
+        self.timeout = self._transport.timeout
         self._terms = TermIdCache()  # KG id -> openMINDS IRIs of library instances (they never change)
 
-    def _make_session(self, methods: frozenset[str] | None, pool_size: int) -> requests.Session:
-        session = requests.Session()
-        session.trust_env = False  # no netrc credentials or proxies picked up behind the user's back
-        adapter = HTTPAdapter(
-            max_retries=_retry(methods, self.retries, self.backoff, self.backoff_max),
-            pool_connections=pool_size,
-            pool_maxsize=pool_size,
-        )
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        session.headers["User-Agent"] = "ebrains-curation"
-        return session
+    @property
+    def retries(self) -> int:
+        """Retries of an idempotent request (tries minus one)."""
+        return self.retry_policy.attempts - 1
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The circuit breaker shared by this client's requests."""
+        return self._transport.breaker
 
     @classmethod
     def from_env(cls, host: str | None = None, **kwargs: Any) -> KGClient:
@@ -195,8 +171,7 @@ class KGClient:
 
     def close(self) -> None:
         """Close the pooled connections."""
-        self._session.close()
-        self._safe_session.close()
+        self._transport.close()
 
     def __enter__(self) -> KGClient:
         return self
@@ -219,42 +194,21 @@ class KGClient:
 
         ``idempotent=True`` allows retries for a POST that only reads (bulk lookups).
         """
-        url = self.base_url + path.lstrip("/")
         clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
-        session = self._safe_session if idempotent else self._session
         token = self._auth.get() if auth else None
         for attempt in (1, 2):
             headers = {"Accept": "application/json"}
             if token:
                 headers["Authorization"] = f"Bearer {token}"
-            started = time.perf_counter()
-            try:
-                resp = session.request(
-                    method, url, params=clean, json=json, headers=headers, timeout=self.timeout
-                )
-            except requests.RequestException as exc:
-                if isinstance(exc, requests.Timeout) or "timed out" in str(exc):
-                    raise KGConnectionError(
-                        f"The KG did not answer in time (timeout {self.timeout[1]:g} s)",
-                        method=method,
-                        url=url,
-                    ) from None
-                raise KGConnectionError(
-                    f"Could not reach the KG ({_reason(exc)})", method=method, url=url
-                ) from None
-            log.debug(
-                "%s %s -> %s in %.0f ms",
-                method,
-                resp.url,
-                resp.status_code,
-                (time.perf_counter() - started) * 1000,
+            resp = self._transport.send(
+                method, path, params=clean, json=json, headers=headers, idempotent=idempotent
             )
             if resp.status_code == 401 and auth and attempt == 1 and self._auth.refresh(token):
                 log.info("KG answered 401; asked the token provider for a fresh token")
                 token = self._auth.get()
                 continue
             break
-        return _parse(resp, method, url)
+        return _parse(resp, method, self._base.join(path))
 
     # -- setup and users ---------------------------------------------------------------------------
     def openid_configuration_url(self) -> str:
@@ -581,21 +535,6 @@ def _stage(stage: str) -> str:
     if value not in STAGES:
         raise KGConfigurationError(f"stage must be IN_PROGRESS or RELEASED, not {stage!r}")
     return value
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    for marker in (
-        "RemoteDisconnected",
-        "Connection refused",
-        "Connection reset",
-        "Max retries exceeded",
-        "Name or service not known",
-        "timed out",
-    ):
-        if marker in text:
-            return marker.lower() if marker[0].isupper() and " " in marker else marker
-    return type(exc).__name__
 
 
 def _parse(resp: requests.Response, method: str, url: str) -> Any:

@@ -16,8 +16,10 @@
     │       └── KGUnavailable             502, 503, 504 (retried first for idempotent requests)
     └── KGSubmissionError         raised by ``SubmissionResult.raise_for_errors()``
 
-Every message names the HTTP method and URL, never the access token (the token
-only ever travels in a request header, which no exception keeps).
+Every message names the HTTP method and URL, never the access token: the token only
+ever travels in a request header, the URL has no credentials (refused when the client is
+built), shown text goes through :func:`~ebrains_curation.net.urls.redact`, and no exception
+keeps the failed ``requests`` call (which holds the headers) in its ``__context__``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConfigurationError, KGError
+from ..net.http import ConnectionFailure
+from ..net.urls import redact
 
 __all__ = [
     "STATUS_ERRORS",
@@ -49,13 +53,12 @@ class KGConfigurationError(KGError, ConfigurationError):
     """Client settings that cannot work (detected before any request is sent)."""
 
 
-class KGConnectionError(KGError, ConnectionError):
-    """The KG could not be reached, or closed the connection without answering."""
+class KGConnectionError(KGError, ConnectionFailure):
+    """The KG could not be reached, or closed the connection without answering.
 
-    def __init__(self, message: str, *, method: str = "", url: str = ""):
-        self.method = method
-        self.url = url
-        super().__init__(f"{message} (on {method} {url})" if method else message)
+    ``circuit_open`` is True when the request was not even tried because the KG was
+    unreachable moments before (the client's circuit breaker).
+    """
 
 
 class KGAPIError(KGError):
@@ -79,12 +82,12 @@ class KGAPIError(KGError):
         instance_id: str | None = None,
         body: str = "",
     ):
-        self.message = message
+        self.message = redact(message)
         self.method = method
-        self.url = url
+        self.url = redact(url)
         self.status = status
         self.instance_id = instance_id
-        self.body = body
+        self.body = redact(body)
         super().__init__(self._format())
 
     def _format(self) -> str:
