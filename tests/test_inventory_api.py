@@ -437,7 +437,7 @@ def test_bounded_queue_of_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     """However many files, at most 2 × workers (+1) batches wait between the walk and the graph."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from ebrains_curation.inventory import api
+    from ebrains_curation.inventory import pipeline
 
     counts = {"submitted": 0, "drained": 0, "most": 0}
 
@@ -455,7 +455,7 @@ def test_bounded_queue_of_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
             fut.result = result  # type: ignore[method-assign]
             return fut
 
-    monkeypatch.setattr(api, "ThreadPoolExecutor", CountingPool)
+    monkeypatch.setattr(pipeline, "ThreadPoolExecutor", CountingPool)
     root = tmp_path / "d"
     for i in range(300):
         _write(root / f"s{i // 100}" / f"f{i:03d}.bin", os.urandom(2000))

@@ -269,7 +269,7 @@ def test_fast_file_nodes_equal_the_reference(parts: list[str], algorithms: tuple
 def test_role_prefilter_never_drops_a_match(patterns: list[str], rel: str, expected: bool) -> None:
     from fnmatch import fnmatch
 
-    from ebrains_curation.inventory.api import _RoleMatcher
+    from ebrains_curation.inventory.roles import RoleMatcher as _RoleMatcher
 
     m = _RoleMatcher({"preview": patterns}, "v4")
     name = rel.rsplit("/", 1)[-1]

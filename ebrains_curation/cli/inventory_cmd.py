@@ -138,6 +138,7 @@ def inventory(
         workers=workers,
         roles=role_map,
         cache=cache,
+        exclude=[output, *([report] if report is not None else [])],  # never inventory our own output
         follow_symlinks=follow_symlinks,
         progress=False if quiet else None,
         version=om_version,

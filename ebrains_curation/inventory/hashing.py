@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from stat import S_ISREG
@@ -36,7 +37,7 @@ CHUNK_SIZE = 1 << 20
 #: openMINDS ``Hash.algorithm`` label → hashlib name
 ALGORITHMS: dict[str, str] = {"SHA-256": "sha256", "MD5": "md5", "SHA-1": "sha1"}
 
-_CONSTRUCTORS: dict[str, Callable[[], Any]] = {
+_CONSTRUCTORS: dict[str, Callable[..., Any]] = {
     "SHA-256": hashlib.sha256,
     "MD5": hashlib.md5,
     "SHA-1": hashlib.sha1,
@@ -115,50 +116,89 @@ def hash_file(
 ) -> FileDigest:
     """Hash one file with every algorithm in a single streaming read.
 
+    The file's size, modification and status-change times are checked again
+    after the read: a file rewritten in place while it was read (even with the
+    same size) is read again, up to :data:`READ_ATTEMPTS` times, so the digest
+    is never that of a mix of old and new contents that never existed on disk.
+    Timestamps advance in clock ticks (milliseconds), so a file changed less than
+    :data:`RECENT_NS` ago is read twice and the two reads must agree.
     With ``max_size``, a file larger than that is closed unread and its
     FileDigest has no digests (the caller hands it to a worker thread).
     Raises ``OSError`` subclasses: ``FileNotFoundError`` (vanished),
     ``PermissionError`` (unreadable), :class:`NotARegularFile`,
-    :class:`ChangedWhileReading`.
+    :class:`ChangedWhileReading` (still changing after every attempt).
     """
     fd = opener(path)
     try:
         st = _fstat(fd)
         if not S_ISREG(st.st_mode):
             raise NotARegularFile(f"{path} is not a regular file")
-        size = st.st_size
-        if max_size is not None and size > max_size:
-            return FileDigest(size, st.st_mtime_ns, ())
-        if size < _SMALL:
-            # one read of exactly what is there (+1 to notice growth); no buffer slicing, no update calls
-            data = os.read(fd, size + 1)
-            if len(data) != size:
-                raise ChangedWhileReading(
-                    f"{path} changed size while being read ({size} → {len(data)} bytes)"
-                )
-            if len(algorithms) == 1:
-                return FileDigest(size, st.st_mtime_ns, (_CONSTRUCTORS[algorithms[0]](data).hexdigest(),))
-            return FileDigest(
-                size, st.st_mtime_ns, tuple([_CONSTRUCTORS[a](data).hexdigest() for a in algorithms])
-            )
-        bufs, view = _buffer()
-        hashers = [_CONSTRUCTORS[a]() for a in algorithms]
-        updates = [h.update for h in hashers]
-        readv = os.readv
-        full = len(bufs[0])
-        total = 0
-        while n := readv(fd, bufs):
-            chunk = view[:n]
-            for update in updates:
-                update(chunk)
-            total += n
-            if n < full and total == size:
-                break  # a short read that reaches the stat size is the end: saves one read call per file
-        if total != size:
-            raise ChangedWhileReading(f"{path} changed size while being read ({size} → {total} bytes)")
-        return FileDigest(total, st.st_mtime_ns, tuple([h.hexdigest() for h in hashers]))
+        if max_size is not None and st.st_size > max_size:
+            return FileDigest(st.st_size, st.st_mtime_ns, ())
+        prev: tuple[str, ...] | None = None
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            try:
+                digests: tuple[str, ...] | None = _read_digests(fd, path, st.st_size, algorithms)
+            except ChangedWhileReading:
+                if attempt == READ_ATTEMPTS:
+                    raise
+                digests = None
+            after = _fstat(fd)
+            if (
+                digests is not None
+                and after.st_mtime_ns == st.st_mtime_ns
+                and after.st_ctime_ns == st.st_ctime_ns
+                and after.st_size == st.st_size
+            ):
+                # a change within one tick of the file system clock leaves the timestamps as they
+                # were: a file changed that recently is read twice, and two reads must agree
+                if digests == prev or _time_ns() - after.st_ctime_ns > RECENT_NS:
+                    return FileDigest(st.st_size, st.st_mtime_ns, digests)
+                prev = digests
+            else:
+                prev = None
+            st = after  # read it again from the start
+            os.lseek(fd, 0, os.SEEK_SET)
+        raise ChangedWhileReading(f"{path} kept changing while being read ({READ_ATTEMPTS} attempts)")
     finally:
         os.close(fd)
+
+
+#: reads of one file before a file that keeps changing while read is reported
+READ_ATTEMPTS = 3
+
+#: a file whose status changed less than this long ago (ns) is read twice (timestamps are too coarse to tell)
+RECENT_NS = 2 * 10**9
+
+_time_ns = time.time_ns
+
+
+def _read_digests(fd: int, path: str, size: int, algorithms: Sequence[str]) -> tuple[str, ...]:
+    """Every algorithm's hex digest of the ``size`` bytes from the descriptor's position (one read)."""
+    if size < _SMALL:
+        # one read of exactly what is there (+1 to notice growth); no buffer slicing, no update calls
+        data = os.read(fd, size + 1)
+        if len(data) != size:
+            raise ChangedWhileReading(f"{path} changed size while being read ({size} → {len(data)} bytes)")
+        if len(algorithms) == 1:
+            return (_CONSTRUCTORS[algorithms[0]](data).hexdigest(),)
+        return tuple([_CONSTRUCTORS[a](data).hexdigest() for a in algorithms])
+    bufs, view = _buffer()
+    hashers = [_CONSTRUCTORS[a]() for a in algorithms]
+    updates = [h.update for h in hashers]
+    readv = os.readv
+    full = len(bufs[0])
+    total = 0
+    while n := readv(fd, bufs):
+        chunk = view[:n]
+        for update in updates:
+            update(chunk)
+        total += n
+        if n < full and total == size:
+            break  # a short read that reaches the stat size is the end: saves one read call per file
+    if total != size:
+        raise ChangedWhileReading(f"{path} changed size while being read ({size} → {total} bytes)")
+    return tuple([h.hexdigest() for h in hashers])
 
 
 def hash_batch(

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 
 from ..errors import InventoryError
 
-__all__ = ["DirInfo", "FileEntry", "Problem", "display_path", "walk"]
+__all__ = ["DirInfo", "FileEntry", "OwnFiles", "Problem", "display_path", "walk"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,38 @@ _SCANDIR_FD = os.scandir in os.supports_fd
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
+class OwnFiles:
+    """The inventory's own files inside the folder it describes (cache, output, report): left out of the walk.
+
+    An SQLite cache brings its ``-journal``/``-wal``/``-shm`` files and an atomic
+    write its hidden ``.NAME.*.tmp`` file; both are matched too. Paths outside
+    the root are ignored.
+    """
+
+    def __init__(self, root: str, paths: Iterable[str | os.PathLike[str]] = ()):
+        root_real = os.path.realpath(root)
+        self.exact: set[str] = set()
+        self.temp: list[tuple[str, str]] = []  # (folder rel, ".NAME.") of atomic-write temporaries
+        for p in paths:
+            real = os.path.realpath(os.fspath(p))
+            if not _inside(real, root_real) or real == root_real:
+                continue
+            rel = os.path.relpath(real, root_real).replace(os.sep, "/")
+            folder, _, name = rel.rpartition("/")
+            self.exact.add(rel)
+            self.exact.update(f"{rel}{tail}" for tail in ("-journal", "-wal", "-shm"))
+            self.temp.append((folder, f".{name}."))
+
+    def __bool__(self) -> bool:
+        return bool(self.exact)
+
+    def __contains__(self, rel: str) -> bool:
+        if rel in self.exact:
+            return True
+        folder, _, name = rel.rpartition("/")
+        return name.endswith(".tmp") and any(f == folder and name.startswith(t) for f, t in self.temp)
+
+
 def _valid_name(name: str) -> bool:
     try:
         name.encode("utf-8")
@@ -90,7 +122,11 @@ def _inside(target: str, root_real: str) -> bool:
 
 
 def walk(
-    root: str | os.PathLike[str], *, follow_symlinks: bool = False, need_stat: bool = False
+    root: str | os.PathLike[str],
+    *,
+    follow_symlinks: bool = False,
+    need_stat: bool = False,
+    own_files: OwnFiles | None = None,
 ) -> Iterator[DirInfo | FileEntry | Problem]:
     """Yield a :class:`DirInfo` per folder, a :class:`FileEntry` per file and a :class:`Problem` per bad entry.
 
@@ -98,6 +134,7 @@ def walk(
     trees are made of them); symlinks leaving the root and symlinks to folders
     are reported and not followed unless ``follow_symlinks`` (folder loops are
     detected either way). ``need_stat`` fills ``size``/``mtime_ns`` of each file.
+    Entries in ``own_files`` (the inventory's cache and output) are skipped.
     """
     root = os.fspath(root)
     if not os.path.exists(root):
@@ -132,6 +169,8 @@ def walk(
         for e in entries:
             name = e.name
             erel = f"{rel}/{name}" if rel else name
+            if own_files and erel in own_files:
+                continue
             if not (name.isascii() or _valid_name(name)):
                 yield Problem(
                     display_path(erel),
