@@ -426,22 +426,40 @@ class _Executor:
         time.sleep(delay + random.uniform(0, delay))
 
     def run(self, nid: str) -> tuple[str, str]:
-        """Apply one node; returns (outcome, error text)."""
+        """Apply one node; returns (outcome, error text).
+
+        Retries live in the client (one policy, idempotent requests only): a PUT is sent
+        once from here and the client repeats it on 502/503/504 or a dropped connection.
+        Only a *create* is repeated here, because the client never repeats a POST: a create
+        whose answer was lost is sent again, and a 409 on our own UUID then means the first
+        one got through (see :meth:`_create`). Nothing is repeated while the client's circuit
+        breaker says the KG is unreachable.
+        """
         action = self.plan.actions[nid]
         payload = self.plan.payloads[nid]
         uuid = self.plan.uuids[nid]
+        if action.action != "create":
+            try:
+                self.client.replace(uuid, payload, return_payload=False)
+            except KGAPIError as exc:
+                return "failed", _explain(exc)
+            except KGConnectionError as exc:
+                return "failed", str(exc)
+            return "updated", ""
         last: Exception | None = None
         for attempt in range(self.max_attempts):
             try:
-                if action.action == "create":
-                    return self._create(uuid, payload), ""
-                self.client.replace(uuid, payload, return_payload=False)
-                return "updated", ""
-            except (KGConnectionError, KGUnavailable) as exc:
+                return self._create(uuid, payload), ""
+            except KGConnectionError as exc:
                 last = exc
-                self._sleep(attempt)
+                if exc.circuit_open:
+                    return "failed", str(exc)
+            except KGUnavailable as exc:
+                last = exc
             except KGAPIError as exc:
                 return "failed", _explain(exc)
+            if attempt + 1 < self.max_attempts:
+                self._sleep(attempt)
         return "failed", f"gave up after {self.max_attempts} attempts: {last}"
 
     def _create(self, uuid: str, payload: dict[str, Any]) -> str:
@@ -477,17 +495,21 @@ def submit(
     workers: int = 4,
     progress: bool | None = None,
     stop_on_error: bool = False,
-    max_attempts: int = 8,
+    max_attempts: int = 4,
     backoff: float = 0.25,
-    backoff_max: float = 30.0,
+    backoff_max: float = 8.0,
     on_node: Callable[[str, str], None] | None = None,
 ) -> SubmissionResult:
     """Submit every node of ``graph`` into ``space``, creating, replacing or leaving each alone.
 
     Safe to run again: see the module docstring. ``workers`` nodes of the same dependency
     level are sent in parallel. ``progress`` shows a bar (default: only on a terminal).
-    ``max_attempts``/``backoff``/``backoff_max`` govern the retries of a node on connection
-    errors and 502/503/504 (exponential backoff with jitter, in seconds). ``on_node(local_id, outcome)`` is called after each node.
+    ``max_attempts``/``backoff``/``backoff_max`` govern only the repeats of a *create* whose
+    answer was lost (connection dropped, 502/503/504; exponential backoff with jitter, in
+    seconds): every other request is retried by the client's one retry policy
+    (:class:`~ebrains_curation.net.retry.RetryPolicy`), and when the client's circuit breaker
+    finds the KG unreachable the remaining nodes fail at once, saying so (re-run to resume).
+    ``on_node(local_id, outcome)`` is called after each node.
     Returns a :class:`SubmissionResult`; failed nodes are in ``result.errors``.
     """
     if not isinstance(graph, MetadataGraph):

@@ -203,7 +203,7 @@ class HTTPTransport:
         left = self.breaker.remaining()
         if left > 0:
             raise self.connection_error(
-                f"Not trying: {self.service} could not be reached just before "
+                f"Not trying: {self.service} could not be reached moments ago "
                 f"({self.breaker.last_reason or 'no answer'}); giving up at once for another "
                 f"{left:.0f} s instead of waiting on each request. Check the host and your network",
                 method=method,
@@ -213,7 +213,7 @@ class HTTPTransport:
         safe = idempotent if idempotent is not None else method in IDEMPOTENT_METHODS
         session = self._safe if safe else self._once
         started = time.perf_counter()
-        failure: tuple[str, bool] | None = None
+        failure: tuple[str, str, bool] | None = None
         try:
             resp = session.request(
                 method,
@@ -226,12 +226,12 @@ class HTTPTransport:
                 stream=stream,
             )
         except Exception as exc:  # requests/urllib3 raise several families; all mean "no answer"
-            failure = (self._failure_message(exc), _could_not_connect(exc))
+            failure = (self._failure_message(exc), describe_failure(exc), _could_not_connect(exc))
         if failure is not None:
             # raised outside the except block: no __context__ holding the request headers
-            message, unreachable = failure
+            message, reason, unreachable = failure
             if unreachable:
-                self.breaker.record_unreachable(message)
+                self.breaker.record_unreachable(reason)
             raise self.connection_error(message, method=method, url=url)
         self.breaker.record_success()
         log.debug(
