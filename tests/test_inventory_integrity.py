@@ -148,3 +148,37 @@ def test_newline_in_a_file_name_keeps_the_summary_one_line_per_item(tmp_path: Pa
     assert any("two\\nlines.csv" in line for line in lines), summary
     assert not any(line.startswith(("lines.csv", "file.txt")) for line in lines), summary
     assert len(lines) == 1 + 1 + len(r.problems) + len(r.hints)  # figures, "N problem(s):", one line each
+
+
+@pytest.mark.parametrize("settled", [True, False])
+def test_digests_whatever_the_size_on_both_read_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: bool
+) -> None:
+    """Files untouched for a while take the one-read path, recent ones the checked path: same digests."""
+    import time
+
+    if settled:  # as if every file had been written long ago
+        monkeypatch.setattr(hashing, "_time_ns", lambda: time.time_ns() + 10 * hashing.RECENT_NS)
+    seeks = []
+    real_lseek = os.lseek
+    monkeypatch.setattr(
+        hashing.os, "lseek", lambda fd, pos, how: seeks.append(fd) or real_lseek(fd, pos, how)
+    )
+    root = tmp_path / "d"
+    root.mkdir()
+    sizes = [0, 1, 1000, 65535, 65536, 70000, 300_000, 3 * hashing.CHUNK_SIZE + 5]
+    contents = {f"f{n}.bin": os.urandom(n) for n in sizes}
+    for name, data in contents.items():
+        (root / name).write_bytes(data)
+    r = inventory(root, BASE, algorithms=("SHA-256", "MD5"), workers=2, progress=False)
+    assert not r.problems
+    got = {n["name"]: {h["algorithm"]: h["digest"] for h in n["hash"]} for n in r.files()}
+    assert got == {
+        name: {"SHA-256": hashlib.sha256(d).hexdigest(), "MD5": hashlib.md5(d).hexdigest()}
+        for name, d in contents.items()
+    }
+    small = sum(n < 65536 for n in sizes)
+    # settled: small files are read once (no seek), larger ones once more from the start; recent files
+    # are read twice more from the start (the two reads must agree)
+    expected_seeks = len(sizes) - small if settled else 2 * len(sizes)
+    assert len(seeks) == expected_seeks
