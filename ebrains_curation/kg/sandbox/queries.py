@@ -98,17 +98,21 @@ def normalize_jsonld(payload: Any) -> dict[str, Any]:
 def _normalize_cached(text: str) -> str:
     from pyld import jsonld
 
+    remote: list[str] = []
+
     def no_remote(url: str, options: Any = None) -> Any:
+        remote.append(url)
         raise QueryError(f"The sandbox cannot load the remote JSON-LD context {url}")
 
     options = {"documentLoader": no_remote, "base": None}
     try:
         expanded = jsonld.expand(_placeholders(json.loads(text), False), options)
         out = jsonld.compact(expanded, {}, options)
-    except QueryError:
-        raise
     except Exception as exc:
-        raise QueryError(f"The payload could not be normalized as JSON-LD: {exc}") from None
+        if remote:  # pyld wraps the loader's error
+            raise QueryError(f"The sandbox cannot load the remote JSON-LD context {remote[0]}") from None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise QueryError(f"The payload could not be normalized as JSON-LD: {first}") from None
     out.pop("@context", None)
     out = _unwrap_lists(_placeholders(out, True))
     if isinstance(out.get("@type"), str):
@@ -362,7 +366,7 @@ class Evaluator:
     def _make_matcher(self, flt: Filter) -> Callable[[str], bool] | None:
         value = None
         if flt.parameter is not None and flt.parameter in self.params:
-            value = self.params[flt.parameter]
+            value = second_decode(self.params[flt.parameter])
         if value is None:
             value = flt.value
         if value is None or not value.strip():
