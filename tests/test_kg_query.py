@@ -178,7 +178,7 @@ def test_sort_size_from_and_totals(world) -> None:
 
 def test_traversal_nested_structure_single_value_and_order(world) -> None:
     """Nested structures follow links (in document order), singleValue FIRST, flattened paths."""
-    _, api, ids = world
+    _, api, _ = world
     body = q(
         DSV,
         {"path": P + "shortName", "filter": {"op": "EQUALS", "value": "ds-one"}},
