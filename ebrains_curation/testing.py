@@ -29,7 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_USERS", "SandboxInfo", "kg_sandbox", "kg_sandbox_factory", "run_sandbox"]
+__all__ = [
+    "DEFAULT_USERS",
+    "SandboxInfo",
+    "fairgraph_classes",
+    "kg_sandbox",
+    "kg_sandbox_factory",
+    "run_sandbox",
+]
 
 DEFAULT_USERS: dict[str, Any] = {
     "users": [
@@ -97,6 +104,59 @@ def run_sandbox(
         yield SandboxInfo(server.url, server.tokens, server)
     finally:
         server.stop()
+
+
+def _registry_name(cls: Any) -> str:
+    path = getattr(cls, "preferred_import_path", None)
+    if isinstance(path, str):
+        return path
+    return ".".join([*cls.__module__.split(".")[:3], cls.__name__])
+
+
+def _rebind_property_types() -> None:
+    """Point every resolved openMINDS property at the class the registry now holds under that name."""
+    from openminds.registry import registry
+
+    classes = {id(c): c for c in registry["names"].values()}
+    for cls in list(classes.values()):
+        for prop in [*getattr(cls, "properties", []), *getattr(cls, "reverse_properties", [])]:
+            if getattr(prop, "_resolved_types", False):
+                prop._types = tuple(
+                    registry["names"].get(_registry_name(t), t) if isinstance(t, type) else t
+                    for t in prop._types
+                )
+
+
+@contextlib.contextmanager
+def fairgraph_classes() -> Iterator[None]:
+    """Let fairgraph 0.16 work in a process that also uses the ``openminds`` classes (as this package does).
+
+    fairgraph registers its classes in the ``openminds`` class registry under the names of
+    the openMINDS classes and shares their property objects, which cache the classes they
+    resolve to. Whichever was imported or used last wins, so fairgraph's queries break
+    (``'Affiliation' has no attribute 'generate_query_properties'``) once openMINDS
+    classes have been used. Inside this block fairgraph's classes are in place; on exit
+    the openMINDS ones are back.
+    """
+    import importlib
+    import pkgutil
+
+    from openminds.registry import registry
+
+    saved = dict(registry["names"])
+    fairgraph_v4 = importlib.import_module("fairgraph.openminds.v4")
+    for info in pkgutil.walk_packages(fairgraph_v4.__path__, "fairgraph.openminds.v4."):
+        module = importlib.import_module(info.name)
+        for obj in vars(module).values():
+            if isinstance(obj, type) and obj.__module__ == module.__name__ and hasattr(obj, "type_"):
+                registry["names"][_registry_name(obj)] = obj
+    _rebind_property_types()
+    try:
+        yield
+    finally:
+        registry["names"].clear()
+        registry["names"].update(saved)
+        _rebind_property_types()
 
 
 try:  # the fixtures need pytest, which is a test-only dependency

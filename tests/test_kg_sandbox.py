@@ -98,10 +98,14 @@ def test_users_me_and_roles(alice) -> None:
 
 
 def test_terms_of_use_v3_beta(alice) -> None:
-    """v3-beta terms-of-use endpoints exist (and are always accepted)."""
+    """v3-beta terms of use answer as the KG does: a bare {version, data, accepted}; accepting sets it."""
     beta = Api(alice.base.rsplit("/v3/", 1)[0], alice.session.headers["Authorization"][7:], "v3-beta")
-    version = beta("GET", "users/termsOfUse").json()["data"]["version"]
-    assert beta("POST", f"users/termsOfUse/{version}/accept").status_code == 200
+    terms = beta("GET", "users/termsOfUse").json()
+    assert set(terms) == {"version", "data", "accepted"}
+    r = beta("POST", f"users/termsOfUse/{terms['version']}/accept")
+    assert r.status_code == 200 and r.content == b""
+    assert beta("GET", "users/termsOfUse").json()["accepted"] is True
+    assert beta("POST", "users/termsOfUse/not-the-current-one/accept").status_code == 400
 
 
 # -- create ---------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import requests
 
 from ..net.http import CircuitBreaker, HTTPTransport, RetryPolicy, ServiceURL
 from ..net.urls import is_loopback_host, parse_service_url
-from ..schemas import get_registry, normalize_version
+from ..schemas import get_registry, get_version, normalize_version
 from .auth import TokenManager, TokenProvider, env_token
 from .errors import KGConfigurationError, KGConnectionError, error_for
 from .labels import document_label
@@ -517,6 +517,118 @@ class KGClient:
             for key, item in (body.get("data") or {}).items():
                 out[key] = None if item.get("error") else item.get("data")
         return {i: out.get(u) for i, u in uuids.items()}
+
+    # -- queries and links (the builder is in kg/query.py) ------------------------------------------
+    def query_document(self, query: Any) -> dict[str, Any]:
+        """The query JSON for a :class:`~ebrains_curation.kg.query.Query` (a dict passes through)."""
+        if isinstance(query, dict):
+            return query
+        return query.to_json(get_version(self.openminds_version).vocab, self.type_iri)
+
+    def query(
+        self,
+        query: Any,
+        *,
+        stage: str = "RELEASED",
+        params: dict[str, str] | None = None,
+        instance_id: str | None = None,
+        spaces: Iterable[str] | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+    ) -> PageIterator[dict[str, Any]]:
+        """Run a query, lazily paged: a :class:`~ebrains_curation.kg.query.Query`, query JSON, or a stored query's id.
+
+        ``params`` fill filters declared with ``parameter``; ``instance_id`` restricts the
+        results to one instance; ``spaces`` to some spaces. Built with :class:`Query`, each
+        result is a KG document: :meth:`to_graph` loads them as a metadata graph.
+
+        HTTP: POST /queries (dynamic) or GET /queries/{id}/instances (stored), ?stage&from&size
+        """
+        base = {"stage": _stage(stage), "instanceId": kg_uuid(instance_id) if instance_id else None}
+        extra = {k: v for k, v in (params or {}).items() if k not in ("stage", "from", "size", "instanceId")}
+        restrict = ",".join(spaces) if spaces else None
+        if isinstance(query, str):
+            path = f"queries/{kg_uuid(query)}/instances"
+
+            def fetch(f: int, s: int) -> Page[Any]:
+                p = {**extra, **base, "from": f, "size": s, "restrictToSpaces": restrict}
+                return Page.from_envelope(self.request("GET", path, params=p))
+
+        else:
+            doc = self.query_document(query)
+
+            def fetch(f: int, s: int) -> Page[Any]:
+                p = {**extra, **base, "from": f, "size": s, "restrictToSpaces": restrict}
+                return Page.from_envelope(
+                    self.request("POST", "queries", params=p, json=doc, idempotent=True)
+                )
+
+        return PageIterator(fetch, page_size, limit)
+
+    def save_query(self, query: Any, query_id: str, *, space: str | None = None) -> dict[str, Any]:
+        """Store a query under ``query_id`` (``space`` is needed the first time). HTTP: PUT /queries/{id}?space"""
+        return self.request(
+            "PUT", f"queries/{kg_uuid(query_id)}", params={"space": space}, json=self.query_document(query)
+        )["data"]
+
+    def get_query(self, query_id: str) -> dict[str, Any]:
+        """A stored query. HTTP: GET /queries/{id}"""
+        return self.request("GET", f"queries/{kg_uuid(query_id)}")["data"]
+
+    def delete_query(self, query_id: str) -> None:
+        """Remove a stored query. HTTP: DELETE /queries/{id}"""
+        self.request("DELETE", f"queries/{kg_uuid(query_id)}")
+
+    def incoming_links(
+        self, id_: str, property_: str, type_: str, *, stage: str = "RELEASED", page_size: int = 50
+    ) -> PageIterator[dict[str, Any]]:
+        """The instances of ``type_`` linking to an instance by ``property_`` (short names or IRIs), lazily paged.
+
+        HTTP: GET /instances/{uuid}/incomingLinks?stage&property&type&from&size
+        """
+        prop = property_ if "://" in property_ else get_version(self.openminds_version).vocab + property_
+        params = {"stage": _stage(stage), "property": prop, "type": self.type_iri(type_)}
+        path = f"instances/{kg_uuid(id_)}/incomingLinks"
+        return PageIterator(lambda f, s: self._page(path, {**params, "from": f, "size": s}), page_size)
+
+    def neighbors(self, id_: str, *, stage: str = "RELEASED") -> dict[str, Any]:
+        """Who links to an instance and what it links to (two levels). HTTP: GET /instances/{uuid}/neighbors"""
+        return self.request("GET", f"instances/{kg_uuid(id_)}/neighbors", params={"stage": _stage(stage)})[
+            "data"
+        ]
+
+    def scope(self, id_: str, *, stage: str = "IN_PROGRESS", permissions: bool = False) -> dict[str, Any]:
+        """The tree of instances a release of this one would cover (``id``, ``label``, ``types``, ``children``).
+
+        HTTP: GET /instances/{uuid}/scope?stage&returnPermissions
+        """
+        return self.request(
+            "GET",
+            f"instances/{kg_uuid(id_)}/scope",
+            params={"stage": _stage(stage), "returnPermissions": permissions},
+        )["data"]
+
+    def release_tree(self, id_: str) -> dict[str, Any]:
+        """The scope tree of an instance with each element's ``status`` (RELEASED, UNRELEASED, HAS_CHANGED).
+
+        HTTP: GET /instances/{uuid}/scope, then POST /instancesByIds/release/status (500 ids per request)
+        """
+        tree = self.scope(id_)
+        ids: list[str] = []
+
+        def collect(node: dict[str, Any]) -> None:
+            ids.append(str(node["id"]))
+            for child in node.get("children") or []:
+                collect(child)
+
+        collect(tree)
+        statuses = self.release_statuses(ids)
+
+        def annotate(node: dict[str, Any]) -> dict[str, Any]:
+            children = [annotate(c) for c in node.get("children") or []]
+            return {**node, "status": statuses.get(str(node["id"])), "children": children or None}
+
+        return annotate(tree)
 
 
 def label_for(doc: dict[str, Any]) -> str:

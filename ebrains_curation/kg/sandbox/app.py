@@ -12,11 +12,11 @@ Simplifications (on purpose):
 * links are stored as sent (the KG resolves ``{"@id": …}`` to KG ids lazily; clients
   that want KG ids, like :func:`ebrains_curation.kg.submit`, send KG ids);
 * ``searchByLabel`` matches a label made of the first of fullName, name, lookupLabel,
-  shortName, givenName + familyName…; there is no ``/queries`` endpoint;
+  shortName, givenName + familyName…;
 * a payload that fails validation is expanded and compacted with an empty context (pyld),
   as the KG does, so ``@context`` payloads and fully expanded ones are accepted; remote
   contexts are refused (the sandbox works offline);
-* no move between spaces, no suggestions or review invitations, no incoming links.
+* no suggestions or review invitations; queries, links, scope and move are in :mod:`.query_routes`.
 """
 
 from __future__ import annotations
@@ -118,6 +118,12 @@ class SandboxApp:
             ("GET", r"spaces/(?P<space>[^/]+)", self.space, True),
         ]:
             self._routes.append((method, re.compile(pattern + "/?$"), handler, auth))
+        from .query_routes import QueryRoutes  # queries, stored queries, links, move, normalizedPayload
+
+        self.queries = QueryRoutes(self)
+        for method, pattern, handler, auth in self.queries.routes():
+            self._routes.append((method, re.compile(pattern + "/?$"), handler, auth))
+        self._terms_accepted: dict[str, str] = {}  # username -> accepted terms-of-use version
 
     # -- WSGI ------------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -259,14 +265,23 @@ class SandboxApp:
         return json_response(200, envelope({"endpoint": _IAM + "token"}))
 
     def terms_of_use(self, req: Request) -> Response:
-        """GET /v3-beta/users/termsOfUse."""
+        """GET /v3-beta/users/termsOfUse → ``{"version", "data", "accepted"}`` (no envelope, as the KG)."""
+        user = self.users.authenticate(req.token) if req.token else None
+        accepted = user is not None and self._terms_accepted.get(user.username) == self.terms_of_use_version
         return json_response(
-            200, envelope({"version": self.terms_of_use_version, "data": "Sandbox terms of use."})
+            200, {"version": self.terms_of_use_version, "data": "Sandbox terms of use.", "accepted": accepted}
         )
 
     def accept_terms(self, req: Request, version: str) -> Response:
-        """POST /v3-beta/users/termsOfUse/{version}/accept (always accepted)."""
-        return json_response(200, envelope(None))
+        """POST /v3-beta/users/termsOfUse/{version}/accept → 200 with no body (400 for another version)."""
+        assert req.user is not None
+        if version != self.terms_of_use_version:
+            return text_response(
+                400,
+                f"The terms of use version {version} is not the current one ({self.terms_of_use_version})",
+            )
+        self._terms_accepted[req.user.username] = version
+        return empty_response(200)
 
     def me(self, req: Request) -> Response:
         """GET /users/me."""
@@ -556,12 +571,14 @@ class SandboxApp:
 
     def release_status(self, req: Request, uid: str) -> Response:
         """GET /instances/{uuid}/release/status?releaseTreeScope=… → RELEASED | UNRELEASED | HAS_CHANGED."""
-        self._scope(req)
+        scope = self._scope(req)
         uuid = self._uuid(req, uid)
         space = self.store.space_of("IN_PROGRESS", uuid)
         if space is None:
             return NOT_FOUND
         self._require(req, "RELEASE_STATUS", space, "see the release status")
+        if scope != "TOP_INSTANCE_ONLY":  # the status of everything the instance's scope holds
+            return json_response(200, envelope(self.queries.children_status(req, uuid)))
         return json_response(200, envelope(self._status(uuid)))
 
     def bulk_release_status(self, req: Request) -> Response:

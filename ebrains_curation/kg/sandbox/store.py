@@ -11,7 +11,7 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,19 @@ class Store:
         self._conn.executescript(_SCHEMA)
         self._depth = 0
         self._spaces = {r[0] for r in self._conn.execute("SELECT DISTINCT space FROM instances")}
+        self._listeners: list[Callable[[str, list[str]], None]] = []
+
+    def add_listener(self, listener: Callable[[str, list[str]], None]) -> None:
+        """Call ``listener(stage, uuids)`` whenever instances at a stage are written or removed.
+
+        It is called inside the writing transaction, with the lock held (the query
+        engine only marks the uuids as stale there and re-reads them later).
+        """
+        self._listeners.append(listener)
+
+    def _changed(self, stage: str, uuids: list[str]) -> None:
+        for listener in self._listeners:
+            listener(stage, uuids)
 
     def close(self) -> None:
         """Close the database."""
@@ -133,6 +146,17 @@ class Store:
                 rec = self._record(row)
                 out[rec.uuid] = rec
         return out
+
+    def all_records(self, stage: str) -> Iterator[tuple[Record, str]]:
+        """Every instance at ``stage`` with its label (for the query engine's in-memory view)."""
+        with self.lock:
+            rows = self._conn.execute(
+                "SELECT i.uuid, i.space, i.revision, i.doc, r.first_released_at, r.last_released_at, i.label "
+                "FROM instances i LEFT JOIN releases r ON r.uuid = i.uuid WHERE i.stage=?",
+                (stage,),
+            ).fetchall()
+        for row in rows:
+            yield self._record(row[:6]), row[6]
 
     def space_of(self, stage: str, uuid: str) -> str | None:
         """The space of an instance (no document parsing)."""
@@ -301,6 +325,7 @@ class Store:
                 "INSERT OR IGNORE INTO identifiers VALUES (?,?,?)",
                 [(stage, i, uuid) for i in dict.fromkeys(identifiers)],
             )
+            self._changed(stage, [uuid])
 
     def bulk_put(
         self,
@@ -318,20 +343,25 @@ class Store:
             self._conn.executemany("INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?)", inst)
             self._conn.executemany("INSERT OR IGNORE INTO inst_types VALUES (?,?,?,?,?)", types)
             self._conn.executemany("INSERT OR IGNORE INTO identifiers VALUES (?,?,?)", idents)
+            self._changed(stage, [row[1] for row in inst])
         return len(inst)
 
     def mark_released(self, uuids: Iterable[str], now: str, revision: str) -> None:
         """Stamp release dates for instances inserted at both stages (seeding)."""
+        ids = list(uuids)
         with self.transaction():
             self._conn.executemany(
-                "INSERT OR REPLACE INTO releases VALUES (?,?,?,?)", [(u, now, now, revision) for u in uuids]
+                "INSERT OR REPLACE INTO releases VALUES (?,?,?,?)", [(u, now, now, revision) for u in ids]
             )
+            for stage in STAGES:
+                self._changed(stage, ids)
 
     def delete(self, stage: str, uuid: str) -> None:
         """Remove one instance at one stage."""
         with self.transaction():
             for table in ("instances", "inst_types", "identifiers"):
                 self._conn.execute(f"DELETE FROM {table} WHERE stage=? AND uuid=?", (stage, uuid))
+            self._changed(stage, [uuid])
 
     def release(self, uuid: str, now: str) -> None:
         """Copy the IN_PROGRESS instance to RELEASED and stamp the release dates."""
@@ -352,6 +382,8 @@ class Store:
                 "last_released_at=excluded.last_released_at, released_revision=excluded.released_revision",
                 (uuid, now, now, rev),
             )
+            self._changed("RELEASED", [uuid])
+            self._changed("IN_PROGRESS", [uuid])  # its release dates changed
 
     def unrelease(self, uuid: str) -> None:
         """Remove the RELEASED copy (the release dates are kept, as in the KG)."""
