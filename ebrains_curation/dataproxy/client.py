@@ -26,9 +26,9 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -42,12 +42,12 @@ __all__ = ["DEFAULT_URL", "DataProxyClient", "RemoteObject"]
 #: the production Data Proxy API root
 DEFAULT_URL = "https://data-proxy.ebrains.eu/api"
 _MD5 = re.compile(r"[0-9a-f]{32}")
+_URL_SAFE = re.compile(r"[A-Za-z0-9/._~-]*")  # needs no percent-encoding
 
 ProgressCallback = Callable[[int], None]
 
 
-@dataclass(frozen=True)
-class RemoteObject:
+class RemoteObject(NamedTuple):
     """One object of a bucket listing."""
 
     name: str
@@ -59,15 +59,16 @@ class RemoteObject:
     @property
     def md5(self) -> str | None:
         """The content MD5 when the listing's hash is one (not for multipart or segmented objects)."""
-        h = (self.hash or "").lower()
-        return h if _MD5.fullmatch(h) else None
+        h = self.hash
+        return h if h and len(h) == 32 and _MD5.fullmatch(h) else None
 
     @classmethod
     def from_listing(cls, entry: dict[str, Any]) -> RemoteObject:
+        """From one entry of a listing page."""
         return cls(
             str(entry["name"]),
             int(entry.get("bytes") or 0),
-            str(entry.get("hash") or ""),
+            str(entry.get("hash") or "").lower(),
             str(entry.get("content_type") or ""),
             str(entry.get("last_modified") or ""),
         )
@@ -169,7 +170,8 @@ class DataProxyClient:
 
     def object_url(self, bucket: str, name: str) -> str:
         """The API URL (and File IRI) of an object; the name is percent-encoded, "/" kept."""
-        return f"{self.bucket_iri(bucket)}/{quote(name, safe='/')}"
+        path = name if _URL_SAFE.fullmatch(name) else quote(name, safe="/")
+        return f"{self.bucket_iri(bucket)}/{path}"
 
     # -- the API ----------------------------------------------------------------------------------
     def _call(self, method: str, url: str, *, what: str, **kwargs: Any) -> Any:
@@ -200,27 +202,37 @@ class DataProxyClient:
         return dict(self._call("GET", f"{self.bucket_iri(bucket)}/stat", what=f"read bucket {bucket!r}"))
 
     def list(self, bucket: str, prefix: str = "", *, page_size: int | None = None) -> Iterator[RemoteObject]:
-        """Every object whose name starts with ``prefix``, by name, page by page (marker = last name)."""
-        marker = ""
-        seen_last = None
+        """Every object whose name starts with ``prefix``, by name, page by page (marker = last name).
+
+        The next page is fetched while the caller works on this one. Stops at the
+        first empty page, as the Data Proxy's clients do.
+        """
         url = self.bucket_iri(bucket)
-        while True:
-            params = {"limit": str(page_size or self.page_size), "prefix": prefix}
+        limit = str(page_size or self.page_size)
+
+        def fetch(marker: str) -> list[dict[str, Any]]:
+            params = {"limit": limit, "prefix": prefix}
             if marker:
                 params["marker"] = marker
-            page = self._call("GET", url, params=params, what=f"list bucket {bucket!r}")
-            entries = [e for e in (page or {}).get("objects", []) if "name" in e]
-            if not entries:
-                return
-            for e in entries:
-                obj = RemoteObject.from_listing(e)
-                if seen_last is not None and obj.name <= seen_last:
-                    raise DataProxyError(
-                        f"The listing of bucket {bucket!r} went backwards at {obj.name!r}; paging is unreliable"
-                    )
-                seen_last = obj.name
-                yield obj
-            marker = entries[-1]["name"]
+            page = self._call("GET", url, params=params, what=f"list bucket {bucket!r}") or {}
+            return [e for e in page.get("objects", []) if "name" in e]
+
+        last = ""
+        with ThreadPoolExecutor(1, thread_name_prefix="dp-list") as pool:
+            entries = fetch("")
+            while entries:
+                ahead = pool.submit(fetch, entries[-1]["name"])
+                make = RemoteObject.from_listing
+                for e in entries:
+                    obj = make(e)
+                    if obj.name <= last and last:
+                        ahead.cancel()
+                        raise DataProxyError(
+                            f"The listing of bucket {bucket!r} went backwards at {obj.name!r}; paging is unreliable"
+                        )
+                    last = obj.name
+                    yield obj
+                entries = ahead.result()
 
     def find(self, bucket: str, name: str) -> RemoteObject | None:
         """The listing entry of one object, or None (there is no per-object stat in the API)."""
