@@ -537,7 +537,15 @@ class TokenManager:
         return self._provider is not None
 
     def get(self) -> str | None:
-        """The current token (asks the provider the first time)."""
+        """The current token (asks the provider the first time).
+
+        A renewing provider (one with ``invalidate``, e.g. :class:`UserLogin`) is asked
+        every time: it keeps its token and renews it shortly *before* it expires.
+        """
+        if self._provider is not None and callable(getattr(self._provider, "invalidate", None)):
+            token = self._provider()
+            self._token = token
+            return token
         if self._token is None and self._provider is not None:
             with self._lock:
                 if self._token is None:
