@@ -325,7 +325,7 @@ class DataProxyClient:
         if resp.status_code >= 500:
             raise _Lost(f"HTTP {resp.status_code}")
         if resp.status_code >= 400:
-            raise _error(resp, "PUT", url, "upload to the temporary URL")
+            raise _error(resp, "PUT", url, "upload to the temporary URL", temporary=True)
         return resp
 
     def multipart_upload(
@@ -363,7 +363,7 @@ class DataProxyClient:
                 try:
                     resp = self._data.get(url, stream=True, timeout=self.timeout)
                     if resp.status_code >= 300:
-                        raise _error(resp, "GET", url, f"download {name!r}")
+                        raise _error(resp, "GET", url, f"download {name!r}", temporary=True)
                     for chunk in resp.iter_content(1 << 20):
                         h.update(chunk)
                         out.write(chunk)
@@ -413,14 +413,18 @@ class _Lost(Exception):
     """A data transfer whose outcome is unknown (connection dropped, 5xx)."""
 
 
-def _error(resp: requests.Response, method: str, url: str, what: str) -> DataProxyError:
+def _error(
+    resp: requests.Response, method: str, url: str, what: str, temporary: bool = False
+) -> DataProxyError:
     try:
         detail = resp.json().get("detail")
     except (ValueError, AttributeError):
         detail = None
     text = f": {detail}" if isinstance(detail, str) and detail else ""
     hint = ""
-    if resp.status_code == 401:
+    if temporary:
+        hint = " The temporary URL was refused (expired or invalid); run the command again for a fresh one."
+    elif resp.status_code == 401:
         hint = " Check that you are logged in ('ebrains-curation login') and that the bucket name is right."
     elif resp.status_code == 403:
         hint = " Your role in the collab does not allow this (editors and administrators can upload)."

@@ -56,6 +56,7 @@ class MultipartUpload:
         key = hashlib.sha1(f"{client.url}\n{bucket}\n{name}\n{path.resolve()}".encode()).hexdigest()
         self.state_path = client.state_dir / f"{key}.json"
         self._lock = threading.Lock()
+        self._abort = threading.Event()
         self.upload_id = ""
         self.etags: dict[str, str] = {}
         #: parts sent by this run (a resumed upload sends only the missing ones)
@@ -120,6 +121,15 @@ class MultipartUpload:
         return min(self.chunk, self.size - (n - 1) * self.chunk)
 
     def _send_part(self, n: int) -> None:
+        if self._abort.is_set():
+            return  # another part failed: stop sending; a re-run resumes
+        try:
+            self._send_part_now(n)
+        except BaseException:
+            self._abort.set()
+            raise
+
+    def _send_part_now(self, n: int) -> None:
         with open(self.path, "rb") as fh:
             data = os.pread(fh.fileno(), self._part_len(n), (n - 1) * self.chunk)
         md5 = hashlib.md5(data).hexdigest()

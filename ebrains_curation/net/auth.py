@@ -409,9 +409,16 @@ class UserLogin:
     Thread-safe: when many upload threads need a token at once, one refresh serves them all.
     """
 
-    def __init__(self, config: IAMConfig | None = None, cache: TokenCache | None = None):
+    def __init__(
+        self,
+        config: IAMConfig | None = None,
+        cache: TokenCache | None = None,
+        *,
+        margin: float = REFRESH_MARGIN,
+    ):
         self.config = config or IAMConfig.from_env()
         self.cache = cache or TokenCache()
+        self.margin = margin
         self._lock = threading.Lock()
         self._tokens: TokenSet | None = None
         self._stale: str | None = None
@@ -424,7 +431,7 @@ class UserLogin:
             tokens = self._tokens or self.cache.load(self.config)
             if tokens is None:
                 raise AuthError("You are not logged in to EBRAINS: run 'ebrains-curation login'")
-            if not tokens.access_valid() or tokens.access_token == self._stale:
+            if not tokens.access_valid(self.margin) or tokens.access_token == self._stale:
                 tokens = refresh_tokens(tokens, self.config)
                 self.refreshes += 1
                 self.cache.save(tokens)

@@ -78,6 +78,8 @@ class IAMSandbox:
     auto_approve: str | None = None
     approve_after_polls: int = 1
     issuer: str = "http://127.0.0.1" + REALM_PATH
+    #: called with (user, access token, lifetime in s) for every token issued: lets a KG sandbox accept them
+    on_issue: Callable[[str, str, float], None] | None = None
     _key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     _devices: dict[str, _Device] = field(default_factory=dict, repr=False)
     _refresh: dict[str, _Refresh] = field(default_factory=dict, repr=False)
@@ -107,7 +109,10 @@ class IAMSandbox:
                 break
         signing = f"{header}.{payload}".encode()
         sig = _b64(hmac.new(self._key, signing, hashlib.sha256).digest())
-        return f"{header}.{payload}.{sig}"
+        token = f"{header}.{payload}.{sig}"
+        if self.on_issue is not None:
+            self.on_issue(user, token, exp - time.time())
+        return token
 
     def verify(self, token: str) -> str | None:
         """The user name a valid, unexpired, unrevoked access token belongs to; else None."""
