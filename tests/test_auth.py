@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import stat
@@ -78,7 +79,7 @@ def test_slow_down_lengthens_the_interval_until_the_code_expires(
     with pytest.raises(AuthError, match="expired"):
         device_login(env, sleep=sleep, clock=lambda: now[0])
     assert slept[0] == pytest.approx(0.05)
-    assert [b - a for a, b in zip(slept[1:], slept[2:], strict=False)] == pytest.approx(
+    assert [b - a for a, b in itertools.pairwise(slept)] == pytest.approx(
         [5.0] * (len(slept) - 2)
     )
     assert len(slept) >= 4
