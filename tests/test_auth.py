@@ -79,9 +79,7 @@ def test_slow_down_lengthens_the_interval_until_the_code_expires(
     with pytest.raises(AuthError, match="expired"):
         device_login(env, sleep=sleep, clock=lambda: now[0])
     assert slept[0] == pytest.approx(0.05)
-    assert [b - a for a, b in itertools.pairwise(slept)] == pytest.approx(
-        [5.0] * (len(slept) - 2)
-    )
+    assert [b - a for a, b in itertools.pairwise(slept[1:])] == pytest.approx([5.0] * (len(slept) - 2))
     assert len(slept) >= 4
     assert sum(slept) <= 60
 
@@ -117,7 +115,7 @@ def test_expired_refresh_token_asks_to_log_in_again(dp: DataProxySandbox, env: I
     tokens = device_login(env)
     dp.iam._refresh.clear()  # IAM forgot the session
     cache.save(tokens)
-    with pytest.raises(AuthError, match="login again|log in|login' again") as info:
+    with pytest.raises(AuthError, match=r"login. again") as info:
         UserLogin(env, cache)()
     assert str(tokens.refresh_token) not in str(info.value) and tokens.access_token not in str(info.value)
 

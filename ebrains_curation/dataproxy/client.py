@@ -35,7 +35,9 @@ import requests
 
 from ..errors import ConfigurationError, DataProxyError
 from ..net.auth import TokenManager, TokenProvider
-from ._session import make_session, transfer_session
+from ..net.http import make_session
+from ..net.retry import RetryPolicy
+from ..net.urls import parse_service_url
 
 __all__ = ["DEFAULT_URL", "DataProxyClient", "RemoteObject"]
 
@@ -80,19 +82,8 @@ def _redact(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _is_loopback(host: str | None) -> bool:
-    return host in ("localhost", "127.0.0.1", "::1") or (host or "").startswith("127.")
-
-
 def _check_base(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"{url!r} is not a Data Proxy URL such as {DEFAULT_URL}")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigurationError(
-            f"Refusing plain http to {parts.hostname}: the token would travel unencrypted (use https)"
-        )
-    return url.rstrip("/")
+    return str(parse_service_url(url, what="Data Proxy", default_path="/api")).rstrip("/")
 
 
 def md5_of(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
@@ -111,8 +102,9 @@ class DataProxyClient:
     is renewed mid-run), or neither for anonymous access to public buckets.
     ``page_size`` is the listing ``limit`` (the service's maximum is not documented).
     ``multipart_threshold`` and ``chunk_size`` (bytes) choose multipart uploads,
-    ``part_workers`` uploads that many parts at once, ``attempts`` and ``backoff``
-    bound the retries of a data transfer whose answer was lost.
+    ``part_workers`` uploads that many parts at once. ``retry`` is the package's one
+    retry policy (default: 8 attempts, ``backoff`` s doubling, at most 8 s between tries);
+    its attempts also bound the re-sending of bytes whose answer was lost.
     """
 
     def __init__(
@@ -122,14 +114,13 @@ class DataProxyClient:
         token: str | None = None,
         token_provider: TokenProvider | None = None,
         timeout: float | tuple[float, float] = (10.0, 300.0),
-        retries: int = 5,
+        retry: RetryPolicy | None = None,
         backoff: float = 0.5,
         pool_size: int = 32,
         page_size: int = 1000,
         multipart_threshold: int = 1 << 30,
         chunk_size: int = 64 << 20,
         part_workers: int = 4,
-        attempts: int = 8,
         state_dir: str | os.PathLike[str] | None = None,
     ):
         if token is not None and token_provider is not None:
@@ -143,11 +134,15 @@ class DataProxyClient:
         self.multipart_threshold = max(multipart_threshold, chunk_size + 1)
         self.chunk_size = chunk_size
         self.part_workers = part_workers
-        self.attempts = attempts
-        self.backoff = backoff
+        self.retry = retry or RetryPolicy(attempts=8, backoff=backoff)
+        self.attempts = self.retry.attempts
+        self.backoff = self.retry.backoff
         self.state_dir = Path(state_dir) if state_dir else _default_state_dir()
-        self._api = make_session(retries, backoff, pool_size)
-        self._data = transfer_session(retries, backoff, pool_size)
+        # API calls are all idempotent (GET, PUT of a URL request, DELETE): retried by the policy;
+        # the bytes only when the connection could not be opened (see _single for the rest)
+        agent = "ebrains-curation"
+        self._api = make_session(self.retry, idempotent=True, pool_size=pool_size, user_agent=agent)
+        self._data = make_session(self.retry, idempotent=False, pool_size=pool_size, user_agent=agent)
 
     def __repr__(self) -> str:
         return f"<DataProxyClient {self.url} auth={self._auth!r}>"
@@ -303,7 +298,7 @@ class DataProxyClient:
                     raise DataProxyError(
                         f"Could not {what}: {lost}", method="PUT", url=_redact(url)
                     ) from None
-                time.sleep(min(self.backoff * 2 ** (attempt - 1), 30.0))
+                time.sleep(min(self.backoff * 2 ** (attempt - 1), self.retry.backoff_max))
         raise AssertionError("unreachable")
 
     def _put_bytes(

@@ -147,7 +147,7 @@ class MultipartUpload:
             except Exception as exc:
                 if type(exc).__name__ != "_Lost" or attempt == client.attempts:
                     raise
-                time.sleep(min(client.backoff * 2 ** (attempt - 1), 30.0))
+                time.sleep(min(client.backoff * 2 ** (attempt - 1), client.retry.backoff_max))
                 continue  # re-sending a part only replaces it
             etag = resp.headers.get("ETag", "").strip('"')
             if etag and etag != md5:
