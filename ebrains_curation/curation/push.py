@@ -64,6 +64,7 @@ class PushPlan:
     prefix: str
     items: list[PlanItem]
     inventory: Any = field(repr=False, default=None)  #: the InventoryResult (its graph has the bucket IRIs)
+    listing: dict[str, RemoteObject] = field(repr=False, default_factory=dict)  #: the bucket when planned
 
     def counts(self) -> dict[str, int]:
         c = Counter(i.action for i in self.items)
@@ -212,7 +213,8 @@ def plan_push(
         progress=progress,
         **inventory_options,
     )
-    remote = {o.name: o for o in client.list(bucket, prefix)}
+    listing = {o.name: o for o in client.list(bucket, prefix)}
+    remote = dict(listing)
     items: list[PlanItem] = []
     for rel, size, md5 in _local_files(result, repository_iri, root_path):
         name = prefix + rel
@@ -227,7 +229,7 @@ def plan_push(
         PlanItem(n, "only-remote", "not in the folder", o.bytes, o.md5, None, o) for n, o in remote.items()
     )
     items.sort(key=lambda i: i.name)
-    return PushPlan(bucket, prefix, items, result)
+    return PushPlan(bucket, prefix, items, result, listing)
 
 
 def push(
@@ -320,7 +322,9 @@ def _upload_all(
 
 def _verify(client: DataProxyClient, plan: PushPlan, result: PushResult) -> None:
     """List the bucket again: every inventoried file present with the right size and digest."""
-    remote = {o.name: o for o in client.list(plan.bucket, plan.prefix)}
+    changed = result.uploaded or result.deleted or result.failed
+    # nothing sent: the plan's listing is the bucket as it is (one listing saved on a no-change re-run)
+    remote = {o.name: o for o in client.list(plan.bucket, plan.prefix)} if changed else plan.listing
     for item in plan.items:
         if item.action == "only-remote" or item.name in result.failed:
             continue
