@@ -260,6 +260,19 @@ class IAMSandbox:
             return self._device_start(form, base)
         if sub == oidc + "/token" and method == "POST":
             return self._token(form)
+        if sub == "/device":  # the page where a person approves a device login (a plain form here)
+            code, user = form.get("user_code", ""), form.get("username", "")
+            if method == "POST" and user in self.users:
+                try:
+                    self.approve(code, user)
+                except KeyError:
+                    return 400, {"error": "invalid_user_code"}
+                return 200, {"approved": code, "username": user}
+            return 200, {
+                "form": "POST user_code and username to approve",
+                "user_code": code,
+                "users": sorted(self.users),
+            }
         if sub == oidc + "/userinfo" and method == "GET":
             user = self.verify(auth[7:]) if auth.startswith("Bearer ") else None
             if user is None:
@@ -274,7 +287,8 @@ class IAMSandbox:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else b""
-        form = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+        query = environ.get("QUERY_STRING", "")
+        form = {k: v[-1] for k, v in parse_qs(query + "&" + raw.decode("utf-8", "replace")).items()}
         host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
         answer = self.route(
             environ["REQUEST_METHOD"],
