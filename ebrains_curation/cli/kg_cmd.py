@@ -358,7 +358,10 @@ def serve(
         dp_faults = DPFaults(
             rate_503=fault_503_rate, drop_rate=drop_rate, latency_ms=latency_ms, seed=fault_seed
         )
-        dataproxy = dataproxy_beside(server, host, dataproxy_port, faults=dp_faults)
+        try:
+            dataproxy = dataproxy_beside(server, host, dataproxy_port, faults=dp_faults)
+        except OSError:  # the port is taken (another sandbox?): any free one will do
+            dataproxy = dataproxy_beside(server, host, 0, faults=dp_faults)
         click.echo(f"Data Proxy sandbox: export EBRAINS_DATAPROXY_URL={dataproxy.api_url}", err=True)
         click.echo(f"EBRAINS IAM sandbox: export EBRAINS_IAM_URL={dataproxy.iam_url}", err=True)
     try:
