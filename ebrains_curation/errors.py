@@ -5,7 +5,8 @@ so ``except ebrains_curation.CurationError`` catches them all::
 
     CurationError
     ├── ConfigurationError          bad arguments or settings, before any work is done
-    │   └── UnknownVersionError     an openMINDS version we do not know ("v6")
+    │   ├── UnknownVersionError     an openMINDS version we do not know ("v6")
+    │   └── AuthError               no usable EBRAINS login (no token, refused login, expired session)
     ├── SchemaError                 a type or property that openMINDS does not define
     ├── UnknownTermError            a controlled term name with no match (lists the closest)
     ├── LoadError                   a file or document that cannot be read (names file, node, property)
@@ -13,7 +14,8 @@ so ``except ebrains_curation.CurationError`` catches them all::
     ├── MigrationError              a document that cannot be migrated between versions
     ├── ValidationFailed            raised by ``ValidationReport.raise_for_errors()`` only
     ├── InventoryError              a data folder that cannot be inventoried
-    └── KGError                     anything to do with the Knowledge Graph API (see ``ebrains_curation.kg``)
+    ├── KGError                     anything to do with the Knowledge Graph API (see ``ebrains_curation.kg``)
+    └── DataProxyError              a Data Proxy (bucket) request that failed, or an upload that does not verify
 
 Invalid *metadata* is a validation result, never an exception: only
 ``raise_for_errors()`` turns a report into one.
@@ -24,8 +26,10 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AuthError",
     "ConfigurationError",
     "CurationError",
+    "DataProxyError",
     "InventoryError",
     "KGError",
     "LoadError",
@@ -48,6 +52,10 @@ class ConfigurationError(CurationError, ValueError):
 
 class UnknownVersionError(ConfigurationError):
     """An openMINDS version that is not supported."""
+
+
+class AuthError(ConfigurationError):
+    """No usable EBRAINS login: no token, a refused login, an expired session (never shows a token)."""
 
 
 class SchemaError(CurationError, KeyError):
@@ -121,3 +129,17 @@ class InventoryError(CurationError):
 
 class KGError(CurationError):
     """Root of the Knowledge Graph client errors (see :mod:`ebrains_curation.kg.errors`)."""
+
+
+class DataProxyError(CurationError):
+    """A Data Proxy (EBRAINS bucket) request that failed, or an upload that does not verify.
+
+    ``status`` is the HTTP status (None for a connection failure), ``method`` and
+    ``url`` the request (temporary signed URLs are shown without their query string).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, method: str = "", url: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.method = method
+        self.url = url

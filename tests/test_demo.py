@@ -17,6 +17,9 @@ def test_demo_end_to_end(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "20 created" in result.output and "20 unchanged" in result.output
     assert "found https://kg.ebrains.eu/api/instances/" in result.output
+    assert "verified 5 files in bucket 'collab-demo'" in result.output and "uploaded 0 files" in result.output
+    files = json.loads((tmp_path / "files.jsonld").read_text())["@graph"]
+    assert sum(n["@type"].endswith("/File") for n in files) == 5
     doc = json.loads((tmp_path / "dataset-version.jsonld").read_text())
     assert any(n["@type"].endswith("/DatasetVersion") for n in doc["@graph"])
     assert json.loads((tmp_path / "validation.json").read_text())["conforms"] is True

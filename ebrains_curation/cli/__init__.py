@@ -30,6 +30,10 @@ COMMANDS: dict[str, str] = {
     "inventory": "ebrains_curation.cli.inventory_cmd:inventory",
     "graph": "ebrains_curation.cli.graph_cmd:graph",
     "demo": "ebrains_curation.cli.demo_cmd:demo",
+    "bucket": "ebrains_curation.cli.bucket_cmd:bucket",
+    "login": "ebrains_curation.cli.auth_cmd:login",
+    "logout": "ebrains_curation.cli.auth_cmd:logout",
+    "whoami": "ebrains_curation.cli.auth_cmd:whoami",
 }
 
 

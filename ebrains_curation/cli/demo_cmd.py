@@ -74,6 +74,13 @@ def demo(output_dir: str, print_jsonld: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp, run_sandbox(DEMO_USERS, db=Path(tmp) / "kg.sqlite") as kg:
         client = kg.client("demo")
         click.echo(f"sandbox KG at {kg.url} (user {client.me().get('username', 'demo')})")
+        _step("3b. Push the data files to the collab's bucket (Data Proxy sandbox), verify, describe")
+        from .bucket_demo import push_demo_files
+
+        files = push_demo_files(kg, out)
+        for profile in ("openminds", "ebrains-publication"):
+            click.echo(f"files metadata, {profile:<20} {validate(files, profile=profile).summary()}")
+        click.echo(f"files metadata: {submit(files, client, 'collab-demo', progress=False).summary()}")
         first = submit(graph, client, "collab-demo", progress=False)
         click.echo(f"first submission : {first.summary()}")
         again = submit(graph, client, "collab-demo", progress=False)

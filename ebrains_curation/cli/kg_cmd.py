@@ -297,6 +297,13 @@ def release(
 @click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of connections dropped.")
 @click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Latency added to every request.")
 @click.option("--fault-seed", type=int, default=None, help="Seed for reproducible faults.")
+@click.option(
+    "--dataproxy-port",
+    type=int,
+    default=8001,
+    show_default=True,
+    help="Also serve a Data Proxy + EBRAINS IAM sandbox on this port (0: any free port, -1: none).",
+)
 @handle_errors
 def serve(
     host: str,
@@ -309,8 +316,12 @@ def serve(
     drop_rate: float,
     latency_ms: float,
     fault_seed: int | None,
+    dataproxy_port: int,
 ) -> None:
-    """Run a local KG-compatible sandbox (API under /v3/ and /v3-beta/) until Ctrl-C."""
+    """Run a local KG-compatible sandbox (API under /v3/ and /v3-beta/) until Ctrl-C.
+
+    Beside it, a Data Proxy (buckets) and EBRAINS IAM (login) sandbox that accepts the same tokens.
+    """
     from ..kg.client import _is_loopback
     from ..kg.sandbox import Faults, SandboxServer
 
@@ -339,7 +350,24 @@ def serve(
             f"{latency_ms:g} ms latency",
             err=True,
         )
+    dataproxy = None
+    if dataproxy_port >= 0:
+        from ..dataproxy.sandbox import Faults as DPFaults
+        from .sandbox_link import dataproxy_beside
+
+        dp_faults = DPFaults(
+            rate_503=fault_503_rate, drop_rate=drop_rate, latency_ms=latency_ms, seed=fault_seed
+        )
+        try:
+            dataproxy = dataproxy_beside(server, host, dataproxy_port, faults=dp_faults)
+        except OSError:  # the port is taken (another sandbox?): any free one will do
+            dataproxy = dataproxy_beside(server, host, 0, faults=dp_faults)
+        click.echo(f"Data Proxy sandbox: export EBRAINS_DATAPROXY_URL={dataproxy.api_url}", err=True)
+        click.echo(f"EBRAINS IAM sandbox: export EBRAINS_IAM_URL={dataproxy.iam_url}", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+    finally:
+        if dataproxy is not None:
+            dataproxy.stop()
