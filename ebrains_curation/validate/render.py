@@ -39,27 +39,45 @@ def _where(issue: Issue) -> str:
     return issue.path_str or "(node)"
 
 
-def to_text(report: ValidationReport, max_per_node: int = 50) -> str:
-    """Plain text for terminals: one block per node, worst first, then the summary."""
-    lines: list[str] = []
-    for node_id, issues in report.by_node().items():
-        first = issues[0]
-        head = node_id or "<graph>"
-        if first.node_type:
-            head += f" ({first.node_type})"
-        if first.source:
-            head += f"  [{first.source}]"
-        lines.append(head)
-        for i in issues[:max_per_node]:
+def _node_text(report: ValidationReport, issue: Issue) -> str:
+    """ "Mixed-gambles task (DatasetVersion, _:000229)": the label, the type and the @id when it differs."""
+    if issue.node_id is None:
+        return "<graph>"
+    label = report.label(issue.node_id)
+    extra = [x for x in (issue.node_type, issue.node_id if label != issue.node_id else None) if x]
+    return f"{label} ({', '.join(extra)})" if extra else label
+
+
+def _value_text(issue: Issue) -> str:
+    return "" if issue.value is None else f" = {issue.value!r}"
+
+
+def to_text(report: ValidationReport, max_per_group: int = 5) -> str:
+    """Plain text for terminals: the verdict, then one block per group of findings, most important first.
+
+    Findings of one rule on one property of many nodes read as one line ("16 SubjectStates
+    lack 'ageCategory'") followed by the first ``max_per_group`` nodes by name, type and @id.
+    """
+    lines: list[str] = [report.summary(), ""]
+    for g in report.groups():
+        icon = _ICON[g.severity.value]
+        if g.count == 1:
+            i = g.issues[0]
+            prop = f" › {i.path_str}" if i.path else ""
             lines.append(
-                f"  {_ICON[i.severity.value]} {i.severity.value:<7} {i.rule_id:<22} {_where(i)}: {i.message}"
+                f"{icon} {g.severity.value}: {_node_text(report, i)}{prop}: {i.message}  [{g.rule_id}]"
             )
-            if i.hint:
-                lines.append(f"      hint: {i.hint}")
-        if len(issues) > max_per_node:
-            lines.append(f"  … and {len(issues) - max_per_node} more issues on this node")
-        lines.append("")
-    lines.append(report.summary())
+        else:
+            lines.append(f"{icon} {g.severity.value}: {g.title}  [{g.rule_id}]")
+            for i in g.issues[:max_per_group]:
+                lines.append(f"    - {_node_text(report, i)}{_value_text(i)}")
+            if g.count > max_per_group:
+                lines.append(f"    … and {g.count - max_per_group} more")
+        if g.hint:
+            lines.append(f"    hint: {g.hint}")
+        if len(report.sources) > 1 and g.issues[0].source and len({i.source for i in g.issues}) == 1:
+            lines.append(f"    in {g.issues[0].source}")
+    lines += ["", report.summary()]
     return "\n".join(lines)
 
 
@@ -69,8 +87,25 @@ _COLOURS = {
     "warning": ("#9a6700", "#fff8e1"),
     "info": ("#1565c0", "#e8f1fb"),
 }
-_OPEN_NODES = 10  # node sections drawn open in the HTML report (the worst first); the rest start collapsed
+_OPEN_GROUPS = 8  # groups drawn open in the HTML report (errors, most important first); the rest folded
 _MAX_HTML_ISSUES = 1000
+
+_CSS = (
+    ".ebrains-curation-report{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:14px;"
+    "max-width:100%;box-sizing:border-box;color:#1f2328}"
+    ".ebrains-curation-report details{border:1px solid #d0d7de;border-radius:6px;margin:.4em 0;"
+    "padding:.3em .6em;background:#fff}"
+    ".ebrains-curation-report summary{cursor:pointer;font-weight:600;overflow-wrap:anywhere}"
+    ".ebrains-curation-report .ecr-scroll{overflow-x:auto;max-width:100%}"
+    ".ebrains-curation-report table{border-collapse:collapse;width:100%;margin:.4em 0;table-layout:auto}"
+    ".ebrains-curation-report th{text-align:left;font-weight:600;border-bottom:1px solid #d0d7de;"
+    "padding:.2em .5em}"
+    ".ebrains-curation-report td{padding:.2em .5em;vertical-align:top;overflow-wrap:anywhere;"
+    "word-break:break-word}"
+    ".ebrains-curation-report code{font-size:85%;overflow-wrap:anywhere}"
+    ".ebrains-curation-report .ecr-hint{color:#57606a;margin:.2em 0 .4em}"
+    ".ebrains-curation-report .ecr-rule{color:#57606a;font-weight:normal}"
+)
 
 
 def _badge(severity: str, count: int) -> str:
@@ -82,54 +117,52 @@ def _badge(severity: str, count: int) -> str:
 
 
 def to_html(report: ValidationReport, max_issues: int = _MAX_HTML_ISSUES) -> str:
-    """A self-contained HTML fragment (used by ``_repr_html_`` in Jupyter).
+    """A self-contained HTML fragment (used by ``_repr_html_`` in Jupyter and ``validate --format html``).
 
-    Issues are grouped by node, worst node first, each group a collapsible ``<details>``
-    (the first few open); rows are coloured by severity (CSS classes ``ecr-error``,
-    ``ecr-warning``, ``ecr-info``). At most ``max_issues`` rows are drawn.
+    One collapsible ``<details class="ecr-group">`` per group of findings (same rule, type and
+    property), most important first, the first error groups open; inside, a table of the
+    nodes by name and type with their @id. Rows carry the CSS classes ``ecr-error``,
+    ``ecr-warning``, ``ecr-info``. At most ``max_issues`` rows are drawn.
     """
     e = html.escape
     colour = _COLOURS["error"][0] if not report.conforms else "#2e7d32"
-    counts = report.counts
-    badges = " ".join(_badge(sev, n) for sev, n in counts.items() if n)
+    badges = " ".join(_badge(sev, n) for sev, n in report.counts.items() if n)
     out = [
-        f'<div class="ebrains-curation-report">'
+        f'<div class="ebrains-curation-report"><style>{_CSS}</style>'
         f'<p class="ecr-summary" style="color:{colour};font-weight:bold">{e(report.summary())}</p>'
     ]
     if badges:
         out.append(f'<p class="ecr-counts">{badges}</p>')
     drawn = 0
-    for n, (node_id, issues) in enumerate(report.by_node().items()):
+    for n, g in enumerate(report.groups()):
         if drawn >= max_issues:
             break
-        first = issues[0]
-        node_counts = {sev: sum(i.severity.value == sev for i in issues) for sev in _COLOURS}
-        worst = first.severity.value
-        title = f"<code>{e(node_id or '<graph>')}</code>"
-        if first.node_type:
-            title += f" <small>({e(first.node_type)})</small>"
-        title += " " + " ".join(_badge(sev, c) for sev, c in node_counts.items() if c)
-        if first.source:
-            title += f" <small>{e(first.source)}</small>"
-        is_open = " open" if n < _OPEN_NODES and worst == "error" else ""
+        sev = g.severity.value
+        fg, bg = _COLOURS[sev]
+        is_open = " open" if n < _OPEN_GROUPS and sev == "error" else ""
+        count = f" {_badge(sev, g.count)}" if g.count > 1 else ""
+        where = "" if g.count > 1 else f"{e(_node_text(report, g.issues[0]))} — "
         out.append(
-            f'<details class="ecr-node ecr-{worst}"{is_open} style="border-left:4px solid '
-            f'{_COLOURS[worst][0]};padding-left:0.5em;margin:0.3em 0"><summary>{title}</summary>'
-            '<table class="ecr-issues"><thead><tr><th>severity</th><th>rule</th><th>property</th>'
-            "<th>message</th></tr></thead><tbody>"
+            f'<details class="ecr-group ecr-{sev}"{is_open} style="border-left:4px solid {fg}">'
+            f'<summary><span style="color:{fg}">{_ICON[sev]}</span> {where}{e(g.title)}{count} '
+            f'<code class="ecr-rule">{e(g.rule_id)}</code></summary>'
         )
-        for i in issues[: max_issues - drawn]:
-            sev = i.severity.value
-            fg, bg = _COLOURS[sev]
-            hint = f"<br><small><em>{e(i.hint)}</em></small>" if i.hint else ""
+        if g.hint:
+            out.append(f'<p class="ecr-hint"><em>{e(g.hint)}</em></p>')
+        out.append(
+            '<div class="ecr-scroll"><table class="ecr-issues"><thead><tr><th>node</th><th>type</th>'
+            "<th>property</th><th>message</th></tr></thead><tbody>"
+        )
+        for i in g.issues[: max_issues - drawn]:
+            label = report.label(i.node_id)
+            node_id = f"<br><code>{e(i.node_id)}</code>" if i.node_id and label != i.node_id else ""
+            source = f"<br><small>{e(i.source)}</small>" if i.source else ""
             out.append(
-                f'<tr class="ecr-{sev}" style="background:{bg}">'
-                f'<td style="color:{fg};font-weight:bold">{_ICON[sev]} {e(sev)}</td>'
-                f"<td><code>{e(i.rule_id)}</code></td><td><code>{e(_where(i))}</code></td>"
-                f"<td>{e(i.message)}{hint}</td></tr>"
+                f'<tr class="ecr-{sev}" style="background:{bg}"><td><strong>{e(label)}</strong>{node_id}{source}</td>'
+                f"<td>{e(i.node_type or '')}</td><td><code>{e(_where(i))}</code></td><td>{e(i.message)}</td></tr>"
             )
             drawn += 1
-        out.append("</tbody></table></details>")
+        out.append("</tbody></table></div></details>")
     if len(report.issues) > drawn:
         out.append(
             f"<p>… {len(report.issues) - drawn} more issues not shown "
