@@ -466,7 +466,7 @@ def _file_items(items: dict[str, ChecklistItem], product: Product) -> None:
         if str((f.get("specialUsageRole") or {}).get("@id", "")).endswith(("/preview", "/screenshot"))
     ]
     if previews:
-        items["preview"].details.append(previews[0].get("name", previews[0]["@id"]))
+        items["preview"].details.append(str(previews[0].get("name") or previews[0]["@id"]))
 
 
 def _facts(items: dict[str, ChecklistItem], product: Product, record: SubmissionRecord | None) -> None:
@@ -491,7 +491,7 @@ def _facts(items: dict[str, ChecklistItem], product: Product, record: Submission
     }
     doi = product.own("digitalIdentifier")
     if isinstance(doi, dict):
-        facts["doi"] = str((g.nodes.get(doi.get("@id")) or {}).get("identifier") or doi.get("@id"))
+        facts["doi"] = str((g.nodes.get(str(doi.get("@id"))) or {}).get("identifier") or doi.get("@id"))
     if record is not None and record.human_data.involved is False:
         facts["human"] = "No human subject data (declared in the submission record)."
     elif record is None or record.human_data.involved is None:
