@@ -104,20 +104,20 @@ def _report() -> ValidationReport:
     return ValidationReport(tuple(issues), profile="ebrains-submission", nodes_checked=4)
 
 
-def test_report_is_grouped_by_rule_in_collapsible_sections() -> None:
+def test_report_is_grouped_in_collapsible_sections_most_important_first() -> None:
     report = _report()
     tree = Tree(report._repr_html_())
     root = tree.elements[0]
     assert root["tag"] == "div" and root["attrs"]["class"] == "ebrains-curation-report"
     sections = tree.find("details", "ecr-group")
-    assert len(sections) == len(report.groups()) == 5
+    assert len(sections) == 5  # each finding here is alone on its node and severity
     titles = [s["text"] for s in tree.find("summary")]
     # what blocks submission first: the error on the product version, then the other error
     assert "DatasetVersion" in titles[0] and "'license'" in titles[0] and "required" in titles[0]
     assert "ContactInformation" in titles[1] and "email-format" in titles[1]
-    assert "<graph>" in titles[3] or "<graph>" in titles[2]
+    assert any("the metadata as a whole" in t for t in titles[2:4])
     assert EVIL in titles[4]
-    # error groups start open, the others folded
+    # error blocks start open, the others folded
     assert ["open" in s["attrs"] for s in sections] == [True, True, False, False, False]
     assert [s["attrs"]["class"].split()[1] for s in sections] == [
         "ecr-error",
@@ -126,6 +126,8 @@ def test_report_is_grouped_by_rule_in_collapsible_sections() -> None:
         "ecr-warning",
         "ecr-info",
     ]
+    headings = [h["text"] for h in tree.find("h4", "ecr-section")]
+    assert headings == ["Errors: these block submission", "Warnings: worth fixing", "Notes"]
 
 
 def test_report_groups_many_nodes_under_one_sentence_with_labels() -> None:
@@ -163,20 +165,45 @@ def test_report_groups_many_nodes_under_one_sentence_with_labels() -> None:
 
 def test_report_rows_carry_severity_classes_and_colours() -> None:
     tree = Tree(_report()._repr_html_())
-    rows = [r for r in tree.find("tr") if (r["attrs"].get("class") or "").startswith("ecr-")]
-    assert sorted(r["attrs"]["class"] for r in rows) == sorted(
-        ["ecr-error", "ecr-warning", "ecr-error", "ecr-warning", "ecr-info"]
-    )
-    assert all("background:" in r["attrs"]["style"] for r in rows)
-    # every row sits in the table of its own group's section
-    assert all(r["parents"][-4:] == ["details", "div", "table", "tbody"] for r in rows)
-    first = rows[0]
-    assert "license" in first["text"] and "required" in tree.find("summary")[0]["text"]
-    assert "Add the licence." in tree.find("details", "ecr-group")[0]["text"]
+    # one finding alone on its node: the summary says it, the body says how to fix it
+    fixes = [p for p in tree.find("p") if "ecr-hint" in (p["attrs"].get("class") or "")]
+    assert [p["attrs"]["class"].split()[0] for p in fixes] == [
+        "ecr-error",
+        "ecr-error",
+        "ecr-warning",
+        "ecr-warning",
+        "ecr-info",
+    ]
+    assert all("background:" in p["attrs"]["style"] for p in fixes)
+    assert all(p["parents"][-1] == "details" for p in fixes)
+    assert "Add the licence." in fixes[0]["text"] and "license" in tree.find("summary")[0]["text"]
     badges = tree.find("span", "ecr-badge")
     assert {b["attrs"]["class"].split()[1] for b in badges} == {"ecr-error", "ecr-warning", "ecr-info"}
     assert tree.find("p", "ecr-summary")[0]["text"] == _report().summary()
     assert "#c62828" in tree.find("p", "ecr-summary")[0]["attrs"]["style"]  # red: does not conform
+
+
+def test_findings_on_one_node_read_as_one_block() -> None:
+    issues = tuple(
+        Issue(
+            "required",
+            "error",
+            f"DatasetVersion needs {p!r}, but it is missing.",
+            node_id="_:v",
+            node_type="DatasetVersion",
+            path=(p,),
+            hint=f"Add {p}.",
+        )
+        for p in ("license", "accessibility", "ethicsAssessment")
+    )
+    report = ValidationReport(issues, labels={"_:v": "Mixed-gambles task"})
+    tree = Tree(report._repr_html_())
+    (block,) = tree.find("details", "ecr-group")
+    assert "Mixed-gambles task" in block["text"] and "3 problems" in tree.find("summary")[0]["text"]
+    lines = [li for li in tree.find("li") if "ecr-error" in (li["attrs"].get("class") or "")]
+    assert len(lines) == 3 and all("How to fix" in li["text"] for li in lines)
+    text = report.render("text")
+    assert "Mixed-gambles task (DatasetVersion, _:v): 3 problems" in text
 
 
 def test_report_escapes_user_values() -> None:
@@ -184,7 +211,7 @@ def test_report_escapes_user_values() -> None:
     assert "<script" not in text and "&lt;script&gt;" in text
     tree = Tree(text)
     assert "script" not in tree.tags()
-    assert any(EVIL in e["text"] for e in tree.find("td"))  # shown as text, verbatim
+    assert any(EVIL in e["text"] for e in tree.find("summary"))  # shown as text, verbatim
 
 
 def test_report_html_of_a_conforming_report_and_a_long_one() -> None:
@@ -224,7 +251,9 @@ def test_report_of_a_real_validation() -> None:
     assert "license" in tree.elements[0]["text"] and "<script" not in report._repr_html_()
     # the version is named by its title, not only by its @id
     title = graph["https://example.org/ebrains-curation/demo/dataset"]["fullName"]
-    assert report.labels and any(title in r["text"] or "v1" in r["text"] for r in tree.find("tr"))
+    label = report.labels["https://example.org/ebrains-curation/demo/dataset-version/v1"]
+    assert label != "https://example.org/ebrains-curation/demo/dataset-version/v1"
+    assert label in tree.find("summary")[0]["text"] and title in label
 
 
 # -- metadata graph -------------------------------------------------------------------------------

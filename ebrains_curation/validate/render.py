@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
@@ -10,13 +9,11 @@ from xml.etree import ElementTree as ET
 from .rules import RULES
 
 if TYPE_CHECKING:
-    from .report import Issue, ValidationReport
+    from .report import ValidationReport
 
 __all__ = ["FORMATS", "render"]
 
 FORMATS = ("text", "json", "html", "junit", "sarif")
-
-_ICON = {"error": "✗", "warning": "!", "info": "i"}
 
 
 def render(report: ValidationReport, format: str = "text") -> str:
@@ -35,141 +32,18 @@ def render(report: ValidationReport, format: str = "text") -> str:
     return fn(report)
 
 
-def _where(issue: Issue) -> str:
-    return issue.path_str or "(node)"
-
-
-def _node_text(report: ValidationReport, issue: Issue) -> str:
-    """ "Mixed-gambles task (DatasetVersion, _:000229)": the label, the type and the @id when it differs."""
-    if issue.node_id is None:
-        return "<graph>"
-    label = report.label(issue.node_id)
-    extra = [x for x in (issue.node_type, issue.node_id if label != issue.node_id else None) if x]
-    return f"{label} ({', '.join(extra)})" if extra else label
-
-
-def _value_text(issue: Issue) -> str:
-    return "" if issue.value is None else f" = {issue.value!r}"
-
-
 def to_text(report: ValidationReport, max_per_group: int = 5) -> str:
-    """Plain text for terminals: the verdict, then one block per group of findings, most important first.
+    """Plain text for people (see :mod:`.readable`)."""
+    from .readable import to_text as _to_text
 
-    Findings of one rule on one property of many nodes read as one line ("16 SubjectStates
-    lack 'ageCategory'") followed by the first ``max_per_group`` nodes by name, type and @id.
-    """
-    lines: list[str] = [report.summary(), ""]
-    for g in report.groups():
-        icon = _ICON[g.severity.value]
-        if g.count == 1:
-            i = g.issues[0]
-            prop = f" › {i.path_str}" if i.path else ""
-            lines.append(
-                f"{icon} {g.severity.value}: {_node_text(report, i)}{prop}: {i.message}  [{g.rule_id}]"
-            )
-        else:
-            lines.append(f"{icon} {g.severity.value}: {g.title}  [{g.rule_id}]")
-            for i in g.issues[:max_per_group]:
-                lines.append(f"    - {_node_text(report, i)}{_value_text(i)}")
-            if g.count > max_per_group:
-                lines.append(f"    … and {g.count - max_per_group} more")
-        if g.hint:
-            lines.append(f"    hint: {g.hint}")
-        if len(report.sources) > 1 and g.issues[0].source and len({i.source for i in g.issues}) == 1:
-            lines.append(f"    in {g.issues[0].source}")
-    lines += ["", report.summary()]
-    return "\n".join(lines)
+    return _to_text(report, max_per_group)
 
 
-#: severity -> (text colour, background) for the HTML report
-_COLOURS = {
-    "error": ("#c62828", "#fdecea"),
-    "warning": ("#9a6700", "#fff8e1"),
-    "info": ("#1565c0", "#e8f1fb"),
-}
-_OPEN_GROUPS = 8  # groups drawn open in the HTML report (errors, most important first); the rest folded
-_MAX_HTML_ISSUES = 1000
+def to_html(report: ValidationReport, max_issues: int = 1000) -> str:
+    """A self-contained HTML fragment for people (see :mod:`.readable`)."""
+    from .readable import to_html as _to_html
 
-_CSS = (
-    ".ebrains-curation-report{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:14px;"
-    "max-width:100%;box-sizing:border-box;color:#1f2328}"
-    ".ebrains-curation-report details{border:1px solid #d0d7de;border-radius:6px;margin:.4em 0;"
-    "padding:.3em .6em;background:#fff}"
-    ".ebrains-curation-report summary{cursor:pointer;font-weight:600;overflow-wrap:anywhere}"
-    ".ebrains-curation-report .ecr-scroll{overflow-x:auto;max-width:100%}"
-    ".ebrains-curation-report table{border-collapse:collapse;width:100%;margin:.4em 0;table-layout:auto}"
-    ".ebrains-curation-report th{text-align:left;font-weight:600;border-bottom:1px solid #d0d7de;"
-    "padding:.2em .5em}"
-    ".ebrains-curation-report td{padding:.2em .5em;vertical-align:top;overflow-wrap:anywhere;"
-    "word-break:break-word}"
-    ".ebrains-curation-report code{font-size:85%;overflow-wrap:anywhere}"
-    ".ebrains-curation-report .ecr-hint{color:#57606a;margin:.2em 0 .4em}"
-    ".ebrains-curation-report .ecr-rule{color:#57606a;font-weight:normal}"
-)
-
-
-def _badge(severity: str, count: int) -> str:
-    fg, bg = _COLOURS[severity]
-    return (
-        f'<span class="ecr-badge ecr-{severity}" style="color:{fg};background:{bg};padding:0 0.4em;'
-        f'border-radius:0.3em;font-weight:bold">{count} {severity}{"s" * (count != 1 and severity != "info")}</span>'
-    )
-
-
-def to_html(report: ValidationReport, max_issues: int = _MAX_HTML_ISSUES) -> str:
-    """A self-contained HTML fragment (used by ``_repr_html_`` in Jupyter and ``validate --format html``).
-
-    One collapsible ``<details class="ecr-group">`` per group of findings (same rule, type and
-    property), most important first, the first error groups open; inside, a table of the
-    nodes by name and type with their @id. Rows carry the CSS classes ``ecr-error``,
-    ``ecr-warning``, ``ecr-info``. At most ``max_issues`` rows are drawn.
-    """
-    e = html.escape
-    colour = _COLOURS["error"][0] if not report.conforms else "#2e7d32"
-    badges = " ".join(_badge(sev, n) for sev, n in report.counts.items() if n)
-    out = [
-        f'<div class="ebrains-curation-report"><style>{_CSS}</style>'
-        f'<p class="ecr-summary" style="color:{colour};font-weight:bold">{e(report.summary())}</p>'
-    ]
-    if badges:
-        out.append(f'<p class="ecr-counts">{badges}</p>')
-    drawn = 0
-    for n, g in enumerate(report.groups()):
-        if drawn >= max_issues:
-            break
-        sev = g.severity.value
-        fg, bg = _COLOURS[sev]
-        is_open = " open" if n < _OPEN_GROUPS and sev == "error" else ""
-        count = f" {_badge(sev, g.count)}" if g.count > 1 else ""
-        where = "" if g.count > 1 else f"{e(_node_text(report, g.issues[0]))} — "
-        out.append(
-            f'<details class="ecr-group ecr-{sev}"{is_open} style="border-left:4px solid {fg}">'
-            f'<summary><span style="color:{fg}">{_ICON[sev]}</span> {where}{e(g.title)}{count} '
-            f'<code class="ecr-rule">{e(g.rule_id)}</code></summary>'
-        )
-        if g.hint:
-            out.append(f'<p class="ecr-hint"><em>{e(g.hint)}</em></p>')
-        out.append(
-            '<div class="ecr-scroll"><table class="ecr-issues"><thead><tr><th>node</th><th>type</th>'
-            "<th>property</th><th>message</th></tr></thead><tbody>"
-        )
-        for i in g.issues[: max_issues - drawn]:
-            label = report.label(i.node_id)
-            node_id = f"<br><code>{e(i.node_id)}</code>" if i.node_id and label != i.node_id else ""
-            source = f"<br><small>{e(i.source)}</small>" if i.source else ""
-            out.append(
-                f'<tr class="ecr-{sev}" style="background:{bg}"><td><strong>{e(label)}</strong>{node_id}{source}</td>'
-                f"<td>{e(i.node_type or '')}</td><td><code>{e(_where(i))}</code></td><td>{e(i.message)}</td></tr>"
-            )
-            drawn += 1
-        out.append("</tbody></table></div></details>")
-    if len(report.issues) > drawn:
-        out.append(
-            f"<p>… {len(report.issues) - drawn} more issues not shown "
-            '(<code>report.render("text")</code> lists them all).</p>'
-        )
-    out.append("</div>")
-    return "".join(out)
+    return _to_html(report, max_issues)
 
 
 def to_junit(report: ValidationReport) -> str:

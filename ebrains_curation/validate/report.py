@@ -263,11 +263,18 @@ class IssueGroup:
         }
 
 
+def _tier(group: IssueGroup) -> int:
+    """The product version first, then its parent and the EBRAINS rules, then the parts."""
+    if group.node_type in _PRODUCT_TYPES and str(group.node_type).endswith("Version"):
+        return 0
+    return 1 if group.node_type in _PRODUCT_TYPES or group.rule_id.startswith("ebrains.") else 2
+
+
 def _group_key(group: IssueGroup) -> tuple[Any, ...]:
     # what blocks submission first; on the product itself before its parts; structural before detail
     return (
         group.severity.order,
-        0 if group.node_type in _PRODUCT_TYPES or group.rule_id.startswith("ebrains.") else 1,
+        _tier(group),
         rank(group.rule_id),
         -group.count,
         group.node_type or "",
