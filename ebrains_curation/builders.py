@@ -31,6 +31,7 @@ from ._generated.builder_methods import GeneratedBuilderMethods
 from .errors import SchemaError, UnknownTermError
 from .schemas import PropertySpec, TypeSpec, get_registry, get_term_index, normalize_version
 from .schemas.identifiers import normalize_doi, normalize_orcid
+from .schemas.terms import describe_choices, pick_label, preferred_kind, rank_suggestions, split_kind_hint
 
 __all__ = ["Builder", "build"]
 
@@ -142,17 +143,22 @@ class Builder(GeneratedBuilderMethods):
         reg = get_registry(self.version)
         found: list[Any] = []
         suggestions: list[str] = []
-        kinds: list[str] = []
-        for t in prop.target_types:
-            tspec = reg.get(t)
-            if not tspec.controlled_term:
+        term_specs = [reg.get(t) for t in prop.target_types if reg.get(t).controlled_term]
+        kinds: list[str] = [t.name for t in term_specs]
+        # a kind hint in brackets picks the kind: "hippocampus (ParcellationEntityVersion)"
+        name, hinted = split_kind_hint(name, kinds, self.version)
+        for tspec in term_specs:
+            if hinted is not None and tspec.name != hinted:
                 continue
-            kinds.append(tspec.name)
             index = get_term_index(tspec, self.version)
             matches = index.find(name)
             found.extend(m for m in matches if m not in found)
             if not matches:
-                suggestions.extend(get_close_matches(name, index.labels, n=3, cutoff=0.6))
+                suggestions.extend(index.suggest(name, 3))
+        suggestions = rank_suggestions(name, list(dict.fromkeys(suggestions)), 5)
+        if len({type(m).__name__ for m in found}) > 1:  # the property's usual kind wins
+            usual = preferred_kind(prop.key, kinds)
+            found = [m for m in found if type(m).__name__ == usual] or found
         if len(found) == 1:
             return found[0]
         if not kinds:
@@ -160,23 +166,25 @@ class Builder(GeneratedBuilderMethods):
                 f"{spec.name}.{prop.name} links to {', '.join(prop.target_names)} nodes, which are not "
                 f"controlled terms: pass an object (e.g. build.{_snake(prop.target_names[0])}(...)), not {name!r}"
             )
-        if found:
-            labels = tuple(sorted({f"{type(m).__name__} {getattr(m, 'name', m.id)}" for m in found}))
+        if found:  # suggestions: the exact labels that pick each one
             raise UnknownTermError(
-                f"{name!r} matches several terms for {spec.name}.{prop.name}: {', '.join(labels)}; "
-                "pass the term itself, e.g. build.term(kind, name)",
+                f"{name!r} fits several terms for {spec.name}.{prop.name}. {describe_choices(name, found)}",
                 kind="/".join(kinds),
                 name=name,
-                suggestions=labels,
+                suggestions=tuple(pick_label(m) for m in found),
             )
-        hint = (
-            f" Closest matches: {', '.join(repr(s) for s in dict.fromkeys(suggestions))}."
-            if suggestions
-            else ""
+        if not suggestions and len(kinds) == 1:
+            labels = get_term_index(term_specs[0], self.version).labels
+            hint = f" Choose one of: {', '.join(repr(x) for x in labels)}." if len(labels) <= 15 else ""
+        else:
+            hint = f" Closest matches: {', '.join(repr(x) for x in suggestions)}." if suggestions else ""
+        what = (
+            " or ".join(kinds)
+            if len(kinds) <= 3
+            else f"term ({len(kinds)} kinds fit, e.g. {', '.join(kinds[:3])})"
         )
         raise UnknownTermError(
-            f"No openMINDS {self.version} {' or '.join(kinds[:6])}{' …' if len(kinds) > 6 else ''} "
-            f"called {name!r} for {spec.name}.{prop.name}.{hint}",
+            f"No openMINDS {self.version} {what} called {name!r} for {spec.name}.{prop.name}.{hint}",
             kind="/".join(kinds),
             name=name,
             suggestions=tuple(dict.fromkeys(suggestions)),

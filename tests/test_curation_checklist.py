@@ -34,7 +34,7 @@ def test_complete_dataset_is_ready():
     assert [s.title for s in cl.steps] == list(STEPS.values())
     assert cl.ready, cl.render("text")
     text = str(cl)
-    assert "1. General information  [done]" in text and "Ready for EBRAINS submission." in text
+    assert "1. General information  [done: " in text and "Ready for EBRAINS submission." in text
     assert "✓ Data Descriptor document" in text
     assert "· DOI" not in text  # the example already has its DOI
 
@@ -49,7 +49,7 @@ def test_missing_items_in_researcher_words():
     assert not cl.step("descriptor").done
     (item,) = cl.step("descriptor").items
     assert item.status == "missing" and "ebrains.descriptor.present" in item.rule_ids
-    assert any("Data Descriptor" in d for d in item.details)
+    assert any("Data Descriptor" in d for d in item.messages)
     assert cl.step("general").done and cl.step("ethics").done
 
 
@@ -218,7 +218,7 @@ def test_check_command_exit_codes(tmp_path):
             "html",
         ],
     )
-    assert res.exit_code == 0 and "<ol>" in res.output
+    assert res.exit_code == 0 and '<ol class="ecl-overview">' in res.output
     missing = runner.invoke(cli, ["check", str(tmp_path / "nope.jsonld")])
     assert missing.exit_code == 2
 

@@ -7,6 +7,7 @@ sections) and user-supplied text must come out escaped, never as markup.
 from __future__ import annotations
 
 import copy
+import json
 from html.parser import HTMLParser
 from typing import Any
 
@@ -103,47 +104,106 @@ def _report() -> ValidationReport:
     return ValidationReport(tuple(issues), profile="ebrains-submission", nodes_checked=4)
 
 
-def test_report_is_grouped_by_node_in_collapsible_sections() -> None:
+def test_report_is_grouped_in_collapsible_sections_most_important_first() -> None:
     report = _report()
     tree = Tree(report._repr_html_())
     root = tree.elements[0]
     assert root["tag"] == "div" and root["attrs"]["class"] == "ebrains-curation-report"
-    sections = tree.find("details", "ecr-node")
-    assert len(sections) == len(report.by_node()) == 4
+    sections = tree.find("details", "ecr-group")
+    assert len(sections) == 5  # each finding here is alone on its node and severity
     titles = [s["text"] for s in tree.find("summary")]
-    # worst node first: the version (2 issues, 1 error), the contact (1 error), then the warning, then the info
-    assert "https://ex.org/dsv" in titles[0] and "DatasetVersion" in titles[0] and "1 error" in titles[0]
-    assert "https://ex.org/contact" in titles[1]
-    assert "<graph>" in titles[2] and EVIL in titles[3]
-    # sections with errors start open, the others folded
-    assert ["open" in s["attrs"] for s in sections] == [True, True, False, False]
+    # what blocks submission first: the error on the product version, then the other error
+    assert "DatasetVersion" in titles[0] and "'license'" in titles[0] and "required" in titles[0]
+    assert "ContactInformation" in titles[1] and "email-format" in titles[1]
+    assert any("the metadata as a whole" in t for t in titles[2:4])
+    assert EVIL in titles[4]
+    # error blocks start open, the others folded
+    assert ["open" in s["attrs"] for s in sections] == [True, True, False, False, False]
     assert [s["attrs"]["class"].split()[1] for s in sections] == [
         "ecr-error",
         "ecr-error",
         "ecr-warning",
+        "ecr-warning",
         "ecr-info",
     ]
+    headings = [h["text"] for h in tree.find("h4", "ecr-section")]
+    assert headings == ["Errors: these block submission", "Warnings: worth fixing", "Notes"]
+
+
+def test_report_groups_many_nodes_under_one_sentence_with_labels() -> None:
+    """16 SubjectStates lacking ageCategory read as one expandable line, each node by name, type and @id."""
+    issues = tuple(
+        Issue(
+            "required",
+            "error",
+            "SubjectState needs 'ageCategory', but it is missing.",
+            node_id=f"_:s{n}",
+            node_type="SubjectState",
+            path=("ageCategory",),
+            hint="Add the age category.",
+        )
+        for n in range(16)
+    )
+    labels = {f"_:s{n}": f"Studied state sub-{n:02d}" for n in range(16)}
+    report = ValidationReport(issues, labels=labels)
+    (group,) = report.groups()
+    assert group.title == "16 SubjectStates lack 'ageCategory'" and group.count == 16
+    tree = Tree(report._repr_html_())
+    assert len(tree.find("details", "ecr-group")) == 1
+    assert "16 SubjectStates lack 'ageCategory'" in tree.find("summary")[0]["text"]
+    rows = tree.find("tr", "ecr-error")
+    assert len(rows) == 16 and "Studied state sub-00" in rows[0]["text"] and "_:s0" in rows[0]["text"]
+    text = report.render("text")
+    assert (
+        "16 SubjectStates lack 'ageCategory'" in text and "Studied state sub-00 (SubjectState, _:s0)" in text
+    )
+    assert "… and 11 more" in text and text.count("ageCategory") == 1
+    summary = json.loads(report.to_json())["groups"][0]
+    assert summary["count"] == 16 and summary["title"] == group.title
+    assert summary["nodes"][3] == {"@id": "_:s3", "label": "Studied state sub-03", "value": None}
 
 
 def test_report_rows_carry_severity_classes_and_colours() -> None:
     tree = Tree(_report()._repr_html_())
-    rows = [r for r in tree.find("tr") if (r["attrs"].get("class") or "").startswith("ecr-")]
-    assert [r["attrs"]["class"] for r in rows] == [
+    # one finding alone on its node: the summary says it, the body says how to fix it
+    fixes = [p for p in tree.find("p") if "ecr-hint" in (p["attrs"].get("class") or "")]
+    assert [p["attrs"]["class"].split()[0] for p in fixes] == [
+        "ecr-error",
         "ecr-error",
         "ecr-warning",
-        "ecr-error",
         "ecr-warning",
         "ecr-info",
     ]
-    assert all("background:" in r["attrs"]["style"] for r in rows)
-    # every row sits in the table of its own node's section
-    assert all(r["parents"][-3:] == ["details", "table", "tbody"] for r in rows)
-    first = rows[0]
-    assert "license" in first["text"] and "Add the licence." in first["text"] and "required" in first["text"]
+    assert all("background:" in p["attrs"]["style"] for p in fixes)
+    assert all(p["parents"][-1] == "details" for p in fixes)
+    assert "Add the licence." in fixes[0]["text"] and "license" in tree.find("summary")[0]["text"]
     badges = tree.find("span", "ecr-badge")
     assert {b["attrs"]["class"].split()[1] for b in badges} == {"ecr-error", "ecr-warning", "ecr-info"}
     assert tree.find("p", "ecr-summary")[0]["text"] == _report().summary()
     assert "#c62828" in tree.find("p", "ecr-summary")[0]["attrs"]["style"]  # red: does not conform
+
+
+def test_findings_on_one_node_read_as_one_block() -> None:
+    issues = tuple(
+        Issue(
+            "required",
+            "error",
+            f"DatasetVersion needs {p!r}, but it is missing.",
+            node_id="_:v",
+            node_type="DatasetVersion",
+            path=(p,),
+            hint=f"Add {p}.",
+        )
+        for p in ("license", "accessibility", "ethicsAssessment")
+    )
+    report = ValidationReport(issues, labels={"_:v": "Mixed-gambles task"})
+    tree = Tree(report._repr_html_())
+    (block,) = tree.find("details", "ecr-group")
+    assert "Mixed-gambles task" in block["text"] and "3 problems" in tree.find("summary")[0]["text"]
+    lines = [li for li in tree.find("li") if "ecr-error" in (li["attrs"].get("class") or "")]
+    assert len(lines) == 3 and all("How to fix" in li["text"] for li in lines)
+    text = report.render("text")
+    assert "Mixed-gambles task (DatasetVersion, _:v): 3 problems" in text
 
 
 def test_report_escapes_user_values() -> None:
@@ -151,7 +211,7 @@ def test_report_escapes_user_values() -> None:
     assert "<script" not in text and "&lt;script&gt;" in text
     tree = Tree(text)
     assert "script" not in tree.tags()
-    assert any(EVIL in e["text"] for e in tree.find("td"))  # shown as text, verbatim
+    assert any(EVIL in e["text"] for e in tree.find("summary"))  # shown as text, verbatim
 
 
 def test_report_html_of_a_conforming_report_and_a_long_one() -> None:
@@ -187,8 +247,13 @@ def test_report_of_a_real_validation() -> None:
     del graph["https://example.org/ebrains-curation/demo/dataset-version/v1"]["license"]
     report = ec.validate(graph, profile="ebrains-submission")
     tree = Tree(report._repr_html_())
-    assert len(tree.find("details", "ecr-node")) == len(report.by_node()) >= 1
+    assert len(tree.find("details", "ecr-group")) == len(report.groups()) >= 1
     assert "license" in tree.elements[0]["text"] and "<script" not in report._repr_html_()
+    # the version is named by its title, not only by its @id
+    title = graph["https://example.org/ebrains-curation/demo/dataset"]["fullName"]
+    label = report.labels["https://example.org/ebrains-curation/demo/dataset-version/v1"]
+    assert label != "https://example.org/ebrains-curation/demo/dataset-version/v1"
+    assert label in tree.find("summary")[0]["text"] and title in label
 
 
 # -- metadata graph -------------------------------------------------------------------------------
@@ -313,13 +378,17 @@ def test_checklist_html_lists_the_steps_with_coloured_marks() -> None:
     checklist = ec.readiness_checklist(graph, record, stage="publication")
     tree = Tree(checklist._repr_html_())
     assert tree.find("div", "ebrains-checklist")
-    steps = [li for li in tree.find("li") if li["parents"][-1] == "ol"]
+    # the overview strip: one pill per curation step with its state at a glance
+    pills = tree.find("li", "ecl-pill")
     assert (
-        len(steps) == 6
-        and "General information" in steps[0]["text"]
-        and "Preview and publish" in steps[-1]["text"]
+        len(pills) == 6
+        and "General information" in pills[0]["text"]
+        and "Preview and publish" in pills[-1]["text"]
     )
-    marks = [s for s in tree.find("span") if "color:" in (s["attrs"].get("style") or "")]
+    assert all("ecl-done" in p["attrs"]["class"] and p["text"].startswith("✓") for p in pills)
+    steps = tree.find("section", "ecl-step")
+    assert len(steps) == 6 and all("ecl-done" in s["attrs"]["class"] for s in steps)
+    marks = tree.find("span", "ecl-mark")
     assert marks and {m["text"] for m in marks} <= {"✓", "✗", "!", "·"}
     assert checklist.ready and "Ready for EBRAINS publication" in tree.elements[0]["text"]
 
@@ -334,8 +403,11 @@ def test_checklist_html_shows_what_is_missing_and_escapes() -> None:
     text = checklist._repr_html_()
     assert "<script" not in text
     tree = Tree(text)
-    red = [s for s in tree.find("span") if "#cf222e" in (s["attrs"].get("style") or "")]
+    red = [s for s in tree.find("span", "ecl-mark") if "#cf222e" in (s["attrs"].get("style") or "")]
     assert red and all(s["text"] == "✗" for s in red)
+    licence = [li for li in tree.find("li", "ecl-missing") if "Licence" in li["text"]]
+    assert licence and "'license'" in licence[0]["text"]
+    assert [p["text"][0] for p in tree.find("li", "ecl-pill")][1] == "✗"  # ethics and compliance: to do
     assert not checklist.ready and "Not ready" in tree.elements[0]["text"]
 
 

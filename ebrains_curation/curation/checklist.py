@@ -15,17 +15,29 @@ in plain words. ``print(checklist)`` and ``repr(checklist)`` give text; in Jupyt
 from __future__ import annotations
 
 import datetime as _dt
-import html as _html
 import json
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import Any, Literal
 
 from ..errors import ConfigurationError
 from ..graph.model import MetadataGraph, iter_values
+from ..validate.report import IssueGroup, group_issues
 from .products import Product, get_product, label_of
 from .record import SubmissionRecord
 
-__all__ = ["STEPS", "Checklist", "ChecklistItem", "ChecklistStep", "readiness_checklist", "run_profile"]
+__all__ = [
+    "ITEM_KEYS",
+    "STEPS",
+    "Checklist",
+    "ChecklistItem",
+    "ChecklistStep",
+    "checklist_map",
+    "item_for",
+    "readiness_checklist",
+    "run_profile",
+]
 
 Status = Literal["done", "missing", "warning", "optional"]
 
@@ -39,92 +51,65 @@ STEPS: dict[str, str] = {
     "publish": "Preview and publish",
 }
 
-_MARK = {"done": "✓", "missing": "✗", "warning": "!", "optional": "·"}
-
-# item key -> (step, label, rule-id prefixes whose issues belong to the item)
-_ITEMS: list[tuple[str, str, str, tuple[str, ...]]] = [
-    (
-        "product",
-        "general",
-        "The {parent} record that this version belongs to",
-        ("ebrains.dataset.exists", "ebrains.model.exists", "ebrains.software.exists"),
-    ),
-    (
-        "title",
-        "general",
-        "Title (at most 110 characters) and short title (at most 30)",
-        ("ebrains.dataset.full-name", "ebrains.dataset.short-name"),
-    ),
-    ("description", "general", "Description", ("ebrains.dataset.description",)),
-    (
-        "authors",
-        "general",
-        "{creators}, in citation order, with given and family names and valid ORCIDs",
-        ("ebrains.dataset.authors", "ebrains.person."),
-    ),
-    ("contact", "general", "Contact person (name and e-mail)", ()),
-    (
-        "custodian",
-        "general",
-        "Data custodian with a contact e-mail, who confirmed the submission",
-        ("ebrains.custodian.", "ebrains.model.contact", "ebrains.software.contact"),
-    ),
-    ("funding", "general", "Funding (full funder names)", ("ebrains.funding.",)),
-    (
-        "ethics",
-        "ethics",
-        "Ethics assessment consistent with the studied specimens",
-        ("ebrains.ethics.required", "ebrains.ethics.human-eu-compliant", "ebrains.ethics.not-required"),
-    ),
-    (
-        "human",
-        "ethics",
-        "Human subject data: category and legal basis declared",
-        ("ebrains.ethics.human-data", "ebrains.ethics.legal-basis", "ebrains.ethics.pseudonymised"),
-    ),
-    ("licence", "ethics", "{licence}", ("ebrains.license.", "ebrains.dataset.license", "ebrains.access.")),
-    (
-        "copyright",
-        "ethics",
-        "Copyright holder and year (if the data are copyrighted)",
-        ("ebrains.copyright.",),
-    ),
-    ("access", "ethics", "Access and embargo", ("ebrains.accessibility.", "ebrains.embargo.")),
-    (
-        "repository",
-        "files",
-        "File repository (where the consistently structured files are stored)",
-        ("ebrains.files.repository",),
-    ),
-    ("filelist", "files", "Files listed in the metadata (names, sizes, formats)", ("ebrains.files.listed",)),
-    ("openminds", "metadata", "openMINDS metadata well formed and complete", ()),
+# item key -> (step, label); which findings belong to which item is data: checklist_map.json
+_ITEMS: list[tuple[str, str, str]] = [
+    ("product", "general", "The {parent} record that this version belongs to"),
+    ("title", "general", "Title (at most 110 characters) and short title (at most 30)"),
+    ("description", "general", "Description"),
+    ("authors", "general", "{creators}, in citation order, with given and family names and valid ORCIDs"),
+    ("contact", "general", "Contact person (name and e-mail)"),
+    ("custodian", "general", "Data custodian with a contact e-mail, who confirmed the submission"),
+    ("funding", "general", "Funding (full funder names)"),
+    ("ethics", "ethics", "Ethics assessment consistent with the studied specimens"),
+    ("human", "ethics", "Human subject data: category and legal basis declared"),
+    ("licence", "ethics", "{licence}"),
+    ("copyright", "ethics", "Copyright holder and year (if the data are copyrighted)"),
+    ("access", "ethics", "Access and embargo"),
+    ("repository", "files", "File repository (where the consistently structured files are stored)"),
+    ("filelist", "files", "Files listed in the metadata (names, sizes, formats)"),
+    ("openminds", "metadata", "openMINDS metadata well formed and complete"),
     (
         "experiment",
         "metadata",
         "Experimental approaches and techniques (1 to 8 each), data type, keywords (at most 5)",
-        (
-            "ebrains.dataset.experimental-approach",
-            "ebrains.dataset.technique",
-            "ebrains.dataset.data-type",
-            "ebrains.dataset.keywords",
-        ),
     ),
-    ("descriptor", "descriptor", "Data Descriptor document", ("ebrains.descriptor.",)),
-    ("doi", "publish", "DOI (assigned by EBRAINS at release; re-use an existing one)", ("ebrains.doi.",)),
-    ("preview", "publish", "Preview image (recommended)", ()),
+    ("descriptor", "descriptor", "Data Descriptor document"),
+    ("doi", "publish", "DOI (assigned by EBRAINS at release; re-use an existing one)"),
+    ("preview", "publish", "Preview image (recommended)"),
 ]
 
+#: every item key, in checklist order
+ITEM_KEYS: tuple[str, ...] = tuple(k for k, _s, _l in _ITEMS)
 
-#: node type -> item for openMINDS (non-EBRAINS) issues found on such nodes
-_BY_NODE_TYPE = {
-    "Person": "authors",
-    "ORCID": "authors",
-    "ContactInformation": "authors",
-    "DOI": "doi",
-    "Funding": "funding",
-    "File": "filelist",
-    "FileRepository": "repository",
-}
+
+@cache
+def checklist_map() -> dict[str, Any]:
+    """The finding → item mapping (``checklist_map.json``): rules, product properties, node types, default."""
+    text = resources.files("ebrains_curation.curation").joinpath("checklist_map.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def item_for(issue: Any, product: Product) -> str:
+    """The key of the checklist item a validation finding belongs to (see ``checklist_map.json``).
+
+    By rule id first, then (for findings on the product version or its parent) by the
+    first property of the path, then by the type of the node, else the openMINDS item.
+    """
+    m = checklist_map()
+    key = m["rules"].get(issue.rule_id)
+    if key is None and issue.path and issue.node_id in _product_ids(product):
+        key = m["product_properties"].get(issue.path[0])
+    if key is None and issue.node_type:
+        key = m["node_types"].get(issue.node_type)
+    return str(key or m["default"])
+
+
+def _product_ids(product: Product) -> set[str]:
+    ids = {product.id}
+    if product.parent is not None:
+        ids.add(str(product.parent.get("@id")))
+    return ids
 
 
 @dataclass
@@ -136,14 +121,57 @@ class ChecklistItem:
     status: Status
     details: list[str] = field(default_factory=list)
     rule_ids: list[str] = field(default_factory=list)
+    #: the validation findings behind the status, grouped (same rule, type and property)
+    findings: list[IssueGroup] = field(default_factory=list)
+    #: @id -> label of the nodes named in ``findings``
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        """True when the item is ✓: no finding of its rules remains and nothing is missing."""
+        return self.status == "done"
+
+    #: @ids of the product version (and its parent): findings there need no "(on …)" note
+    product_ids: frozenset[str] = frozenset()
+
+    def shown_findings(self) -> list[IssueGroup]:
+        """The groups worth showing: an openMINDS "required" finding is left out when an EBRAINS
+        rule of the same item says the same about the same property (the status counts both)."""
+        said = {g.path[0] for g in self.findings if g.rule_id.startswith("ebrains.") and g.path}
+        return [
+            g
+            for g in self.findings
+            if not (g.rule_id == "required" and g.path and g.path[0] in said and g.count == 1)
+        ]
+
+    @property
+    def messages(self) -> list[str]:
+        """Everything the item says: its details, then one line per group of findings."""
+        return list(self.details) + self.finding_lines()
+
+    def finding_lines(self) -> list[str]:
+        """One line per group of findings: "16 SubjectStates lack 'ageCategory'" or the message."""
+        out = []
+        for g in self.shown_findings():
+            first = g.issues[0]
+            text = g.title
+            if g.count == 1 and first.node_id and first.node_id not in self.product_ids:
+                text += f" ({self.labels.get(first.node_id, first.node_id)}, {first.node_type})"
+            elif g.count == 1 and first.node_type in ("Dataset", "Model", "Software"):
+                text += f" (on the {first.node_type})"
+            if g.hint:
+                text += f" — {g.hint}"
+            out.append(text)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "label": self.label,
             "status": self.status,
-            "details": list(self.details),
+            "details": list(self.details) + self.finding_lines(),
             "rule_ids": list(self.rule_ids),
+            "findings": [g.to_dict(self.labels) for g in self.findings],
         }
 
 
@@ -227,50 +255,22 @@ class Checklist:
             return self._html()
         raise ConfigurationError(f"unknown checklist format {format!r}; use text, json or html")
 
-    def _verdict(self) -> str:
+    def verdict(self) -> str:
+        """ "Ready for EBRAINS submission." or "Not ready …: N items missing." """
         n = len(self.missing)
         if n == 0:
             return f"Ready for EBRAINS {self.stage}."
         return f"Not ready for EBRAINS {self.stage}: {n} item{'s' * (n != 1)} missing."
 
     def _text(self) -> str:
-        lines = [
-            f'EBRAINS curation checklist ({self.stage}) for the {self.kind} "{self.product_title}"',
-            f"  {self.product_id}",
-            "",
-        ]
-        for n, s in enumerate(self.steps, 1):
-            lines.append(f"{n}. {s.title}  [{'done' if s.done else 'to do'}]")
-            for i in s.items:
-                lines.append(f"   {_MARK[i.status]} {i.label}")
-                for d in i.details:
-                    lines.append(f"       - {d}")
-            lines.append("")
-        lines.append(self._verdict())
-        return "\n".join(lines) + "\n"
+        from .checklist_render import to_text
+
+        return to_text(self)
 
     def _html(self) -> str:
-        e = _html.escape
-        colour = {"done": "#1a7f37", "missing": "#cf222e", "warning": "#9a6700", "optional": "#57606a"}
-        out = [
-            f'<div class="ebrains-checklist"><h3>EBRAINS curation checklist ({e(self.stage)})</h3>',
-            f"<p>{e(self.kind.capitalize())} <strong>{e(self.product_title)}</strong><br>"
-            f"<code>{e(self.product_id)}</code></p><ol>",
-        ]
-        for s in self.steps:
-            out.append(f"<li><strong>{e(s.title)}</strong> — {'done' if s.done else 'to do'}<ul>")
-            for i in s.items:
-                out.append(
-                    f'<li><span style="color:{colour[i.status]};font-weight:bold">{_MARK[i.status]}</span> '
-                    f"{e(i.label)}"
-                )
-                if i.details:
-                    out.append("<ul>" + "".join(f"<li>{e(d)}</li>" for d in i.details) + "</ul>")
-                out.append("</li>")
-            out.append("</ul></li>")
-        ok = "#1a7f37" if self.ready else "#cf222e"
-        out.append(f'</ol><p style="color:{ok};font-weight:bold">{e(self._verdict())}</p></div>')
-        return "\n".join(out)
+        from .checklist_render import to_html
+
+        return to_html(self)
 
     def __str__(self) -> str:
         return self._text()
@@ -306,10 +306,6 @@ def run_profile(
     return validate(graph, profile=f"ebrains-{stage}", engine=engine, context=context)
 
 
-def _matches(rule_id: str, prefixes: tuple[str, ...]) -> bool:
-    return any(rule_id == p or rule_id.startswith(p) for p in prefixes)
-
-
 def readiness_checklist(
     graph: MetadataGraph | Any,
     record: SubmissionRecord | dict[str, Any] | str | None = None,
@@ -327,46 +323,37 @@ def readiness_checklist(
     given) and adds what the submission ``record`` says (contact person, custodian
     confirmation, human-data category). ``today`` (default: the current date) is
     the date an embargo must lie after.
+
+    One truth for "done": every finding of the report lands on exactly one item
+    (:func:`item_for`, ``checklist_map.json``), and an item with a finding is never ✓.
     """
     product = get_product(graph, version_id)
     record = SubmissionRecord.coerce(record)
     if report is None:
         report = run_profile(product.graph, record, stage=stage, engine=engine, today=today)
     issues = [i for i in report.issues if i.node_id is None or _concerns(product, i.node_id)]
-    claimed: set[int] = set()
-    items: dict[str, ChecklistItem] = {}
-    parent = {"dataset": "Dataset", "model": "Model", "software": "Software"}[product.kind]
-    for key, _step, label, prefixes in _ITEMS:
-        dataset = product.kind == "dataset"
-        words = {
-            "parent": parent,
-            "creators": "Authors" if dataset else "Developers",
-            "licence": "Licence (Creative Commons for data; EBRAINS Data Use Agreement for Human Data Gateway "
-            "data)"
-            if dataset
-            else "Licence (an openMINDS licence)",
-        }
-        item = ChecklistItem(key, label.format(**words), "done")
-        if prefixes:
-            for n, issue in enumerate(issues):
-                if _matches(issue.rule_id, prefixes):
-                    claimed.add(n)
-                    _add_issue(item, issue, product)
-        items[key] = item
-    for n, issue in enumerate(issues):  # openMINDS issues on people, DOIs, funding, files: where they belong
-        node = product.graph.nodes.get(issue.node_id or "")
-        key = _BY_NODE_TYPE.get(product.graph.type_name(node)) if node is not None else None
-        if n not in claimed and key is not None:
-            claimed.add(n)
-            _add_issue(items[key], issue, product)
+    labels = getattr(report, "labels", None) or {}
+    dataset = product.kind == "dataset"
+    words = {
+        "parent": {"dataset": "Dataset", "model": "Model", "software": "Software"}[product.kind],
+        "creators": "Authors" if dataset else "Developers",
+        "licence": "Licence (Creative Commons for data; EBRAINS Data Use Agreement for Human Data Gateway data)"
+        if dataset
+        else "Licence (an openMINDS licence)",
+    }
+    items = {key: ChecklistItem(key, label.format(**words), "done") for key, _step, label in _ITEMS}
+    by_item: dict[str, list[Any]] = {}
+    for issue in issues:
+        by_item.setdefault(item_for(issue, product), []).append(issue)
+    for key, found in by_item.items():
+        _add_findings(items[key], found, product, labels)
     _record_items(items, product, record)
     _file_items(items, product)
-    _openminds_item(items["openminds"], [i for n, i in enumerate(issues) if n not in claimed], product)
     _not_applicable(items, product, stage)
     _facts(items, product, record)
     steps = [ChecklistStep(k, t) for k, t in STEPS.items()]
     by_key = {s.key: s for s in steps}
-    for key, step, _label, _prefixes in _ITEMS:
+    for key, step, _label in _ITEMS:
         if items[key].status != "skip":
             by_key[step].items.append(items[key])
     return Checklist(product.id, str(product.title or product.id), product.kind, stage, steps, report)
@@ -381,21 +368,17 @@ def _concerns(product: Product, node_id: str) -> bool:
     return not (t in ("DatasetVersion", "ModelVersion", "SoftwareVersion") and node_id != product.id)
 
 
-def _add_issue(item: ChecklistItem, issue: Any, product: Product) -> None:
-    sev = getattr(issue.severity, "value", str(issue.severity))
-    if sev == "error":
-        item.status = "missing"
-    elif sev == "warning" and item.status == "done":
-        item.status = "warning"
-    text = issue.message
-    if issue.node_id and issue.node_id != product.id:
-        text += f" ({label_of(product.graph, {'@id': issue.node_id})})"
-    if issue.hint:
-        text += f" — {issue.hint}"
-    if text not in item.details:
-        item.details.append(text)
-    if issue.rule_id not in item.rule_ids:
-        item.rule_ids.append(issue.rule_id)
+def _add_findings(item: ChecklistItem, issues: list[Any], product: Product, labels: dict[str, str]) -> None:
+    """Attach the findings to the item; errors make it missing (✗), anything else makes it "look at" (!)."""
+    sevs = {getattr(i.severity, "value", str(i.severity)) for i in issues}
+    item.status = "missing" if "error" in sevs else "warning"
+    item.findings.extend(group_issues(issues, labels))
+    item.product_ids = frozenset(_product_ids(product))
+    for i in issues:
+        if i.node_id and i.node_id not in item.labels:
+            item.labels[i.node_id] = labels.get(i.node_id) or label_of(product.graph, {"@id": i.node_id})
+        if i.rule_id not in item.rule_ids:
+            item.rule_ids.append(i.rule_id)
 
 
 def _record_items(items: dict[str, ChecklistItem], product: Product, record: SubmissionRecord | None) -> None:
@@ -445,12 +428,12 @@ def _file_items(items: dict[str, ChecklistItem], product: Product) -> None:
     repos = product.linked("repository")
     repo_item, files_item = items["repository"], items["filelist"]
     if not repos:
-        if product.kind != "dataset":
+        if product.kind != "dataset" and repo_item.done:
             repo_item.status = "optional"
             repo_item.details.append(
                 "Optional for models and software: link the code repository if there is one."
             )
-        if not files_item.details:
+        if files_item.done:
             if product.kind != "dataset":
                 files_item.status = "skip"  # type: ignore[assignment]
             else:
@@ -469,7 +452,7 @@ def _file_items(items: dict[str, ChecklistItem], product: Product) -> None:
         if any(isinstance(v, dict) and v.get("@id") == repo_id for v in iter_values(n.get("fileRepository")))
     ]
     if not files:
-        if product.kind != "dataset" and not files_item.details:
+        if product.kind != "dataset" and files_item.done:
             files_item.status = "skip"  # type: ignore[assignment]
         return
     no_format = [f for f in files if not f.get("format")]
@@ -483,26 +466,7 @@ def _file_items(items: dict[str, ChecklistItem], product: Product) -> None:
         if str((f.get("specialUsageRole") or {}).get("@id", "")).endswith(("/preview", "/screenshot"))
     ]
     if previews:
-        items["preview"].details.append(previews[0].get("name", previews[0]["@id"]))
-
-
-def _openminds_item(item: ChecklistItem, issues: list[Any], product: Product) -> None:
-    errors = [i for i in issues if getattr(i.severity, "value", str(i.severity)) == "error"]
-    warnings = [i for i in issues if getattr(i.severity, "value", str(i.severity)) == "warning"]
-    if errors:
-        item.status = "missing"
-    elif warnings:
-        item.status = "warning"
-    for issue in (errors + warnings)[:15]:
-        where = label_of(product.graph, {"@id": issue.node_id}) if issue.node_id else ""
-        prop = f" › {'.'.join(issue.path)}" if issue.path else ""
-        item.details.append(f"{where}{prop}: {issue.message}" if where else issue.message)
-        if issue.rule_id not in item.rule_ids:
-            item.rule_ids.append(issue.rule_id)
-    if len(errors) + len(warnings) > 15:
-        item.details.append(
-            f"… and {len(errors) + len(warnings) - 15} more (run `ebrains-curation validate`)."
-        )
+        items["preview"].details.append(str(previews[0].get("name") or previews[0]["@id"]))
 
 
 def _facts(items: dict[str, ChecklistItem], product: Product, record: SubmissionRecord | None) -> None:
@@ -527,7 +491,7 @@ def _facts(items: dict[str, ChecklistItem], product: Product, record: Submission
     }
     doi = product.own("digitalIdentifier")
     if isinstance(doi, dict):
-        facts["doi"] = str((g.nodes.get(doi.get("@id")) or {}).get("identifier") or doi.get("@id"))
+        facts["doi"] = str((g.nodes.get(str(doi.get("@id"))) or {}).get("identifier") or doi.get("@id"))
     if record is not None and record.human_data.involved is False:
         facts["human"] = "No human subject data (declared in the submission record)."
     elif record is None or record.human_data.involved is None:
@@ -545,21 +509,17 @@ def _not_applicable(items: dict[str, ChecklistItem], product: Product, stage: st
                 items[key].status = "skip"  # type: ignore[assignment]
         doc = items["descriptor"]
         doc.label = f"Documentation of the {product.kind} (fullDocumentation)"
-        if not product.own("fullDocumentation") and not product.own("documentation"):
-            doc.status = "missing"
-            doc.details.append(
-                f"Link the {product.kind}'s documentation (a web page, DOI or file) as fullDocumentation."
-            )
-        elif not doc.details:
+        has_doc = product.own("fullDocumentation") or product.own("documentation")
+        if has_doc and doc.done:
             doc.details.append(
                 label_of(product.graph, product.own("fullDocumentation") or product.own("documentation"))
             )
     doi = items["doi"]
-    if doi.status == "done" and not product.own("digitalIdentifier"):
-        doi.status = "optional" if stage == "submission" else "missing"
+    if doi.done and not product.own("digitalIdentifier") and stage == "submission":
+        doi.status = "optional"
         doi.details.append("EBRAINS assigns the DOI when the data are released.")
     preview = items["preview"]
-    if not preview.details:
+    if preview.done and not preview.details:
         preview.status = "optional"
         preview.details.append(
             "Add a preview image (jpg or png, about 500×500 px, at most 1 MB) with the "

@@ -454,8 +454,15 @@ class MetadataGraph:
                 "</tr>"
             )
         counts = ", ".join(f"{n} {t}" for t, n in self.types().items())
+        # long @ids and names wrap inside their cells instead of pushing the table off the page
+        style = (
+            "<style>.ebrains-curation-graph table{border-collapse:collapse;max-width:100%}"
+            ".ebrains-curation-graph td,.ebrains-curation-graph th{overflow-wrap:anywhere;padding:.1em .4em;"
+            "text-align:left;vertical-align:top}</style>"
+        )
         return (
-            f"<div><strong>MetadataGraph</strong> (openMINDS {self.version}, {len(self.nodes):,} nodes"
+            f'<div class="ebrains-curation-graph">{style}<strong>MetadataGraph</strong> '
+            f"(openMINDS {self.version}, {len(self.nodes):,} nodes"
             f"{': ' + html.escape(counts) if counts else ''})"
             "<table><thead><tr><th>type</th><th>@id</th><th>name</th><th>links out</th><th>links in</th>"
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"

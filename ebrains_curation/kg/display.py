@@ -67,7 +67,13 @@ class SearchResults(list[Any]):
             if rows
             else "<p><em>Nothing found.</em></p>"
         )
-        return f'<div class="ebrains-curation-search"><p><strong>{head}</strong></p>{table}</div>'
+        # long names and ids wrap inside their cells instead of pushing the table off the page
+        style = (
+            "<style>.ebrains-search-results{border-collapse:collapse;max-width:100%}"
+            ".ebrains-search-results td,.ebrains-search-results th{overflow-wrap:anywhere;padding:.1em .4em;"
+            "text-align:left;vertical-align:top}</style>"
+        )
+        return f'<div class="ebrains-curation-search">{style}<p><strong>{head}</strong></p>{table}</div>'
 
 
 def _describe(doc: dict[str, Any]) -> tuple[str, str, str, str]:

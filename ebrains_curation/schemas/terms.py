@@ -28,10 +28,16 @@ from .versions import normalize_version
 
 __all__ = [
     "TermIndex",
+    "describe_choices",
     "get_term",
     "get_term_index",
     "iter_terms",
+    "kind_phrase",
+    "pick_label",
+    "preferred_kind",
+    "rank_suggestions",
     "resolve_kind",
+    "split_kind_hint",
     "term_by_iri",
     "term_iri",
 ]
@@ -51,6 +57,7 @@ def _squash(text: str) -> str:
 
 
 _KINDS: dict[tuple[str, str], TypeSpec] = {}
+_LIST_ALL = 15  # an unknown name of a kind with at most this many terms lists them all
 
 
 def resolve_kind(kind: str | type | TypeSpec, version: str | None = None) -> TypeSpec:
@@ -152,6 +159,11 @@ class TermIndex:
                 return table[key]
         return []
 
+    def suggest(self, name: str, n: int = 5) -> list[str]:
+        """The closest names to ``name``: names holding its words first ("biophysical" →
+        "spiking neurons: biophysical"), then names spelled alike."""
+        return rank_suggestions(name, self.labels, n)
+
     def get(self, name: str) -> Any:
         """The one instance called ``name``; raises UnknownTermError with suggestions otherwise."""
         if not isinstance(name, str) or not name.strip():
@@ -164,32 +176,128 @@ class TermIndex:
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            names = tuple(sorted({getattr(i, "name", None) or i.id for i in found}))
+            picks = tuple(pick_label(i) for i in found)
             raise UnknownTermError(
-                f"{name!r} is ambiguous among openMINDS {self.spec.version} {self.spec.name} terms: "
-                f"{', '.join(names)}. Use the full name.",
+                f"{name!r} fits several openMINDS {self.spec.version} {self.spec.name} terms. "
+                f"{describe_choices(name, found)}",
                 kind=self.spec.name,
                 name=name,
-                suggestions=names,
+                suggestions=picks,
             )
-        close = get_close_matches(name, self.labels, n=5, cutoff=0.55)
-        if not close:
-            sq = {_squash(label): label for label in self.labels}
-            close = [sq[c] for c in get_close_matches(_squash(name), list(sq), n=5, cutoff=0.5)]
-        hint = (
-            f" Closest matches: {', '.join(repr(c) for c in close)}."
-            if close
-            else (
+        close = self.suggest(name)
+        if close:
+            hint = f" Closest matches: {', '.join(repr(c) for c in close)}."
+        elif len(self.labels) <= _LIST_ALL:
+            hint = f" Choose one of: {', '.join(repr(c) for c in self.labels)}."
+        else:
+            hint = (
                 f" There are {len(self.instances)} {self.spec.name} terms; list them with "
                 f"`ebrains-curation terms {self.spec.name}`."
             )
-        )
         raise UnknownTermError(
             f"No openMINDS {self.spec.version} {self.spec.name} called {name!r}.{hint}",
             kind=self.spec.name,
             name=name,
             suggestions=tuple(close),
         )
+
+
+def _has_words(label: str, words: list[str]) -> bool:
+    tokens = _words(label)
+    return all(any(t == w or (len(w) >= 4 and t.startswith(w)) for t in tokens) for w in words)
+
+
+def rank_suggestions(name: str, labels: list[str], n: int = 5) -> list[str]:
+    """The ``n`` names of ``labels`` closest to ``name``: those holding all its words (shortest
+    first), then the most alike in spelling (difflib ratio, ignoring case and spacing)."""
+    words = _words(name)
+    hits = sorted(
+        (label for label in labels if words and _has_words(label, words)),
+        key=lambda label: (len(_words(label)), len(label), label),
+    )
+    close = get_close_matches(name, labels, n=n, cutoff=0.55)
+    if not close:
+        sq: dict[str, str] = {}
+        for label in labels:
+            sq.setdefault(_squash(label), label)
+        close = [sq[c] for c in get_close_matches(_squash(name), list(sq), n=n, cutoff=0.4)]
+    return list(dict.fromkeys(hits[:n] + close))[:n]
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words of a name, accents stripped: "Spiking neurons: biophysical" → [spiking, neurons, biophysical]."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return [w for w in re.split(r"[^0-9a-z]+", text.casefold()) if w]
+
+
+def pick_label(inst: Any) -> str:
+    """The label that picks exactly this instance: its lookup label when it has one, else its name."""
+    return str(getattr(inst, "lookup_label", None) or getattr(inst, "name", None) or inst.id)
+
+
+def kind_phrase(kind: str) -> tuple[str, str]:
+    """(what it is, where it comes from) for a kind of term: ("the brain region", "in an atlas")."""
+    words = _aliases().get("kind_words", {}).get(kind)
+    if isinstance(words, list) and len(words) == 2:
+        return str(words[0]), str(words[1])
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", kind).lower()
+    return f"the {spaced}", ""
+
+
+def describe_choices(name: str, found: list[Any]) -> str:
+    """An ambiguity in words, for a biologist: which terms ``name`` fits and how to pick one.
+
+    "Which did you mean: the brain region 'hippocampus' in an atlas (ParcellationEntity:
+    'AAL1_HIP' or 'AsegAtlas_hippocampus') or in one atlas version (ParcellationEntityVersion:
+    'AAL1_SPM12-v4_HIP')? …"
+    """
+    by_kind: dict[str, list[Any]] = {}
+    for inst in found:
+        by_kind.setdefault(type(inst).__name__, []).append(inst)
+    parts: list[str] = []
+    last_what = ""
+    for kind, insts in by_kind.items():
+        what, where = kind_phrase(kind)
+        picks = " or ".join(repr(pick_label(i)) for i in insts)
+        head = f"{what} {name!r} " if what != last_what else ""
+        parts.append(f"{head}{where + ' ' if where else ''}({kind}: {picks})")
+        last_what = what
+    example = pick_label(found[0])
+    kinds = list(by_kind)
+    hint = f"Give the exact label (e.g. {example!r})"
+    if len(kinds) > 1:
+        hint += f", or add the kind to the name: {name + ' (' + kinds[-1] + ')'!r}"
+    return f"Which did you mean: {' or '.join(parts)}? {hint}."
+
+
+def split_kind_hint(name: str, kinds: list[str], version: str | None = None) -> tuple[str, str | None]:
+    """ "hippocampus (ParcellationEntity)" → ("hippocampus", "ParcellationEntity") when the part in
+    brackets names one of ``kinds`` (also in friendly spelling); else (name, None)."""
+    m = re.fullmatch(r"\s*(.*?)\s*\(([^()]+)\)\s*", name)
+    if not m:
+        return name, None
+    try:
+        spec = resolve_kind(m.group(2), version)
+    except SchemaError:
+        return name, None
+    return (m.group(1), spec.name) if spec.name in kinds else (name, None)
+
+
+def preferred_kind(prop_key: str, kinds: list[str]) -> str | None:
+    """The kind that wins when a name fits several ``kinds`` of a property, or None.
+
+    An entry in ``term_aliases.json`` ("preferred_kinds") first; else the kind named like the
+    property (openMINDS names a property after its usual kind: species → Species).
+    """
+    table = _aliases().get("preferred_kinds", {})
+    if isinstance(table.get(prop_key), str) and table[prop_key] in kinds:
+        return str(table[prop_key])
+    key = prop_key.casefold()
+    for kind in kinds:
+        if kind.casefold() in (key, key.rstrip("s")):
+            return kind
+    return None
 
 
 _INDEXES: dict[tuple[str, str], TermIndex] = {}

@@ -14,7 +14,7 @@ from ..graph.model import MetadataGraph
 from ..schemas import normalize_version
 from .plan import Plan, build_plan
 from .profiles import Profile, get_profile
-from .report import Issue, ValidationReport
+from .report import Issue, ValidationReport, node_label
 from .rules import format_message
 
 __all__ = ["ENGINES", "to_graph", "validate"]
@@ -71,7 +71,19 @@ def validate(
         nodes_checked=len(graph.nodes),
         sources=tuple(sorted(set(graph.sources.values()))),
         duration_s=time.perf_counter() - start,
+        labels=_labels(graph, issues),
     )
+
+
+def _labels(graph: MetadataGraph, issues: list[Issue]) -> dict[str, str]:
+    """Names people recognise for the nodes with issues, so reports need not show bare @ids."""
+    out: dict[str, str] = {}
+    for i in issues:
+        if i.node_id is not None and i.node_id not in out:
+            label = node_label(graph.nodes.get(i.node_id))
+            if label:
+                out[i.node_id] = label
+    return out
 
 
 def _profile_issues(plan: Plan, prof: Profile, version: str) -> Iterable[Issue]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
@@ -10,13 +9,11 @@ from xml.etree import ElementTree as ET
 from .rules import RULES
 
 if TYPE_CHECKING:
-    from .report import Issue, ValidationReport
+    from .report import ValidationReport
 
 __all__ = ["FORMATS", "render"]
 
 FORMATS = ("text", "json", "html", "junit", "sarif")
-
-_ICON = {"error": "✗", "warning": "!", "info": "i"}
 
 
 def render(report: ValidationReport, format: str = "text") -> str:
@@ -35,108 +32,18 @@ def render(report: ValidationReport, format: str = "text") -> str:
     return fn(report)
 
 
-def _where(issue: Issue) -> str:
-    return issue.path_str or "(node)"
+def to_text(report: ValidationReport, max_per_group: int = 5) -> str:
+    """Plain text for people (see :mod:`.readable`)."""
+    from .readable import to_text as _to_text
+
+    return _to_text(report, max_per_group)
 
 
-def to_text(report: ValidationReport, max_per_node: int = 50) -> str:
-    """Plain text for terminals: one block per node, worst first, then the summary."""
-    lines: list[str] = []
-    for node_id, issues in report.by_node().items():
-        first = issues[0]
-        head = node_id or "<graph>"
-        if first.node_type:
-            head += f" ({first.node_type})"
-        if first.source:
-            head += f"  [{first.source}]"
-        lines.append(head)
-        for i in issues[:max_per_node]:
-            lines.append(
-                f"  {_ICON[i.severity.value]} {i.severity.value:<7} {i.rule_id:<22} {_where(i)}: {i.message}"
-            )
-            if i.hint:
-                lines.append(f"      hint: {i.hint}")
-        if len(issues) > max_per_node:
-            lines.append(f"  … and {len(issues) - max_per_node} more issues on this node")
-        lines.append("")
-    lines.append(report.summary())
-    return "\n".join(lines)
+def to_html(report: ValidationReport, max_issues: int = 1000) -> str:
+    """A self-contained HTML fragment for people (see :mod:`.readable`)."""
+    from .readable import to_html as _to_html
 
-
-#: severity -> (text colour, background) for the HTML report
-_COLOURS = {
-    "error": ("#c62828", "#fdecea"),
-    "warning": ("#9a6700", "#fff8e1"),
-    "info": ("#1565c0", "#e8f1fb"),
-}
-_OPEN_NODES = 10  # node sections drawn open in the HTML report (the worst first); the rest start collapsed
-_MAX_HTML_ISSUES = 1000
-
-
-def _badge(severity: str, count: int) -> str:
-    fg, bg = _COLOURS[severity]
-    return (
-        f'<span class="ecr-badge ecr-{severity}" style="color:{fg};background:{bg};padding:0 0.4em;'
-        f'border-radius:0.3em;font-weight:bold">{count} {severity}{"s" * (count != 1 and severity != "info")}</span>'
-    )
-
-
-def to_html(report: ValidationReport, max_issues: int = _MAX_HTML_ISSUES) -> str:
-    """A self-contained HTML fragment (used by ``_repr_html_`` in Jupyter).
-
-    Issues are grouped by node, worst node first, each group a collapsible ``<details>``
-    (the first few open); rows are coloured by severity (CSS classes ``ecr-error``,
-    ``ecr-warning``, ``ecr-info``). At most ``max_issues`` rows are drawn.
-    """
-    e = html.escape
-    colour = _COLOURS["error"][0] if not report.conforms else "#2e7d32"
-    counts = report.counts
-    badges = " ".join(_badge(sev, n) for sev, n in counts.items() if n)
-    out = [
-        f'<div class="ebrains-curation-report">'
-        f'<p class="ecr-summary" style="color:{colour};font-weight:bold">{e(report.summary())}</p>'
-    ]
-    if badges:
-        out.append(f'<p class="ecr-counts">{badges}</p>')
-    drawn = 0
-    for n, (node_id, issues) in enumerate(report.by_node().items()):
-        if drawn >= max_issues:
-            break
-        first = issues[0]
-        node_counts = {sev: sum(i.severity.value == sev for i in issues) for sev in _COLOURS}
-        worst = first.severity.value
-        title = f"<code>{e(node_id or '<graph>')}</code>"
-        if first.node_type:
-            title += f" <small>({e(first.node_type)})</small>"
-        title += " " + " ".join(_badge(sev, c) for sev, c in node_counts.items() if c)
-        if first.source:
-            title += f" <small>{e(first.source)}</small>"
-        is_open = " open" if n < _OPEN_NODES and worst == "error" else ""
-        out.append(
-            f'<details class="ecr-node ecr-{worst}"{is_open} style="border-left:4px solid '
-            f'{_COLOURS[worst][0]};padding-left:0.5em;margin:0.3em 0"><summary>{title}</summary>'
-            '<table class="ecr-issues"><thead><tr><th>severity</th><th>rule</th><th>property</th>'
-            "<th>message</th></tr></thead><tbody>"
-        )
-        for i in issues[: max_issues - drawn]:
-            sev = i.severity.value
-            fg, bg = _COLOURS[sev]
-            hint = f"<br><small><em>{e(i.hint)}</em></small>" if i.hint else ""
-            out.append(
-                f'<tr class="ecr-{sev}" style="background:{bg}">'
-                f'<td style="color:{fg};font-weight:bold">{_ICON[sev]} {e(sev)}</td>'
-                f"<td><code>{e(i.rule_id)}</code></td><td><code>{e(_where(i))}</code></td>"
-                f"<td>{e(i.message)}{hint}</td></tr>"
-            )
-            drawn += 1
-        out.append("</tbody></table></details>")
-    if len(report.issues) > drawn:
-        out.append(
-            f"<p>… {len(report.issues) - drawn} more issues not shown "
-            '(<code>report.render("text")</code> lists them all).</p>'
-        )
-    out.append("</div>")
-    return "".join(out)
+    return _to_html(report, max_issues)
 
 
 def to_junit(report: ValidationReport) -> str:

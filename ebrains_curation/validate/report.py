@@ -25,6 +25,7 @@ raises :class:`~ebrains_curation.errors.ValidationFailed` only when asked.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -33,7 +34,7 @@ from typing import Any
 from ..errors import ValidationFailed
 from .rules import rank
 
-__all__ = ["Issue", "Severity", "ValidationReport"]
+__all__ = ["Issue", "IssueGroup", "Severity", "ValidationReport", "group_issues", "node_label"]
 
 _MAX_VALUE = 200  # characters of an offending value kept in an issue
 
@@ -140,6 +141,174 @@ def _sort_key(issue: Issue) -> tuple[Any, ...]:
     return (issue.severity.order, rank(issue.rule_id), issue.node_id or "", issue.path, str(issue.value))
 
 
+# -- labels and groups ------------------------------------------------------------------------------
+
+#: keys whose value names a node for people, most telling first
+_LABEL_KEYS = ("fullName", "name", "lookupLabel", "shortName", "internalIdentifier", "identifier", "IRI")
+
+
+def node_label(node: Any) -> str | None:
+    """A name people recognise for a node (its fullName, name, lookupLabel …), or None."""
+    if not isinstance(node, dict):
+        return None
+    for key in _LABEL_KEYS:
+        value = node.get(key)
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    names = [node.get(k) for k in ("givenName", "familyName", "preferredName")]
+    text = " ".join(n.strip() for n in names if isinstance(n, str) and n.strip())
+    return text or None
+
+
+#: node types of research products: findings on them come before those on their parts
+_PRODUCT_TYPES = frozenset(
+    {
+        "DatasetVersion",
+        "Dataset",
+        "ModelVersion",
+        "Model",
+        "SoftwareVersion",
+        "Software",
+        "MetaDataModelVersion",
+    }
+)
+
+#: how a group of findings of one rule reads ({n} nodes of {types}); other rules use the message
+_GROUP_TITLES = {
+    "required": "{n} {types} lack {property!r}",
+    "iri-format": "{n} {types} have {a} {property!r} that is not a web address (IRI)",
+    "pattern": "{n} {types} have {a} {property!r} that is not {expected}",
+    "email-format": "{n} {types} have {a} {property!r} that is not an e-mail address",
+    "date-format": "{n} {types} have {a} {property!r} that is not {expected}",
+    "missing-link-target": "{n} {types} link through {property!r} to nodes that are not in this graph",
+    "unknown-property": "{n} {types} have the property {property!r}, unknown in this openMINDS version",
+    "must-be-linked": "{n} {types} are not linked from any {expected}",
+    "value-kind": "{n} {types} have {a} {property!r} of the wrong kind (expected {expected})",
+    "single-value": "{n} {types} give several values for {property!r}, which takes one",
+    "link-target-type": "{n} {types} link through {property!r} to the wrong type (expected {expected})",
+    "unknown-term": "{n} {types} point through {property!r} to terms openMINDS does not have",
+    "term-kind": "{n} {types} point through {property!r} to the wrong kind of term",
+}
+
+
+def _plural(type_name: str | None, n: int) -> str:
+    if not type_name:
+        return "nodes" if n != 1 else "node"
+    if n == 1 or type_name.endswith(("s", "Species")):
+        return type_name
+    return type_name + "s"
+
+
+@dataclass(frozen=True)
+class IssueGroup:
+    """Findings of one rule on one property of nodes of one type: "16 SubjectStates lack 'ageCategory'"."""
+
+    rule_id: str
+    severity: Severity
+    node_type: str | None
+    path: tuple[str, ...]
+    issues: tuple[Issue, ...]
+
+    @property
+    def count(self) -> int:
+        """How many findings (nodes) the group holds."""
+        return len(self.issues)
+
+    @property
+    def hint(self) -> str | None:
+        """How to fix them (the first hint given)."""
+        return next((i.hint for i in self.issues if i.hint), None)
+
+    @property
+    def blocking(self) -> bool:
+        """True for errors: they stop a submission; warnings and infos are advice."""
+        return self.severity is Severity.ERROR
+
+    @property
+    def title(self) -> str:
+        """One sentence for the whole group (the issue's own message when it holds one)."""
+        first = self.issues[0]
+        if self.count == 1:
+            return first.message
+        template = _GROUP_TITLES.get(self.rule_id)
+        if template and self.path:
+            return template.format(
+                n=self.count,
+                types=_plural(self.node_type, self.count),
+                property=self.path[-1],
+                a="an" if self.path[-1][:1].lower() in "aeiou" else "a",
+                expected=first.expected or "valid",
+            )
+        if all(i.message == first.message for i in self.issues):
+            return f"{self.count} {_plural(self.node_type, self.count)}: {first.message}"
+        return f"{self.count} {_plural(self.node_type, self.count)}: {first.message} (and similar)"
+
+    def to_dict(self, labels: dict[str, str] | None = None) -> dict[str, Any]:
+        """A JSON-ready summary: title, rule, severity, count and the nodes (@id and label)."""
+        labels = labels or {}
+        return {
+            "title": self.title,
+            "rule_id": self.rule_id,
+            "severity": self.severity.value,
+            "node_type": self.node_type,
+            "path": list(self.path),
+            "count": self.count,
+            "hint": self.hint,
+            "nodes": [
+                {"@id": i.node_id, "label": labels.get(i.node_id or "") or i.node_id, "value": i.value}
+                for i in self.issues
+            ],
+        }
+
+
+def _tier(group: IssueGroup) -> int:
+    """The product version first, then its parent and the EBRAINS rules, then the parts."""
+    if group.node_type in _PRODUCT_TYPES and str(group.node_type).endswith("Version"):
+        return 0
+    return 1 if group.node_type in _PRODUCT_TYPES or group.rule_id.startswith("ebrains.") else 2
+
+
+def _group_key(group: IssueGroup) -> tuple[Any, ...]:
+    # what blocks submission first; on the product itself before its parts; structural before detail
+    return (
+        group.severity.order,
+        _tier(group),
+        rank(group.rule_id),
+        -group.count,
+        group.node_type or "",
+        group.path,
+    )
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    """Sort key putting "sub-2" before "sub-10"."""
+    return tuple(int(t) if t.isdigit() else t.casefold() for t in re.split(r"(\d+)", text))
+
+
+def group_issues(issues: Iterable[Issue], labels: dict[str, str] | None = None) -> list[IssueGroup]:
+    """Group findings by (severity, rule, node type, property path), most important group first.
+
+    Within a group the nodes are in the natural order of their labels (``labels``: @id -> name).
+    """
+    labels = labels or {}
+    buckets: dict[tuple[Any, ...], list[Issue]] = {}
+    for i in issues:
+        buckets.setdefault((i.severity, i.rule_id, i.node_type, i.path), []).append(i)
+    groups = [
+        IssueGroup(
+            r,
+            s,
+            t,
+            p,
+            tuple(sorted(v, key=lambda i: _natural(labels.get(i.node_id or "") or i.node_id or ""))),
+        )
+        for (s, r, t, p), v in buckets.items()
+    ]
+    return sorted(groups, key=_group_key)
+
+
 @dataclass
 class ValidationReport:
     """The outcome of one validation: issues plus what produced them.
@@ -156,6 +325,8 @@ class ValidationReport:
     nodes_checked: int = 0
     sources: tuple[str, ...] = ()
     duration_s: float = 0.0
+    #: @id -> a name people recognise (fullName, name, lookupLabel …) for the nodes with issues
+    labels: dict[str, str] = field(default_factory=dict)
     _by_node: dict[str | None, list[Issue]] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -215,6 +386,16 @@ class ValidationReport:
             )
             self._by_node = dict(ordered)
         return self._by_node
+
+    def groups(self) -> list[IssueGroup]:
+        """Issues of the same rule on the same property of many nodes, as groups, most important first."""
+        return group_issues(self.issues, self.labels)
+
+    def label(self, node_id: str | None) -> str:
+        """The node's name for people, else its @id ("<graph>" for graph-level issues)."""
+        if node_id is None:
+            return "<graph>"
+        return self.labels.get(node_id) or node_id
 
     def best_match(self) -> Issue | None:
         """The single most useful issue to show first (None when there are no issues)."""
@@ -284,6 +465,8 @@ class ValidationReport:
             "nodes_checked": self.nodes_checked,
             "sources": list(self.sources),
             "duration_s": round(self.duration_s, 4),
+            "groups": [g.to_dict(self.labels) for g in self.groups()],
+            "labels": dict(self.labels),
             "issues": [i.to_dict() for i in self.issues],
         }
 
@@ -303,6 +486,7 @@ class ValidationReport:
             nodes_checked=data.get("nodes_checked", 0),
             sources=tuple(data.get("sources", ())),
             duration_s=data.get("duration_s", 0.0),
+            labels=dict(data.get("labels") or {}),
         )
 
     def render(self, format: str = "text") -> str:
@@ -340,4 +524,5 @@ class ValidationReport:
             nodes_checked=sum(r.nodes_checked for r in reports),
             sources=tuple(s for r in reports for s in r.sources),
             duration_s=sum(r.duration_s for r in reports),
+            labels={k: v for r in reports for k, v in r.labels.items()},
         )
