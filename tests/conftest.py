@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +11,20 @@ from typing import Any
 import pytest
 
 from ebrains_curation.testing import kg_sandbox, kg_sandbox_factory  # noqa: F401  (registers the fixtures)
+
+
+#: Test modules that must run in a process of their own: importing fairgraph replaces the
+#: ``openminds`` classes in openMINDS' global registry with its own, which breaks every later
+#: test that uses openMINDS objects. tests/test_isolated.py runs each of them in a subprocess.
+ISOLATED_MODULES = ("test_fairgraph.py",)
+ISOLATED_ENV = "EBRAINS_CURATION_ISOLATED_RUN"
+
+
+def pytest_ignore_collect(collection_path: Any, config: pytest.Config) -> bool | None:
+    """Leave the isolated modules to their subprocess runner unless they are the run's target."""
+    if collection_path.name in ISOLATED_MODULES and not os.environ.get(ISOLATED_ENV):
+        return True
+    return None
 
 
 class NetworkBlockedError(RuntimeError):
