@@ -12,7 +12,6 @@ import pytest
 
 from ebrains_curation.testing import kg_sandbox, kg_sandbox_factory  # noqa: F401  (registers the fixtures)
 
-
 #: Test modules that must run in a process of their own: importing fairgraph replaces the
 #: ``openminds`` classes in openMINDS' global registry with its own, which breaks every later
 #: test that uses openMINDS objects. tests/test_isolated.py runs each of them in a subprocess.

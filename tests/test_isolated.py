@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ISOLATED_ENV, ISOLATED_MODULES
 
 HERE = Path(__file__).parent
