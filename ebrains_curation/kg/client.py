@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from ..constants import KG_INSTANCE_NS as KG_NAMESPACE
 from ..net.http import CircuitBreaker, HTTPTransport, RetryPolicy, ServiceURL
 from ..net.urls import is_loopback_host, parse_service_url
 from ..schemas import get_registry, get_version, normalize_version
@@ -50,7 +51,6 @@ __all__ = ["DEFAULT_HOST", "KG_NAMESPACE", "KGClient", "kg_iri", "kg_uuid", "lab
 log = logging.getLogger("ebrains_curation.kg")
 
 DEFAULT_HOST = "core.kg-ppd.ebrains.eu"  #: pre-production; production is core.kg.ebrains.eu
-KG_NAMESPACE = "https://kg.ebrains.eu/api/instances/"
 STAGES = ("IN_PROGRESS", "RELEASED")
 _UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _BULK = 500  # ids per bulk request

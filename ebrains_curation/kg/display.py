@@ -16,11 +16,11 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
+from ..constants import KG_META_PREFIX as _META
 from .client import KG_NAMESPACE, label_for
 
 __all__ = ["SearchResults"]
 
-_META = "https://core.kg.ebrains.eu/vocab/meta/"
 _MAX_ROWS = 500  # rows drawn in Jupyter; the list itself keeps every item
 
 

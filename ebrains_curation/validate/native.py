@@ -303,7 +303,7 @@ class NativeEngine:
                     ctx,
                     (),
                     (),
-                    t if isinstance(t, str) else t[0],
+                    t if isinstance(t, str) else t[0],  # type: ignore[index]  # a list here: _types_of found types
                     expected=self.plan.version,
                 )
             return

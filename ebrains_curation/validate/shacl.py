@@ -592,7 +592,7 @@ class _Shapes:
                     self.lst([self.bn((sh.nodeKind, sh.BlankNode)), self.bn((sh["class"], self.OPENMINDS))]),
                 )
             )
-            self.annotate(s, metas["unknown-type"], "node-type")
+            self.annotate(s, metas["unknown-type"], "node-type")  # type: ignore[arg-type]  # checked above
         if metas.get("missing-type") is not None:
             s = self.name("NodeTypeGiven")
             g.add((s, self.rdflib.RDF.type, sh.NodeShape))
@@ -607,7 +607,7 @@ class _Shapes:
             g.add((s, sh.property, ps))
             g.add((ps, sh.path, self.uri(RDF_TYPE)))
             g.add((ps, sh.minCount, self.lit(1)))
-            self.annotate(ps, metas["missing-type"], "node")
+            self.annotate(ps, metas["missing-type"], "node")  # type: ignore[arg-type]  # checked above
 
 
 def _sparql_string(text: str) -> str:
@@ -703,7 +703,7 @@ def _rewrite(value: Any, depth: int = 0) -> Any:
     if depth > 64:
         return None
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in value.items():
             if not isinstance(k, str) or not k:
                 continue
