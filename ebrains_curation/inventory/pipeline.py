@@ -351,7 +351,7 @@ class Pipeline:
         done = fut.result()
         self.stats.files_in_threads += len(done)
         results = iter(done)
-        self._finish(items, [next(results) if early is None else early for _, early, _ in items])  # type: ignore[misc]
+        self._finish(items, [next(results) if early is None else early for _, early, _ in items])
 
     def _finish(self, items: list[_Item], results: list[FileDigest | OSError] | None) -> None:
         """Build the File nodes of a batch whose digests are all known, in walk order."""
