@@ -28,6 +28,7 @@ from .errors import (
     MigrationError,
     SchemaError,
     SerializationError,
+    SubmissionRefused,
     UnknownTermError,
     UnknownVersionError,
     ValidationFailed,
@@ -77,7 +78,7 @@ _LAZY: dict[str, str] = {
     "to_datacite": "ebrains_curation.curation.datacite",
     # Knowledge Graph
     "KGClient": "ebrains_curation.kg.client",
-    "submit": "ebrains_curation.kg.submission",
+    "submit": "ebrains_curation.curation.submission",
     "SandboxServer": "ebrains_curation.kg.sandbox",
     # files
     "inventory": "ebrains_curation.inventory.api",
@@ -97,6 +98,7 @@ __all__ = sorted(
         "MigrationError",
         "SchemaError",
         "SerializationError",
+        "SubmissionRefused",
         "UnknownTermError",
         "UnknownVersionError",
         "VERSIONS",
@@ -120,6 +122,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only: every n
     from .curation.datacite import to_datacite
     from .curation.descriptor import data_descriptor
     from .curation.record import SubmissionRecord
+    from .curation.submission import submit
     from .graph.migrate import MigrationReport, migrate
     from .graph.model import MetadataGraph
     from .graph.rdf import from_rdflib, to_rdflib
@@ -128,7 +131,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only: every n
     from .inventory.api import InventoryResult, inventory
     from .kg.client import KGClient
     from .kg.sandbox import SandboxServer
-    from .kg.submission import submit
     from .render import render_graph
     from .schemas.specs import PropertySpec, SchemaRegistry, TypeSpec, get_registry
     from .schemas.terms import get_term, iter_terms, term_iri

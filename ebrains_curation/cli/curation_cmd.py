@@ -25,7 +25,7 @@ def _load(path: str, om_version: str | None) -> MetadataGraph:
     return load(path, om_version)
 
 
-def _record(path: str, record: str | None) -> SubmissionRecord | None:
+def find_record(path: str, record: str | None) -> SubmissionRecord | None:
     """The record given with --record, else one found next to the metadata, else None."""
     from ..curation.record import SubmissionRecord
 
@@ -110,7 +110,7 @@ def check(
     graph = _load(path, om_version)
     checklist = readiness_checklist(
         graph,
-        _record(path, record),
+        find_record(path, record),
         stage=stage,  # type: ignore[arg-type]  # click.Choice allows only the two stages
         version_id=version_id,
         today=today,
@@ -143,7 +143,7 @@ def descriptor(
     from ..curation.descriptor import data_descriptor
 
     graph = _load(path, om_version)
-    _write(data_descriptor(graph, _record(path, record), fmt, version_id=version_id), output)  # type: ignore[arg-type]
+    _write(data_descriptor(graph, find_record(path, record), fmt, version_id=version_id), output)  # type: ignore[arg-type]
 
 
 @click.command()
