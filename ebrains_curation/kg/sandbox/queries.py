@@ -557,7 +557,7 @@ def execute(
 def _filter_type_columns(ev: Evaluator, spec: Spec, filters: list[Prop]) -> list[Node]:
     """The visible instances of the root type passing the filters on plain fields (fast, by column)."""
     nodes = ev.view.of_type(spec.root_type)
-    index = range(len(nodes))
+    index: Sequence[int] = range(len(nodes))
     for prop in filters:
         if not prop.direct:
             continue
