@@ -358,8 +358,8 @@ def serve(
 
     Beside it, a Data Proxy (buckets) and EBRAINS IAM (login) sandbox that accepts the same tokens.
     """
-    from ..kg.client import _is_loopback
     from ..kg.sandbox import Faults, SandboxServer
+    from ..net.urls import is_loopback_host
 
     faults = Faults(rate_503=fault_503_rate, drop_rate=drop_rate, latency_ms=latency_ms, seed=fault_seed)
     server = SandboxServer(
@@ -372,7 +372,7 @@ def serve(
         faults=faults,
     )
     click.echo(f"KG sandbox on {server.url}/v3/ (openMINDS {om_version or 'v4'}, database {db})", err=True)
-    if not _is_loopback(host):
+    if not is_loopback_host(host):
         click.echo(
             "warning: listening beyond this machine over plain http; tokens travel unencrypted", err=True
         )

@@ -341,7 +341,7 @@ def plan_submission(
             if doc and isinstance(doc.get("@id"), str):
                 mapping[t] = doc["@id"]
                 if _is_kg_id(doc["@id"]):  # so that to_graph() maps it back without asking
-                    client._terms.remember(kg_iri(doc["@id"]), doc)
+                    client.term_ids.remember(kg_iri(doc["@id"]), doc)
             else:
                 result.warnings.append(f"the KG has no instance for {t}; the link is kept as that IRI")
 

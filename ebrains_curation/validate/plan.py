@@ -354,9 +354,9 @@ def _why(ns: Any, rr: ResolvedRule) -> str:
 
 def build_plan(version: str, profile: Any, context: dict[str, Any] | None = None) -> Plan:
     """The (cached) plan for a version, a :class:`~.profiles.Profile` and a validation context."""
-    from .profiles import _freeze_context
+    from .profiles import freeze_context
 
-    return _build_plan(version, profile, _freeze_context(context))
+    return _build_plan(version, profile, freeze_context(context))
 
 
 @lru_cache(maxsize=64)

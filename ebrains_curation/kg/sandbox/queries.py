@@ -421,9 +421,9 @@ class Evaluator:
                     if target is not None:
                         found.append(target)
                 elif "@value" not in item:
-                    from .graphview import _types
+                    from .graphview import types_of
 
-                    found.append(Node(item, node.space, parent=node, via=step.iri, types=_types(item)))
+                    found.append(Node(item, node.space, parent=node, via=step.iri, types=types_of(item)))
         out = []
         for target in found:
             if not self.visible(target.root):
