@@ -26,17 +26,19 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m ebrains_curation demo
 
-test: $(TSTAMP)
-	$(PY) -m ruff check ebrains_curation tests benchmarks
+# the static checks run before the tests: style, format, types (config in pyproject.toml) and the layers
+test: lint
 	$(PY) -m pytest -q
 
 lint: $(TSTAMP)
-	$(PY) -m ruff check ebrains_curation tests benchmarks
-	$(PY) -m ruff format --check ebrains_curation tests benchmarks
+	$(PY) -m ruff check ebrains_curation tests benchmarks tools
+	$(PY) -m ruff format --check ebrains_curation tests benchmarks tools
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 format: $(TSTAMP)
-	$(PY) -m ruff format ebrains_curation tests benchmarks
-	$(PY) -m ruff check --fix ebrains_curation tests benchmarks
+	$(PY) -m ruff format ebrains_curation tests benchmarks tools
+	$(PY) -m ruff check --fix ebrains_curation tests benchmarks tools
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

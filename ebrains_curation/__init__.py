@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._lazy import lazy_exports
+from ._lazy import functions_win_over_subpackages, lazy_exports
 from .errors import (
     ConfigurationError,
     CurationError,
@@ -28,6 +28,7 @@ from .errors import (
     MigrationError,
     SchemaError,
     SerializationError,
+    SubmissionRefused,
     UnknownTermError,
     UnknownVersionError,
     ValidationFailed,
@@ -77,11 +78,11 @@ _LAZY: dict[str, str] = {
     "to_datacite": "ebrains_curation.curation.datacite",
     # Knowledge Graph
     "KGClient": "ebrains_curation.kg.client",
-    "submit": "ebrains_curation.kg.submission",
+    "submit": "ebrains_curation.curation.submission",
     "SandboxServer": "ebrains_curation.kg.sandbox",
     # files
-    "inventory": "ebrains_curation.inventory",
-    "InventoryResult": "ebrains_curation.inventory",
+    "inventory": "ebrains_curation.inventory.api",
+    "InventoryResult": "ebrains_curation.inventory.api",
     # pictures
     "render_graph": "ebrains_curation.render",
 }
@@ -97,6 +98,7 @@ __all__ = sorted(
         "MigrationError",
         "SchemaError",
         "SerializationError",
+        "SubmissionRefused",
         "UnknownTermError",
         "UnknownVersionError",
         "VERSIONS",
@@ -109,9 +111,30 @@ __all__ = sorted(
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)
 
+# ``validate`` and ``inventory`` are functions *and* sub-packages: the function keeps the name
+# in any import order (``import ebrains_curation.validate.report`` does not rebind it).
+functions_win_over_subpackages(__name__, ("validate", "inventory"))
 
-if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only: every name of _LAZY (a test checks)
     from .builders import Builder, build
+    from .curation.checklist import readiness_checklist
+    from .curation.datacite import to_datacite
+    from .curation.descriptor import data_descriptor
+    from .curation.record import SubmissionRecord
+    from .curation.submission import submit
+    from .graph.migrate import MigrationReport, migrate
     from .graph.model import MetadataGraph
+    from .graph.rdf import from_rdflib, to_rdflib
+    from .graph.readers import detect_version, load, loads
+    from .graph.writers import dump, dumps, to_jsonld
+    from .inventory.api import InventoryResult, inventory
+    from .kg.client import KGClient
+    from .kg.sandbox import SandboxServer
+    from .render import render_graph
     from .schemas.specs import PropertySpec, SchemaRegistry, TypeSpec, get_registry
     from .schemas.terms import get_term, iter_terms, term_iri
+    from .validate.api import validate
+    from .validate.profiles import Profile, get_profile, list_profiles
+    from .validate.report import Issue, Severity, ValidationReport
+    from .validate.shacl import shacl_shapes

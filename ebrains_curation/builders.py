@@ -192,7 +192,7 @@ class Builder(GeneratedBuilderMethods):
 
     # -- actors -----------------------------------------------------------------------------------
     @_with_property_docs(G.person)
-    def person(  # type: ignore[override]
+    def person(
         self,
         given_name: str | None = None,
         family_name: str | None = None,

@@ -12,13 +12,14 @@ so ``except ebrains_curation.CurationError`` catches them all::
     ├── LoadError                   a file or document that cannot be read (names file, node, property)
     ├── SerializationError          a graph that cannot be written in the requested form
     ├── MigrationError              a document that cannot be migrated between versions
-    ├── ValidationFailed            raised by ``ValidationReport.raise_for_errors()`` only
+    ├── ValidationFailed            raised by ``ValidationReport.raise_for_errors()``, and
+    │   └── SubmissionRefused       by ``submit()`` when the metadata fails the submission profile
     ├── InventoryError              a data folder that cannot be inventoried
     ├── KGError                     anything to do with the Knowledge Graph API (see ``ebrains_curation.kg``)
     └── DataProxyError              a Data Proxy (bucket) request that failed, or an upload that does not verify
 
 Invalid *metadata* is a validation result, never an exception: only
-``raise_for_errors()`` turns a report into one.
+``raise_for_errors()`` turns a report into one, and ``submit()`` refuses to write it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "MigrationError",
     "SchemaError",
     "SerializationError",
+    "SubmissionRefused",
     "UnknownTermError",
     "UnknownVersionError",
     "ValidationFailed",
@@ -121,6 +123,21 @@ class ValidationFailed(CurationError):
     def __init__(self, report: Any):
         self.report = report
         super().__init__(str(getattr(report, "summary", lambda: "metadata does not conform")()))
+
+
+class SubmissionRefused(ValidationFailed):
+    """``submit()`` wrote nothing: the metadata has errors for the submission profile (see ``report``)."""
+
+    def __init__(self, report: Any):
+        self.report = report
+        n = len(report.errors)
+        CurationError.__init__(
+            self,
+            f"Nothing was submitted: the metadata has {n} error{'s' if n != 1 else ''} for the "
+            f"'{report.profile}' profile, which the EBRAINS curators would ask you to fix. Fix them "
+            "(see the report below), or submit anyway with force=True (command line: --no-validate).\n\n"
+            + report.render("text"),
+        )
 
 
 class InventoryError(CurationError):

@@ -241,6 +241,8 @@ class RenderedGraph:
         return self.data if self.format == "png" and isinstance(self.data, bytes) else None
 
     def _repr_markdown_(self) -> str | None:
+        if not isinstance(self.data, str):
+            return None
         if self.format == "mermaid":
             return f"```mermaid\n{self.data}```"
         if self.format == "dot":

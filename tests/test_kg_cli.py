@@ -79,13 +79,15 @@ def test_submit_dry_run_then_real_then_again(env, tmp_path) -> None:
     )
     path = tmp_path / "g.jsonld"
     dump(g, path)
-    result = run(["kg", "submit", str(path), "--space", "myspace", "--dry-run"], env)
+    # a bare Person and DatasetVersion fail the submission profile (tests/test_submit_seam.py): skip the check
+    submit = ["kg", "submit", str(path), "--no-validate", "--space"]
+    result = run([*submit, "myspace", "--dry-run"], env)
     assert result.exit_code == 0 and result.output.count("create ") == 2 and "dry run" in result.output
-    result = run(["kg", "submit", str(path), "--space", "myspace"], env)
+    result = run([*submit, "myspace"], env)
     assert result.exit_code == 0 and "2 created" in result.output
-    result = run(["kg", "submit", str(path), "--space", "myspace", "--json"], env)
+    result = run([*submit, "myspace", "--json"], env)
     assert json.loads(result.output)["counts"]["unchanged"] == 2
-    result = run(["kg", "submit", str(path), "--space", "dataset"], env)
+    result = run([*submit, "dataset"], env)
     assert result.exit_code == 1 and "2 failed" in result.output
 
 

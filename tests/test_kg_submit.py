@@ -276,6 +276,7 @@ def test_killed_run_resumes_without_duplicates(tmp_path: Path) -> None:
                 "kg",
                 "submit",
                 str(path),
+                "--no-validate",
                 "--space",
                 space,
                 "--workers",

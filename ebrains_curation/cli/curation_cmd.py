@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from ..curation.record import SubmissionRecord
+    from ..graph.model import MetadataGraph
 
 from ..errors import SerializationError
 from .common import EXIT_OK, EXIT_PROBLEMS, InputError, handle_errors, version_option
@@ -14,13 +19,13 @@ from .common import EXIT_OK, EXIT_PROBLEMS, InputError, handle_errors, version_o
 _RECORD_NAMES = ("submission-record.yaml", "submission-record.yml", "submission-record.json")
 
 
-def _load(path: str, om_version: str | None):
+def _load(path: str, om_version: str | None) -> MetadataGraph:
     from ..graph.readers import load
 
     return load(path, om_version)
 
 
-def _record(path: str, record: str | None):
+def find_record(path: str, record: str | None) -> SubmissionRecord | None:
     """The record given with --record, else one found next to the metadata, else None."""
     from ..curation.record import SubmissionRecord
 
@@ -105,9 +110,9 @@ def check(
     graph = _load(path, om_version)
     checklist = readiness_checklist(
         graph,
-        _record(path, record),
-        stage=stage,
-        version_id=version_id,  # type: ignore[arg-type]
+        find_record(path, record),
+        stage=stage,  # type: ignore[arg-type]  # click.Choice allows only the two stages
+        version_id=version_id,
         today=today,
         engine=engine,
     )
@@ -138,7 +143,7 @@ def descriptor(
     from ..curation.descriptor import data_descriptor
 
     graph = _load(path, om_version)
-    _write(data_descriptor(graph, _record(path, record), fmt, version_id=version_id), output)  # type: ignore[arg-type]
+    _write(data_descriptor(graph, find_record(path, record), fmt, version_id=version_id), output)  # type: ignore[arg-type]
 
 
 @click.command()

@@ -55,6 +55,6 @@ def graph(
     elif isinstance(picture.data, bytes):
         if sys.stdout.isatty():
             raise click.UsageError("PNG output is binary: give -o FILE.png")
-        click.get_binary_stream("stdout").write(picture.data)
+        sys.stdout.buffer.write(picture.data)
     else:
         click.echo(picture.data, nl=False)

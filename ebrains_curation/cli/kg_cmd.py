@@ -208,6 +208,23 @@ def get(
 )
 @click.option("--stop-on-error", is_flag=True, help="Stop at the first failing node instead of going on.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--no-validate",
+    is_flag=True,
+    help="Submit even when the metadata has errors for the submission profile (not recommended).",
+)
+@click.option(
+    "--profile",
+    default="ebrains-submission",
+    show_default=True,
+    help="Validation profile checked before writing (name or profile file).",
+)
+@click.option(
+    "--record",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Submission record (YAML/JSON) for the profile; default: submission-record.yaml next to PATH.",
+)
 @host_option
 @token_file_option
 @version_option
@@ -220,16 +237,35 @@ def submit(
     workers: int,
     stop_on_error: bool,
     as_json: bool,
+    no_validate: bool,
+    profile: str,
+    record: str | None,
     host: str | None,
     token_file: str | None,
     om_version: str | None,
 ) -> None:
-    """Submit the metadata in PATH (a file or folder) to a KG space; safe to run again."""
+    """Validate the metadata in PATH (a file or folder) with the submission profile, then submit it to a KG
+    space; safe to run again. Nothing is written when the metadata has errors (exit code 1), unless
+    --no-validate."""
+    from ..curation.submission import check_before_submit
     from ..graph.readers import load
     from ..kg.errors import KGSubmissionError
     from ..kg.submission import submit as do_submit
+    from ..validate.profiles import get_profile
+    from .curation_cmd import find_record
 
     graph = load(path, om_version)
+    if not no_validate:
+        report = check_before_submit(graph, profile=get_profile(profile), record=find_record(path, record))
+        if report.issues:
+            click.echo(report.render("text"), err=True)
+        if report.errors:
+            click.echo(
+                f"not submitted: {len(report.errors)} error(s) for the {report.profile!r} profile; "
+                "fix them, or submit anyway with --no-validate",
+                err=True,
+            )
+            sys.exit(EXIT_PROBLEMS)
     client = _client(host, token_file, graph.version)
     try:
         result = do_submit(
@@ -322,8 +358,8 @@ def serve(
 
     Beside it, a Data Proxy (buckets) and EBRAINS IAM (login) sandbox that accepts the same tokens.
     """
-    from ..kg.client import _is_loopback
     from ..kg.sandbox import Faults, SandboxServer
+    from ..net.urls import is_loopback_host
 
     faults = Faults(rate_503=fault_503_rate, drop_rate=drop_rate, latency_ms=latency_ms, seed=fault_seed)
     server = SandboxServer(
@@ -336,7 +372,7 @@ def serve(
         faults=faults,
     )
     click.echo(f"KG sandbox on {server.url}/v3/ (openMINDS {om_version or 'v4'}, database {db})", err=True)
-    if not _is_loopback(host):
+    if not is_loopback_host(host):
         click.echo(
             "warning: listening beyond this machine over plain http; tokens travel unencrypted", err=True
         )

@@ -215,7 +215,7 @@ def _affiliations(g: MetadataGraph, node: Node) -> list[dict[str, str]]:
         if not isinstance(aff, dict):
             continue
         for org_ref in iter_values(aff.get("memberOf") or aff.get("organization")):
-            org = g.nodes.get(org_ref.get("@id")) if isinstance(org_ref, dict) else None
+            org = g.nodes.get(org_ref.get("@id", "")) if isinstance(org_ref, dict) else None
             if org is None:
                 continue
             entry = {"name": label_of(g, org)}
@@ -325,7 +325,7 @@ def _related(g: MetadataGraph, product: Product) -> list[dict[str, str]]:
     if product.parent is not None:
         out.append(_related_entry(g, product.parent.get("digitalIdentifier"), "IsVersionOf"))
     for v in product.values("isNewVersionOf"):
-        node = g.nodes.get(v.get("@id")) if isinstance(v, dict) else None
+        node = g.nodes.get(v.get("@id", "")) if isinstance(v, dict) else None
         if node is not None:
             out.append(_related_entry(g, node.get("digitalIdentifier"), "IsNewVersionOf"))
     own_date = str(product.own("releaseDate") or "")
@@ -341,7 +341,7 @@ def _related(g: MetadataGraph, product: Product) -> list[dict[str, str]]:
         relation = "IsPreviousVersionOf" if newer or not older else "IsNewVersionOf"
         out.append(_related_entry(g, other.get("digitalIdentifier"), relation))
     for v in product.values("isAlternativeVersionOf"):
-        node = g.nodes.get(v.get("@id")) if isinstance(v, dict) else None
+        node = g.nodes.get(v.get("@id", "")) if isinstance(v, dict) else None
         if node is not None:
             out.append(_related_entry(g, node.get("digitalIdentifier"), "IsVariantFormOf"))
     for v in product.values("relatedPublication"):
@@ -358,7 +358,7 @@ def _funding(g: MetadataGraph, node: Node | str) -> dict[str, str] | None:
     if isinstance(node, str):
         return None
     funder = node.get("funder")
-    funder_node = g.nodes.get(funder.get("@id")) if isinstance(funder, dict) else None
+    funder_node = g.nodes.get(funder.get("@id", "")) if isinstance(funder, dict) else None
     if funder_node is None:
         return None
     entry = {"funderName": label_of(g, funder_node)}

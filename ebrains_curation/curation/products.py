@@ -79,7 +79,7 @@ class Product:
         out: list[Node | str] = []
         for v in self.values(key):
             if isinstance(v, dict) and "@id" in v:
-                out.append(self.graph.nodes.get(v["@id"], v["@id"]))
+                out.append(self.graph.nodes.get(v["@id"]) or v["@id"])
             elif isinstance(v, dict):
                 out.append(v)
         return out

@@ -58,7 +58,7 @@ CONTEXT_URLS: Final[dict[str, str]] = {
     "v4": "https://openminds.om-i.org/contexts/v4.jsonld",
     "v5": "https://openminds.om-i.org/contexts/v5.jsonld",
 }
-_FILES: Final = {"v3": "openminds-v3.jsonld", "v4": "openminds-v4.jsonld", "v5": "openminds-v5.jsonld"}
+CONTEXT_FILES: Final = {"v3": "openminds-v3.jsonld", "v4": "openminds-v4.jsonld", "v5": "openminds-v5.jsonld"}
 
 _KIND_TO_COERCION: Final = {
     "link": "@id",
@@ -133,7 +133,7 @@ def conflicting_keys(version: str | None = None) -> dict[str, list[str]]:
 
 @cache
 def _shipped(key: str) -> dict[str, Any]:
-    text = resources.files("ebrains_curation.contexts").joinpath(_FILES[key]).read_text("utf-8")
+    text = resources.files("ebrains_curation.contexts").joinpath(CONTEXT_FILES[key]).read_text("utf-8")
     return json.loads(text)
 
 

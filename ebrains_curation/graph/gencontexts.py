@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from .context import _FILES, build_context
+from .context import CONTEXT_FILES, build_context
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     out_dir = Path(__file__).resolve().parent.parent / "contexts"
     stale = []
-    for version, name in _FILES.items():
+    for version, name in CONTEXT_FILES.items():
         text = json.dumps(build_context(version), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
         path = out_dir / name
         if "--check" in args:

@@ -309,7 +309,9 @@ def _v4_to_v5(graph: MetadataGraph, report: MigrationReport) -> MetadataGraph:
                 continue
             existing = version_node.get("isVersionOf")
             if existing and existing != {"@id": nid}:
-                report.add(target, "isVersionOf", existing, f"already set; {nid} also lists it in hasVersion")
+                report.add(
+                    str(target), "isVersionOf", existing, f"already set; {nid} also lists it in hasVersion"
+                )
                 continue
             version_node["isVersionOf"] = {"@id": nid}
             report.mapped["hasVersion→isVersionOf"] += 1
@@ -361,12 +363,15 @@ def _node_v4_to_v5(nid: str, node: dict[str, Any], v5: Any, report: MigrationRep
                 continue
             types = [t for t in _as_list(c.get("type")) if t is not None] or [None]
             for t in types:
-                new = {"@type": OMI_NS + "types/Contribution", "contributor": _as_list(c["contributor"])}
+                made: dict[str, Any] = {
+                    "@type": OMI_NS + "types/Contribution",
+                    "contributor": _as_list(c["contributor"]),
+                }
                 if t is not None:
-                    new["type"] = t
+                    made["type"] = t
                 extra = {k: v for k, v in c.items() if k not in ("@type", "contributor", "type")}
-                new.update(extra)
-                contributions.append(new)
+                made.update(extra)
+                contributions.append(made)
             report.mapped["otherContribution→contribution"] += 1
     if contributions:
         node["contribution"] = _as_list(node.get("contribution", [])) + contributions
@@ -656,10 +661,10 @@ def _node_v5_to_v4(nid: str, node: dict[str, Any], v4: Any, report: MigrationRep
                 report.mapped[f"contribution→{role}"] += 1
             elif "otherContribution" in props and isinstance(c, dict):
                 for person in people:
-                    new = {"@type": OMI_NS + "types/Contribution", "contributor": person}
+                    made: dict[str, Any] = {"@type": OMI_NS + "types/Contribution", "contributor": person}
                     if t is not None:
-                        new["type"] = [t]
-                    node.setdefault("otherContribution", []).append(new)
+                        made["type"] = [t]
+                    node.setdefault("otherContribution", []).append(made)
                 report.mapped["contribution→otherContribution"] += 1
             else:
                 keep.append(c)

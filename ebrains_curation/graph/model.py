@@ -27,13 +27,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..errors import LoadError, SchemaError
-from ..schemas import get_registry, get_version, normalize_version, term_by_iri
+from ..schemas import get_registry, get_version, term_by_iri
+from ..schemas.versions import OpenMINDSVersion, VersionLike
 
 __all__ = ["MetadataGraph", "Node", "is_embedded", "is_link", "iter_values"]
 
 Node = dict[str, Any]
-
-KG_META_PREFIXES = ("https://core.kg.ebrains.eu/vocab/meta/", "https://schema.hbp.eu/")
 
 
 def is_link(value: Any) -> bool:
@@ -70,8 +69,8 @@ class MetadataGraph:
     Iterating yields node dicts in insertion order.
     """
 
-    def __init__(self, version: str | None = None, nodes: Iterable[Node] = ()):
-        self.version: str = normalize_version(version)
+    def __init__(self, version: VersionLike = None, nodes: Iterable[Node] = ()):
+        self._version = get_version(version)
         self.nodes: dict[str, Node] = {}
         #: KG meta fields per @id (revision, space, createdAt…): kept apart from the metadata
         self.meta: dict[str, dict[str, Any]] = {}
@@ -83,6 +82,16 @@ class MetadataGraph:
             self.add_node(n)
 
     # -- container protocol -----------------------------------------------------------------------
+
+    @property
+    def version(self) -> OpenMINDSVersion:
+        """The graph's openMINDS version (set it with any spelling: "v5", "5", a member)."""
+        return self._version
+
+    @version.setter
+    def version(self, value: VersionLike) -> None:
+        self._version = get_version(value)
+
     def __len__(self) -> int:
         return len(self.nodes)
 
@@ -123,7 +132,7 @@ class MetadataGraph:
     @property
     def vocab(self) -> str:
         """The property namespace of the graph's version."""
-        return get_version(self.version).vocab
+        return self.version.vocab
 
     def type_name(self, node: Node) -> str:
         """Short type name of a node ("DatasetVersion"), from its @type IRI."""
@@ -282,7 +291,7 @@ class MetadataGraph:
 
     def _check_version(self, obj: Any) -> None:
         sv = str(getattr(type(obj), "schema_version", "")).split(".")[0]
-        expected = get_version(self.version).package.split(".")[1]
+        expected = self.version.package.split(".")[1]
         if sv and sv != expected:
             raise SchemaError(
                 f"{type(obj).__name__} comes from openminds.{sv} but this graph holds openMINDS "
@@ -417,7 +426,7 @@ class MetadataGraph:
             elif value is not None:
                 setattr(obj, prop.name, self._swap(value, objects, link_cls))
 
-    def _swap(self, value: Any, objects: dict[str, Any], link_cls: type) -> Any:
+    def _swap(self, value: Any, objects: dict[str, Any], link_cls: Any) -> Any:
         from openminds.base import EmbeddedMetadata
 
         if isinstance(value, link_cls):
@@ -474,7 +483,7 @@ class MetadataGraph:
 
 
 @functools.cache
-def _om_base() -> tuple[type, type, type]:
+def _om_base() -> tuple[Any, Any, Any]:
     from openminds.base import EmbeddedMetadata, Link, LinkedMetadata
 
     return EmbeddedMetadata, Link, LinkedMetadata

@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from ..errors import LoadError
-from ..schemas.versions import V3_NS, get_version, normalize_version
+from ..schemas.versions import OMI_NS, V3_NS, get_version, normalize_version
 from .context import XSD, key_rules
 from .model import MetadataGraph
 
@@ -246,12 +246,12 @@ def _detect_rdf_version(g: Any) -> str:
         s = str(o)
         if s.startswith(V3_NS):
             return "v3"
-        if s.startswith("https://openminds.om-i.org/"):
+        if s.startswith(OMI_NS):
             return "v4"
     for _, p, _ in g:
         if str(p).startswith(V3_NS):
             return "v3"
-        if str(p).startswith("https://openminds.om-i.org/"):
+        if str(p).startswith(OMI_NS):
             return "v4"
         break
     return "v4"

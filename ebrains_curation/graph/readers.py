@@ -34,15 +34,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..constants import KG_INSTANCE_NS, KG_META_PREFIXES
 from ..errors import CurationError, LoadError
-from ..schemas.versions import V3_NS, VERSIONS, get_version, normalize_version
+from ..schemas.versions import OMI_NS, V3_NS, VERSIONS, get_version, normalize_version
 from .context import XSD, context_for, key_rules, version_for_context_url
-from .model import KG_META_PREFIXES, MetadataGraph
+from .model import MetadataGraph
 
 __all__ = ["detect_version", "load", "load_kg_response", "loads"]
 
-#: KG namespace of instance ids (bare UUIDs in links are expanded to it)
-KG_INSTANCE_NS = "https://kg.ebrains.eu/api/instances/"
 SCHEMA_IDENTIFIER = "http://schema.org/identifier"
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _JSON_EXT = {".jsonld", ".json"}
@@ -327,7 +326,7 @@ def _scan_namespace(doc: Any, budget: list[int]) -> str | None:
         if isinstance(item, str):
             if item.startswith(V3_NS):
                 return "v3"
-            if item.startswith("https://openminds.om-i.org/"):
+            if item.startswith(OMI_NS):
                 if "/contexts/v3" in item:
                     return "v3"
                 return "v4"
@@ -700,6 +699,7 @@ class _Reader:
         if set(item) == {"@value"}:
             return v
         if set(item) == {"@value", "@type"}:
+            assert isinstance(dtype, str)  # the key set says so
             full_dtype = XSD + dtype[4:] if dtype.startswith("xsd:") else dtype
             rule = self.rules.get(key)
             if rule is not None and rule.coercion == full_dtype and isinstance(v, str):

@@ -301,7 +301,7 @@ class _Unusual(Exception):
     """A value the fast pretty-printer leaves to the json module (which then raises or handles it)."""
 
 
-_estr = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_estr = json.encoder.encode_basestring
 _INF = float("inf")
 
 

@@ -6,7 +6,7 @@ and returns an :class:`InventoryResult` whose ``graph`` joins the dataset's
 metadata graph. See :mod:`ebrains_curation.inventory.api`.
 """
 
-from .._lazy import make_package_callable
+from .._lazy import submodules_on_function
 from .api import DEFAULT_ROLES, InventoryResult, InventoryStats, inventory
 from .cache import InventoryCache
 from .hashing import ALGORITHMS
@@ -26,4 +26,6 @@ __all__ = [
 ]
 
 
-make_package_callable(__name__, inventory)
+# ``ebrains_curation.inventory`` is the function (see ebrains_curation/__init__.py); it carries this
+# package's submodules so that ``import ebrains_curation.inventory.<module> as m`` keeps working.
+submodules_on_function(__name__, inventory)

@@ -125,9 +125,10 @@ class InventoryCache:
         if row is None or row[0] != size or row[1] != mtime_ns:
             self.misses += 1
             return None
-        out = []
+        out: list[str] = []
+        stored = row[2:]
         for a in algorithms:
-            digest = row[2 + ("SHA-256", "MD5", "SHA-1").index(a)]
+            digest = stored[("SHA-256", "MD5", "SHA-1").index(a)]
             if digest is None:
                 self.misses += 1
                 return None
@@ -143,7 +144,8 @@ class InventoryCache:
         if d == self._dir:
             old = self._rows.get(name)
             if old is not None and old[0] == size and old[1] == mtime_ns:
-                row = (size, mtime_ns, *[new or prev for new, prev in zip(row[2:], old[2:], strict=True)])
+                sha256, md5, sha1 = (new or prev for new, prev in zip(row[2:], old[2:], strict=True))
+                row = (size, mtime_ns, sha256, md5, sha1)
             self._rows[name] = row
         self._pending += 1
         if self._pending >= self.commit_every:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 __all__ = ["Hint", "HintCollector", "HintLimits"]
 
 #: characters that must be escaped in a URL or that break shells and common tools
-_AWKWARD = re.compile(r"[\s#?%&+:;=*\"'<>|\\^`{}\[\]]|[\x00-\x1f\x7f]")
+AWKWARD_NAME = re.compile(r"[\s#?%&+:;=*\"'<>|\\^`{}\[\]]|[\x00-\x1f\x7f]")
 
 EXAMPLES = 5
 
@@ -83,12 +83,12 @@ class HintCollector:
 
     def name(self, rel: str, name: str) -> None:
         """Observe a file or folder name."""
-        if _AWKWARD.search(name) or name != name.strip():
+        if AWKWARD_NAME.search(name) or name != name.strip():
             self.awkward.add(rel)
 
     def file(self, rel: str, name: str, size: int) -> None:
         """Observe a file."""
-        if _AWKWARD.search(name) or name != name.strip():
+        if AWKWARD_NAME.search(name) or name != name.strip():
             self.awkward.add(rel)
         if size == 0:
             self.empty_files.add(rel)

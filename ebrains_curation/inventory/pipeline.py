@@ -26,7 +26,7 @@ from ..schemas import get_term
 from .cache import InventoryCache
 from .formats import FormatLinks, format_index
 from .hashing import ChangedWhileReading, FileDigest, NotARegularFile, Opener, hash_file
-from .hints import _AWKWARD, Hint, HintCollector, HintLimits
+from .hints import AWKWARD_NAME, Hint, HintCollector, HintLimits
 from .nodes import FileNodes, NodeFactory, root_name, structure_node
 from .progress import Progress, ProgressCallback
 from .result import InventoryResult
@@ -351,7 +351,7 @@ class Pipeline:
         done = fut.result()
         self.stats.files_in_threads += len(done)
         results = iter(done)
-        self._finish(items, [next(results) if early is None else early for _, early, _ in items])  # type: ignore[misc]
+        self._finish(items, [next(results) if early is None else early for _, early, _ in items])
 
     def _finish(self, items: list[_Item], results: list[FileDigest | OSError] | None) -> None:
         """Build the File nodes of a batch whose digests are all known, in walk order."""
@@ -400,7 +400,7 @@ class Pipeline:
             file_list.append(node)
             if cur_nodes is not None:
                 cur_nodes.append(node)
-            if not size or _AWKWARD.search(fname) or fname != fname.strip():
+            if not size or AWKWARD_NAME.search(fname) or fname != fname.strip():
                 hints.file(rel, fname, size)
             n_files += 1
             n_bytes += size
@@ -532,7 +532,7 @@ def _store_folders(
                 unmatched[ext or "(none)"] += 1
             elif is_ambiguous:
                 ambiguous[ext] += 1
-            if _AWKWARD.search(fname) or fname != fname.strip():
+            if AWKWARD_NAME.search(fname) or fname != fname.strip():
                 awkward.append(prefix + fname)
             if not size:
                 empty.append(prefix + fname)

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from ..constants import KG_INSTANCE_NS as KG_NAMESPACE
 from ..net.http import CircuitBreaker, HTTPTransport, RetryPolicy, ServiceURL
-from ..net.urls import is_loopback_host, parse_service_url
+from ..net.urls import parse_service_url
 from ..schemas import get_registry, get_version, normalize_version
 from .auth import TokenManager, TokenProvider, env_token
 from .errors import KGConfigurationError, KGConnectionError, error_for
@@ -50,7 +51,6 @@ __all__ = ["DEFAULT_HOST", "KG_NAMESPACE", "KGClient", "kg_iri", "kg_uuid", "lab
 log = logging.getLogger("ebrains_curation.kg")
 
 DEFAULT_HOST = "core.kg-ppd.ebrains.eu"  #: pre-production; production is core.kg.ebrains.eu
-KG_NAMESPACE = "https://kg.ebrains.eu/api/instances/"
 STAGES = ("IN_PROGRESS", "RELEASED")
 _UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _BULK = 500  # ids per bulk request
@@ -68,11 +68,6 @@ def kg_uuid(id_or_iri: str) -> str:
 def kg_iri(id_or_iri: str) -> str:
     """The full KG IRI of an instance."""
     return KG_NAMESPACE + kg_uuid(id_or_iri)
-
-
-def _is_loopback(host: str) -> bool:
-    """Kept for the CLI's warning; the decision is :func:`ebrains_curation.net.urls.is_loopback_host`."""
-    return is_loopback_host(host)
 
 
 def _base_url(host_or_url: str, api: str) -> ServiceURL:
@@ -143,7 +138,8 @@ class KGClient:
             config_error=KGConfigurationError,
         )
         self.timeout = self._transport.timeout
-        self._terms = TermIdCache()  # KG id -> openMINDS IRIs of library instances (they never change)
+        #: KG id -> openMINDS IRIs of library instances (they never change); submit() adds what it resolved
+        self.term_ids = TermIdCache()
 
     @property
     def retries(self) -> int:
@@ -432,7 +428,7 @@ class KGClient:
             found = self._bulk("instancesByIds", [kg_uuid(i) for i in todo], "RELEASED")
             return {i: found.get(kg_uuid(i)) for i in todo}
 
-        return self._terms.term_iris(kg_ids, v, fetch)
+        return self.term_ids.term_iris(kg_ids, v, fetch)
 
     # -- writing instances -------------------------------------------------------------------------
     def create(

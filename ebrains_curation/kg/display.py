@@ -16,11 +16,11 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-from .client import KG_NAMESPACE, label_for
+from ..constants import KG_INSTANCE_NS, KG_META_PREFIX
+from .labels import document_label
 
 __all__ = ["SearchResults"]
 
-_META = "https://core.kg.ebrains.eu/vocab/meta/"
 _MAX_ROWS = 500  # rows drawn in Jupyter; the list itself keeps every item
 
 
@@ -52,7 +52,7 @@ class SearchResults(list[Any]):
         for n, item in enumerate(self[:_MAX_ROWS], 1):
             if isinstance(item, dict):
                 name, types, space, ident = _describe(item)
-                uuid = ident[len(KG_NAMESPACE) :] if ident.startswith(KG_NAMESPACE) else ident
+                uuid = ident[len(KG_INSTANCE_NS) :] if ident.startswith(KG_INSTANCE_NS) else ident
                 rows.append(
                     f"<tr><td>{n}</td><td>{e(name)}</td><td>{e(types)}</td><td>{e(space)}</td>"
                     f'<td><code title="{e(ident)}">{e(uuid)}</code></td></tr>'
@@ -81,5 +81,5 @@ def _describe(doc: dict[str, Any]) -> tuple[str, str, str, str]:
     raw_types = doc.get("@type") or []
     types = [raw_types] if isinstance(raw_types, str) else list(raw_types)
     short = ", ".join(str(t).rstrip("/").rsplit("/", 1)[-1] for t in types)
-    space = doc.get(_META + "space") or ""
-    return label_for(doc), short, str(space), str(doc.get("@id") or "")
+    space = doc.get(KG_META_PREFIX + "space") or ""
+    return document_label(doc), short, str(space), str(doc.get("@id") or "")

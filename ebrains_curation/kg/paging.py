@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-if TYPE_CHECKING:
-    from .display import SearchResults
+from .display import SearchResults  # display imports nothing of kg but labels: no cycle
 
 __all__ = ["Page", "PageIterator"]
 
@@ -109,7 +108,5 @@ class PageIterator(Iterator[T]):
 
     def to_list(self) -> SearchResults:
         """Fetch the remaining items (up to ``limit``) into a list that displays as a table in Jupyter."""
-        from .display import SearchResults
-
         items = list(self)
         return SearchResults(items, total=self.total)

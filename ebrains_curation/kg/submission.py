@@ -34,11 +34,12 @@ import random
 import sys
 import time
 import uuid as _uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..constants import KG_META_PREFIX as META
 from ..graph.model import MetadataGraph
 from ..schemas import get_version, term_by_iri
 from .client import KG_NAMESPACE, KGClient, kg_iri, kg_uuid
@@ -54,7 +55,6 @@ __all__ = [
 ]
 
 IDENTIFIER = "http://schema.org/identifier"
-META = "https://core.kg.ebrains.eu/vocab/meta/"
 _NS_ROOT = "https://ebrains-curation.readthedocs.io/kg-submit/"
 
 
@@ -255,7 +255,7 @@ def _levels(deps: dict[str, set[str]]) -> list[list[str]]:
     for start in deps:
         if state.get(start) == 2:
             continue
-        stack: list[tuple[str, Iterable[str]]] = [(start, iter(sorted(deps[start])))]
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(sorted(deps[start])))]
         state[start] = 1
         while stack:
             node, it = stack[-1]
@@ -341,7 +341,7 @@ def plan_submission(
             if doc and isinstance(doc.get("@id"), str):
                 mapping[t] = doc["@id"]
                 if _is_kg_id(doc["@id"]):  # so that to_graph() maps it back without asking
-                    client._terms.remember(kg_iri(doc["@id"]), doc)
+                    client.term_ids.remember(kg_iri(doc["@id"]), doc)
             else:
                 result.warnings.append(f"the KG has no instance for {t}; the link is kept as that IRI")
 

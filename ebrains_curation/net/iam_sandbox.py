@@ -274,13 +274,13 @@ class IAMSandbox:
                 "users": sorted(self.users),
             }
         if sub == oidc + "/userinfo" and method == "GET":
-            user = self.verify(auth[7:]) if auth.startswith("Bearer ") else None
-            if user is None:
+            who = self.verify(auth[7:]) if auth.startswith("Bearer ") else None
+            if who is None:
                 return 401, {"error": "invalid_token", "error_description": "Token verification failed"}
             return 200, {
-                "sub": hashlib.sha1(user.encode()).hexdigest(),
-                "preferred_username": user,
-                "name": self.users.get(user, user),
+                "sub": hashlib.sha1(who.encode()).hexdigest(),
+                "preferred_username": who,
+                "name": self.users.get(who, who),
             }
         return 404, {"error": "not_found"}
 

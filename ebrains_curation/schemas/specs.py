@@ -261,7 +261,7 @@ class SchemaRegistry:
 
     def __contains__(self, item: object) -> bool:
         try:
-            self.get(item)  # type: ignore[arg-type]
+            self.get(item)
         except SchemaError:
             return False
         return True

@@ -8,7 +8,7 @@ Profiles are data files (``ebrains_curation/schemas/profiles/*.json``, format in
 ``FORMAT.md`` there); both engines report the same rule ids (:mod:`.rules`).
 """
 
-from .._lazy import make_package_callable
+from .._lazy import submodules_on_function
 from .api import ENGINES, validate
 from .profiles import Profile, get_profile, list_profiles, load_profile
 from .report import Issue, Severity, ValidationReport
@@ -30,4 +30,6 @@ __all__ = [
 ]
 
 
-make_package_callable(__name__, validate)
+# ``ebrains_curation.validate`` is the function (see ebrains_curation/__init__.py); it carries this
+# package's submodules so that ``import ebrains_curation.validate.<module> as m`` keeps working.
+submodules_on_function(__name__, validate)

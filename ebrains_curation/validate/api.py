@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..graph.model import MetadataGraph
-from ..schemas import normalize_version
+from ..schemas.versions import OpenMINDSVersion, VersionLike, get_version
 from .plan import Plan, build_plan
 from .profiles import Profile, get_profile
 from .report import Issue, ValidationReport, node_label
@@ -26,7 +26,7 @@ def validate(
     target: Any,
     profile: str | Path | Profile = "openminds",
     engine: str = "native",
-    version: str | None = None,
+    version: VersionLike = None,
     context: dict[str, Any] | None = None,
 ) -> ValidationReport:
     """Validate openMINDS metadata and return a :class:`ValidationReport` (never raises for bad metadata).
@@ -48,8 +48,9 @@ def validate(
     if engine not in ENGINES:
         raise ConfigurationError(f"Unknown validation engine {engine!r}: use one of {', '.join(ENGINES)}")
     prof = get_profile(profile)
-    graph = to_graph(target, version)
-    v = normalize_version(version) if version is not None else graph.version
+    explicit = get_version(version) if version is not None else None  # decided here, once
+    graph = to_graph(target, explicit)
+    v = explicit or graph.version
     ctx = dict(context or {})
     ctx.setdefault("today", _dt.date.today().isoformat())
     plan = build_plan(v, prof, ctx)
@@ -86,7 +87,7 @@ def _labels(graph: MetadataGraph, issues: list[Issue]) -> dict[str, str]:
     return out
 
 
-def _profile_issues(plan: Plan, prof: Profile, version: str) -> Iterable[Issue]:
+def _profile_issues(plan: Plan, prof: Profile, version: OpenMINDSVersion) -> Iterable[Issue]:
     """Info issues about the profile itself: wrong version, rules that do not apply."""
     meta = plan.metas.get("profile-version")
     if meta is not None and prof.versions and version not in prof.versions:
@@ -111,7 +112,7 @@ def _profile_issues(plan: Plan, prof: Profile, version: str) -> Iterable[Issue]:
             )
 
 
-def to_graph(target: Any, version: str | None = None) -> MetadataGraph:
+def to_graph(target: Any, version: VersionLike = None) -> MetadataGraph:
     """Turn whatever :func:`validate` accepts into a :class:`MetadataGraph` without judging its content.
 
     Node dicts are taken as they are (garbage included: the engines report it);

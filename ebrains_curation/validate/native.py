@@ -77,7 +77,7 @@ class NativeEngine:
             return
         k = key if key is not None else meta.key
         i = iri if iri is not None else meta.iri
-        path = (*prefix, *_split(k)) if k else prefix
+        path = (*prefix, *split_key(k)) if k else prefix
         path_iri = (*prefix_iri, i) if i else prefix_iri
         exp = expected if expected is not None else meta.expected
         shown = _show(value)
@@ -303,7 +303,7 @@ class NativeEngine:
                     ctx,
                     (),
                     (),
-                    t if isinstance(t, str) else t[0],
+                    t if isinstance(t, str) else t[0],  # type: ignore[index]  # a list here: _types_of found types
                     expected=self.plan.version,
                 )
             return
@@ -429,7 +429,7 @@ class NativeEngine:
         def check(
             value: Any, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...], depth: int
         ) -> None:
-            items = _flat(value) if isinstance(value, list) else ([] if value is None else [value])
+            items = flat_values(value) if isinstance(value, list) else ([] if value is None else [value])
             n = len(items)
             if only_json:
                 if unique is not None and n > 1:
@@ -650,7 +650,7 @@ def _dbl(v: float) -> str:
     return _canonical_double(v)
 
 
-def _split(key: str) -> tuple[str, ...]:
+def split_key(key: str) -> tuple[str, ...]:
     """Path elements of a report key ("custodian.contactInformation.email"); IRIs stay whole."""
     return (key,) if ":" in key or "/" in key else tuple(key.split("."))
 
@@ -718,7 +718,7 @@ def _types_of(t: Any, strict: bool = False) -> set[str]:
     return set()
 
 
-def _flat(values: list[Any]) -> list[Any]:
+def flat_values(values: list[Any]) -> list[Any]:
     """The items of a property value as JSON-LD expansion sees them: nested lists flattened, nulls dropped."""
     if not any(v is None or isinstance(v, list) for v in values):
         return values
@@ -742,7 +742,7 @@ def _flat(values: list[Any]) -> list[Any]:
 
 def _has_value(value: Any) -> bool:
     if isinstance(value, list):
-        return bool(_flat(value))
+        return bool(flat_values(value))
     return value is not None
 
 

@@ -16,6 +16,7 @@ from ..schemas.specs import PropertySpec, TypeSpec
 from .conditions import Req, Test
 from .formats import LABELS, PATTERNS, RULE_OF
 from .profiles import ResolvedProfile, ResolvedRule
+from .report import Severity
 from .rules import RULES
 
 __all__ = ["Meta", "Plan", "PropPlan", "StrCheck", "TypePlan", "build_plan"]
@@ -26,7 +27,7 @@ class Meta:
     """What an issue of one check looks like: rule id, severity, wording, where."""
 
     rule_id: str
-    severity: str
+    severity: Severity
     template: str
     hint: str | None
     expected: str | None
@@ -146,7 +147,7 @@ def _meta(
     template = message or (builtin.message if builtin else "{type}: rule failed for {property!r}")
     return Meta(
         rule_id=rule_id,
-        severity=sev,
+        severity=Severity(sev),
         template=template,
         hint=hint if hint is not None else (builtin.hint if builtin and builtin.hint else None),
         expected=expected,
@@ -353,9 +354,9 @@ def _why(ns: Any, rr: ResolvedRule) -> str:
 
 def build_plan(version: str, profile: Any, context: dict[str, Any] | None = None) -> Plan:
     """The (cached) plan for a version, a :class:`~.profiles.Profile` and a validation context."""
-    from .profiles import _freeze_context
+    from .profiles import freeze_context
 
-    return _build_plan(version, profile, _freeze_context(context))
+    return _build_plan(version, profile, freeze_context(context))
 
 
 @lru_cache(maxsize=64)

@@ -170,7 +170,7 @@ class Profile:
 
     def resolve(self, version: str | None = None, context: dict[str, Any] | None = None) -> ResolvedProfile:
         """Check names against ``version``, resolve term and context values (cached)."""
-        return _resolve(self, normalize_version(version), _freeze_context(context))
+        return _resolve(self, normalize_version(version), freeze_context(context))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (used by ``ebrains-curation profiles --format json``)."""
@@ -672,7 +672,8 @@ def _parse_rules(rules: Any, bad: Any) -> list[ProfileRule]:
 
 
 # -- resolving for one version --------------------------------------------------------------------
-def _freeze_context(context: dict[str, Any] | None) -> str:
+def freeze_context(context: dict[str, Any] | None) -> str:
+    """The validation context as canonical JSON: a hashable cache key for resolved profiles and plans."""
     try:
         return json.dumps(context or {}, sort_keys=True, default=str)
     except (TypeError, ValueError):

@@ -84,7 +84,7 @@ def _problems(n: int) -> str:
 def to_text(report: ValidationReport, max_per_group: int = 5) -> str:
     """Plain text for terminals: the verdict, then the blocks, most important first, then the verdict again."""
     lines: list[str] = [report.summary()]
-    severity = None
+    severity: str | None = None
     for b in blocks(report):
         if b.severity.value != severity:
             severity = b.severity.value

@@ -172,6 +172,6 @@ def format_message(template: str, **fields: object) -> str:
         return template
 
 
-class _Safe(dict):  # type: ignore[type-arg]
+class _Safe(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

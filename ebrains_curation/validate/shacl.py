@@ -42,7 +42,7 @@ from typing import Any
 
 from ..schemas import get_registry, get_version, term_by_iri
 from .conditions import Req, RPath, Test, one_of_pattern
-from .native import NativeEngine, _split
+from .native import NativeEngine, split_key
 from .plan import Meta, NodeRule, Plan, PropPlan, StrCheck, TypePlan, build_plan
 from .profiles import Profile, get_profile
 from .report import Issue
@@ -592,7 +592,7 @@ class _Shapes:
                     self.lst([self.bn((sh.nodeKind, sh.BlankNode)), self.bn((sh["class"], self.OPENMINDS))]),
                 )
             )
-            self.annotate(s, metas["unknown-type"], "node-type")
+            self.annotate(s, metas["unknown-type"], "node-type")  # type: ignore[arg-type]  # checked above
         if metas.get("missing-type") is not None:
             s = self.name("NodeTypeGiven")
             g.add((s, self.rdflib.RDF.type, sh.NodeShape))
@@ -607,7 +607,7 @@ class _Shapes:
             g.add((s, sh.property, ps))
             g.add((ps, sh.path, self.uri(RDF_TYPE)))
             g.add((ps, sh.minCount, self.lit(1)))
-            self.annotate(ps, metas["missing-type"], "node")
+            self.annotate(ps, metas["missing-type"], "node")  # type: ignore[arg-type]  # checked above
 
 
 def _sparql_string(text: str) -> str:
@@ -703,7 +703,7 @@ def _rewrite(value: Any, depth: int = 0) -> Any:
     if depth > 64:
         return None
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in value.items():
             if not isinstance(k, str) or not k:
                 continue
@@ -718,9 +718,9 @@ def _rewrite(value: Any, depth: int = 0) -> Any:
                 out[k] = _rewrite(v, depth + 1)
         return out
     if isinstance(value, list):
-        from .native import _flat
+        from .native import flat_values
 
-        return [_rewrite(v, depth + 1) for v in _flat(value)]
+        return [_rewrite(v, depth + 1) for v in flat_values(value)]
     if isinstance(value, str) and value.startswith("_:"):
         return BLANK_NS + value[2:]
     if isinstance(value, (str, int, float, bool)) or value is None:
@@ -898,7 +898,7 @@ class _RunContext:
                 t = node.get("@type")
                 t = t[0] if isinstance(t, list) and t else t
                 top_type = str(t).rsplit("/", 1)[-1] if isinstance(t, str) else None
-            path = (*prefix, *_split(key)) if key else tuple(prefix)
+            path = (*prefix, *split_key(key)) if key else tuple(prefix)
             path_iri = (*prefix_iri, iri) if iri else tuple(prefix_iri)
             fields = dict(
                 type=type_name or top_type or "This node",

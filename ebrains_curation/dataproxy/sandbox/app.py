@@ -109,7 +109,7 @@ class DataProxyApp:
             headers = [*headers, ("Content-Length", str(len(body)))]
             body = iter([body])
         start_response(f"{status} X", headers)
-        return body  # type: ignore[no-any-return]
+        return body
 
     def handle(self, environ: dict[str, Any]) -> Response:
         """Answer one request."""

@@ -72,7 +72,7 @@ class Faults:
 class _Body(io.RawIOBase):
     """At most ``length`` bytes of the request stream (the WSGI input)."""
 
-    def __init__(self, rfile: IO[bytes], length: int):
+    def __init__(self, rfile: IO[bytes] | io.BufferedIOBase, length: int):
         self._rfile = rfile
         self.left = length
 
@@ -282,7 +282,7 @@ class DataProxySandbox:
     def url(self) -> str:
         """``http://host:port``."""
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def api_url(self) -> str:

@@ -90,7 +90,7 @@ class SandboxApp:
         self.terms_of_use_version = terms_of_use_version
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Response], bool]] = []
         u = r"(?P<uid>[^/]+)"
-        for method, pattern, handler, auth in [
+        routes: list[tuple[str, str, Callable[..., Response], bool]] = [
             ("GET", r"setup/authentication", self.setup_authentication, False),
             ("GET", r"users/authorization", self.auth_endpoint, False),
             ("GET", r"users/authorization/config", self.auth_config, False),
@@ -116,7 +116,8 @@ class SandboxApp:
             ("POST", r"typesByName", self.types_by_name, True),
             ("GET", r"spaces", self.spaces, True),
             ("GET", r"spaces/(?P<space>[^/]+)", self.space, True),
-        ]:
+        ]
+        for method, pattern, handler, auth in routes:
             self._routes.append((method, re.compile(pattern + "/?$"), handler, auth))
         from .query_routes import QueryRoutes  # queries, stored queries, links, move, normalizedPayload
 
@@ -392,7 +393,7 @@ class SandboxApp:
         stage = req.stage()
         keys = self._key_list(req)
         bad = {k: k for k in keys if not _UUID_RE.match(k)}
-        resolved = {k: k.lower() for k in keys if k not in bad}
+        resolved: dict[str, str | None] = {k: k.lower() for k in keys if k not in bad}
         return self._bulk(req, stage, keys, resolved, bad)
 
     def instances_by_identifiers(self, req: Request) -> Response:

@@ -14,6 +14,8 @@ import os
 import re
 from typing import Any
 
+from ...constants import KG_INSTANCE_NS as KG_NAMESPACE
+from ...constants import KG_META_PREFIX as META
 from ..labels import document_label
 
 __all__ = [
@@ -30,8 +32,6 @@ __all__ = [
     "strip_embedded",
 ]
 
-KG_NAMESPACE = "https://kg.ebrains.eu/api/instances/"
-META = "https://core.kg.ebrains.eu/vocab/meta/"
 IDENTIFIER = "http://schema.org/identifier"
 RESET_VALUE = "https://core.kg.ebrains.eu/vocab/resetValue"
 _IRI_RE = re.compile(r"^https?://\S+$")

@@ -65,7 +65,7 @@ class Node:
         return node
 
 
-def _types(doc: dict[str, Any]) -> tuple[str, ...]:
+def types_of(doc: dict[str, Any]) -> tuple[str, ...]:
     value = doc.get("@type")
     items = value if isinstance(value, list) else [value]
     return tuple(t for t in items if isinstance(t, str))
@@ -82,7 +82,7 @@ def embedded_children(node: Node) -> Iterator[Node]:
             continue
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict) and "@id" not in item and "@value" not in item:
-                yield Node(item, node.space, parent=node, via=key, types=_types(item))
+                yield Node(item, node.space, parent=node, via=key, types=types_of(item))
 
 
 def links_of(node: Node, prop: str | None = None) -> Iterator[tuple[str, Node]]:
@@ -161,7 +161,7 @@ class StageView:
     def _add(self, rec: Record, label: str) -> Node:
         from .documents import label_of
 
-        node = Node(rec.doc, rec.space, rec.uuid, label or label_of(rec.doc), rec, types=_types(rec.doc))
+        node = Node(rec.doc, rec.space, rec.uuid, label or label_of(rec.doc), rec, types=types_of(rec.doc))
         self.nodes[rec.uuid] = node
         for ident in self._identifiers(rec.doc):
             self.ident.setdefault(ident, rec.uuid)

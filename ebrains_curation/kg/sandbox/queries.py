@@ -421,9 +421,9 @@ class Evaluator:
                     if target is not None:
                         found.append(target)
                 elif "@value" not in item:
-                    from .graphview import _types
+                    from .graphview import types_of
 
-                    found.append(Node(item, node.space, parent=node, via=step.iri, types=_types(item)))
+                    found.append(Node(item, node.space, parent=node, via=step.iri, types=types_of(item)))
         out = []
         for target in found:
             if not self.visible(target.root):
@@ -557,7 +557,7 @@ def execute(
 def _filter_type_columns(ev: Evaluator, spec: Spec, filters: list[Prop]) -> list[Node]:
     """The visible instances of the root type passing the filters on plain fields (fast, by column)."""
     nodes = ev.view.of_type(spec.root_type)
-    index = range(len(nodes))
+    index: Sequence[int] = range(len(nodes))
     for prop in filters:
         if not prop.direct:
             continue

@@ -187,6 +187,7 @@ class QueryRoutes:
                 self.app._require(req, "CREATE", space, "create queries")
             self._put_query(uuid, space, doc)
         rec = self.app.store.get("IN_PROGRESS", uuid)
+        assert rec is not None  # just written
         return json_response(200, envelope(self.app._render(req, rec), start=req.start))
 
     def _put_query(self, uuid: str, space: str, doc: dict[str, Any]) -> None:

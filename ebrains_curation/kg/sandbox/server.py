@@ -158,9 +158,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
         # headers and body in one write (one TCP segment for small answers)
-        self._headers_buffer.append(b"\r\n")
+        buffer: list[bytes] = self._headers_buffer  # type: ignore[attr-defined]  # BaseHTTPRequestHandler's own
+        buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self._headers_buffer.append(data)
+            buffer.append(data)
         self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle

@@ -7,6 +7,7 @@ WAL so it survives a restart without slowing every write with an fsync.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import sqlite3
@@ -235,7 +236,7 @@ class Store:
 
     def type_counts(
         self, stage: str, spaces: set[str] | None = None, space: str | None = None
-    ) -> list[tuple[str, str, int]]:
+    ) -> builtins.list[tuple[str, str, int]]:  # builtins: the method list() shadows it here
         """(type, space, count) at ``stage``."""
         where, params = ["stage=?"], [stage]
         if space is not None:
@@ -255,7 +256,7 @@ class Store:
 
     def property_counts(
         self, stage: str, type_: str, spaces: set[str] | None = None
-    ) -> list[tuple[str, int]]:
+    ) -> builtins.list[tuple[str, int]]:
         """(property, number of instances using it) for one type."""
         where, params = ["t.stage=?", "t.type=?"], [stage, type_]
         if spaces is not None:
@@ -333,7 +334,9 @@ class Store:
         rows: Iterable[tuple[str, str, dict[str, Any], str, str, Sequence[str], Sequence[str]]],
     ) -> int:
         """Insert many new instances fast: rows of (uuid, space, doc, revision, label, types, identifiers)."""
-        inst, types, idents = [], [], []
+        inst: list[tuple[str, ...]] = []
+        types: list[tuple[str, ...]] = []
+        idents: list[tuple[str, ...]] = []
         for uuid, space, doc, revision, label, tys, ids in rows:
             inst.append((stage, uuid, space, label, revision, json.dumps(doc, separators=(",", ":"))))
             types.extend((stage, t, uuid, space, label) for t in dict.fromkeys(tys))
