@@ -188,3 +188,10 @@ def test_differential_urls_we_accept_go_where_we_decided(text: str, recorder: _R
     assert connected == {url.host.strip("[]")}
     if url.scheme == "http":
         assert is_loopback_host(url.host)
+
+
+def test_text_shaped_like_credentials_in_a_path_is_not_repeated() -> None:
+    """Found by the differential test: './user:pw@' parses as host '.' with the credentials in the path."""
+    with pytest.raises(ConfigurationError) as info:
+        parse_service_url("./user:pw@", what="KG")
+    assert "user:pw" not in str(info.value)

@@ -202,11 +202,11 @@ def _check_requests_agrees(url: ServiceURL, error: type[ConfigurationError], wha
         prepared = requests.Request("GET", str(url)).prepare()
         final = parse_url(prepared.url or "")
     except (requests.RequestException, ValueError):
-        raise error(f"{redact(str(url))!r} is not a usable {what} URL") from None
+        raise error(f"{redact(_mask_userinfo(str(url)))!r} is not a usable {what} URL") from None
     if (
         (final.scheme or "").lower() != url.scheme
         or (final.host or "").lower() != url.host
         or final.port != url.port
         or final.auth is not None
     ):
-        raise error(f"{redact(str(url))!r} is not a usable {what} URL (it is ambiguous)")
+        raise error(f"{redact(_mask_userinfo(str(url)))!r} is not a usable {what} URL (it is ambiguous)")
