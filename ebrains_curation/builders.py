@@ -77,7 +77,25 @@ class Builder(GeneratedBuilderMethods):
         return self._make(spec, id, props)
 
     def _build_named(self, type_name: str, id: str | None, props: dict[str, Any]) -> Any:
-        return self._make(get_registry(self.version).get(type_name), id, props)
+        # the generated methods (their signatures and openMINDS texts) end here; research product
+        # versions first turn DOI-like strings into nodes
+        spec = get_registry(self.version).get(type_name)
+        if type_name in _PRODUCT_VERSIONS:
+            props = self._product_version_props(spec, props)
+        return self._make(spec, id, props)
+
+    def _product_version_props(self, spec: TypeSpec, props: dict[str, Any]) -> dict[str, Any]:
+        """A string ``digital_identifier`` becomes a DOI node, a string ``full_documentation`` a DOI or
+        WebResource node (stored under ``documentation`` in v5)."""
+        out = dict(props)
+        if isinstance(out.get("digital_identifier"), str):
+            out["digital_identifier"] = self.doi(out["digital_identifier"])
+        doc = out.pop("full_documentation", None)
+        if isinstance(doc, str):
+            doc = self.doi(doc) if "doi" in doc.lower() or doc.startswith("10.") else self.web_resource(doc)
+        if doc is not None:
+            out["documentation" if "documentation" in spec.properties else "full_documentation"] = doc
+        return out
 
     def term(self, kind: str, name: str) -> Any:
         """A controlled term (or other library instance) by kind and name: ``build.term("license", "CC-BY-4.0")``."""
@@ -334,41 +352,6 @@ class Builder(GeneratedBuilderMethods):
             base["has_versions"] = versions
         return self._make(spec, id, {**base, **props})
 
-    @_with_property_docs(G.dataset_version)
-    def dataset_version(
-        self,
-        *,
-        id: str | None = None,
-        digital_identifier: Any = None,
-        full_documentation: Any = None,
-        **props: Any,
-    ) -> Any:
-        """A DatasetVersion. Strings for DOI-like values become DOI nodes; terms are chosen by name."""
-        if isinstance(digital_identifier, str):
-            digital_identifier = self.doi(digital_identifier)
-        if isinstance(full_documentation, str):
-            full_documentation = (
-                self.doi(full_documentation)
-                if "doi" in full_documentation.lower() or full_documentation.startswith("10.")
-                else self.web_resource(full_documentation)
-            )
-        key = (
-            "documentation"
-            if "documentation" in get_registry(self.version).get("DatasetVersion").properties
-            else "full_documentation"
-        )
-        return self(
-            "DatasetVersion",
-            id=id,
-            digital_identifier=digital_identifier,
-            **{key: full_documentation},
-            **props,
-        )
-
-    def model_version(self, *, id: str | None = None, **props: Any) -> Any:
-        """A ModelVersion (formats, licences and terms by name)."""
-        return self("ModelVersion", id=id, **props)
-
     @_with_property_docs(G.model)
     def model(
         self, full_name: str, short_name: str, description: str, *, id: str | None = None, **props: Any
@@ -377,10 +360,6 @@ class Builder(GeneratedBuilderMethods):
         return self(
             "Model", id=id, full_name=full_name, short_name=short_name, description=description, **props
         )
-
-    def software_version(self, *, id: str | None = None, **props: Any) -> Any:
-        """A SoftwareVersion (operating systems, languages, features… by name)."""
-        return self("SoftwareVersion", id=id, **props)
 
     @_with_property_docs(G.software)
     def software(
@@ -426,6 +405,10 @@ class Builder(GeneratedBuilderMethods):
     def species(self, name: str) -> Any:
         """A species by Latin or common name ("Mus musculus", "mouse", "human")."""
         return self.term("Species", name)
+
+
+#: types whose generated builders get DOI/documentation conveniences (Builder._product_version_props)
+_PRODUCT_VERSIONS = frozenset({"DatasetVersion", "ModelVersion", "SoftwareVersion"})
 
 
 def _is_type(obj: Any, name: str) -> bool:

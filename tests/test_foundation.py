@@ -282,3 +282,45 @@ def test_mypy_sees_the_functions_not_the_packages(tmp_path: Path) -> None:
     assert returns[1].endswith('.InventoryResult"') and "(root: " in revealed[1]
     assert returns[2].endswith('.SubmissionResult"')
     assert returns[3].endswith('.MetadataGraph"')
+
+
+# -- the generator owns the builder signatures, flagship types included ----------------------------------
+@pytest.mark.parametrize(
+    ("method", "type_name"),
+    [
+        ("dataset_version", "DatasetVersion"),
+        ("model_version", "ModelVersion"),
+        ("software_version", "SoftwareVersion"),
+    ],
+)
+def test_flagship_builders_have_the_generated_signature_and_texts(method: str, type_name: str) -> None:
+    """build.dataset_version & co. show every v4 property as a typed keyword and its openMINDS instructions."""
+    import inspect
+
+    from ebrains_curation._generated.builder_methods import GeneratedBuilderMethods
+
+    func = getattr(ec.build, method)
+    spec = ec.get_registry("v4").get(type_name)
+    params = inspect.signature(func).parameters
+    assert func.__func__ is getattr(GeneratedBuilderMethods, method)
+    assert {p.name for p in spec.properties.values()} <= set(params)
+    assert all(params[p.name].annotation != inspect.Parameter.empty for p in spec.properties.values())
+    doc = inspect.getdoc(func) or ""
+    short = next(p for p in spec.properties.values() if p.name == "short_name")
+    assert " ".join((short.instructions or short.description).split()[:6]) in " ".join(doc.split())
+    assert "digital_identifier becomes a DOI node" in " ".join(doc.split())
+
+
+def test_flagship_builders_turn_doi_strings_into_nodes() -> None:
+    """All three product versions take a DOI string for digital_identifier and full_documentation."""
+    for method in ("dataset_version", "model_version", "software_version"):
+        obj = getattr(ec.build, method)(
+            short_name="x",
+            digital_identifier="10.25493/ABCD-1234",
+            full_documentation="https://example.org/doc",
+        )
+        assert type(obj.digital_identifier).__name__ == "DOI"
+        assert obj.digital_identifier.identifier == "https://doi.org/10.25493/ABCD-1234"
+        assert type(obj.full_documentation).__name__ == "WebResource"
+    v5 = ec.build.v5.dataset_version(short_name="x", full_documentation="doi:10.25493/ABCD-1234")
+    assert type(v5.documentation).__name__ == "DOI"

@@ -43,6 +43,12 @@ TYPES = [
     "TissueSample",
     "Protocol",
 ]
+#: what the flagship builders do beyond the plain properties (Builder._product_version_props)
+_PRODUCT_NOTE = (
+    'Controlled terms may be given by name ("CC-BY-4.0", "free access"); a string digital_identifier '
+    "becomes a DOI node and a string full_documentation a DOI or WebResource node."
+)
+NOTES = {"DatasetVersion": _PRODUCT_NOTE, "ModelVersion": _PRODUCT_NOTE, "SoftwareVersion": _PRODUCT_NOTE}
 OUT = Path(__file__).resolve().parents[1] / "ebrains_curation" / "_generated" / "builder_methods.py"
 
 
@@ -107,6 +113,8 @@ def render() -> str:
         doc = [f"Build an openMINDS {name}{' (embedded in another node)' if spec.embedded else ''}.", ""]
         if spec.description:
             doc += [spec.description, ""]
+        if name in NOTES:
+            doc += [*textwrap.wrap(NOTES[name], 100), ""]
         doc += ["Args:"]
         names = []
         for p in spec.properties.values():

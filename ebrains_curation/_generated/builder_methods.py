@@ -58,6 +58,9 @@ class GeneratedBuilderMethods:
 
         Structured information on data originating from human/animal studies or simulations (version level).
 
+        Controlled terms may be given by name ("CC-BY-4.0", "free access"); a string digital_identifier
+        becomes a DOI node and a string full_documentation a DOI or WebResource node.
+
         Args:
             accessibility [ProductAccessibility]: Add the accessibility of the data for this research
                 product version. Required by openMINDS.
@@ -241,6 +244,9 @@ class GeneratedBuilderMethods:
         """Build an openMINDS ModelVersion.
 
         Structured information on a computational model (version level).
+
+        Controlled terms may be given by name ("CC-BY-4.0", "free access"); a string digital_identifier
+        becomes a DOI node and a string full_documentation a DOI or WebResource node.
 
         Args:
             accessibility [ProductAccessibility]: Add the accessibility of the data for this research
@@ -427,6 +433,9 @@ class GeneratedBuilderMethods:
         """Build an openMINDS SoftwareVersion.
 
         <description not available>
+
+        Controlled terms may be given by name ("CC-BY-4.0", "free access"); a string digital_identifier
+        becomes a DOI node and a string full_documentation a DOI or WebResource node.
 
         Args:
             accessibility [ProductAccessibility]: Add the accessibility of the data for this research
