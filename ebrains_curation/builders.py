@@ -29,9 +29,10 @@ from typing import Any
 
 from ._generated.builder_methods import GeneratedBuilderMethods
 from .errors import SchemaError, UnknownTermError
-from .schemas import PropertySpec, TypeSpec, get_registry, get_term_index, normalize_version
+from .schemas import PropertySpec, TypeSpec, get_registry, get_term_index, get_version
 from .schemas.identifiers import normalize_doi, normalize_orcid
 from .schemas.terms import describe_choices, pick_label, preferred_kind, rank_suggestions, split_kind_hint
+from .schemas.versions import VersionLike
 
 __all__ = ["Builder", "build"]
 
@@ -64,8 +65,8 @@ class Builder(GeneratedBuilderMethods):
     the type's properties; any other type is built with ``builder("TypeName", **props)``.
     """
 
-    def __init__(self, version: str | None = None):
-        self.version = normalize_version(version)
+    def __init__(self, version: VersionLike = None):
+        self.version = get_version(version)
 
     def __repr__(self) -> str:
         return f"Builder(version={self.version!r})"

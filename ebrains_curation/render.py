@@ -22,6 +22,7 @@ from ._files import atomic_write
 from .errors import ConfigurationError
 from .graph.model import MetadataGraph
 from .schemas import term_by_iri
+from .schemas.versions import OpenMINDSVersion
 
 __all__ = ["RenderedGraph", "render_graph", "to_dot", "to_mermaid"]
 
@@ -107,7 +108,7 @@ def _short_iri(iri: str) -> str:
     return segment if len(segment) <= 40 else segment[:37] + "…"
 
 
-def _term_label(iri: str, version: str) -> str:
+def _term_label(iri: str, version: OpenMINDSVersion) -> str:
     term = term_by_iri(iri, version)
     if term is not None:
         name = getattr(term, "name", None) or getattr(term, "short_name", None) or iri.rsplit("/", 1)[-1]

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..graph.model import MetadataGraph, Node
-from ..schemas import get_registry, get_term, iter_terms, normalize_version
+from ..schemas import get_registry, get_term, get_version, iter_terms
 from .client import DataProxyClient, RemoteObject
 
 __all__ = ["BucketDescription", "describe_bucket", "describe_listing"]
@@ -94,7 +94,7 @@ def describe_listing(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _describe(objects, repository_iri, name, normalize_version(version), hosted_by)
+        return _describe(objects, repository_iri, name, get_version(version), hosted_by)
     finally:
         if was_enabled:
             gc.enable()

@@ -33,7 +33,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
-from ..schemas.versions import get_version, normalize_version
+from ..schemas.versions import OpenMINDSVersion, VersionLike, get_version
 
 __all__ = [
     "CONTEXT_URLS",
@@ -71,11 +71,11 @@ _KIND_TO_COERCION: Final = {
 
 
 def _context_key(version: str | None) -> str:
-    v = normalize_version(version)
+    v = get_version(version)
     return "v5" if v == "latest" else v
 
 
-def context_url(version: str | None = None) -> str:
+def context_url(version: VersionLike = None) -> str:
     """The URL naming the shipped context of ``version`` (served offline by our loader)."""
     return CONTEXT_URLS[_context_key(version)]
 
@@ -98,7 +98,9 @@ def _coercion_of(kinds: frozenset[str]) -> str | None:
     return None
 
 
-def _key_analysis(version: str) -> tuple[dict[str, str], dict[str, str | None], dict[str, set[str | None]]]:
+def _key_analysis(
+    version: OpenMINDSVersion,
+) -> tuple[dict[str, str], dict[str, str | None], dict[str, set[str | None]]]:
     from ..schemas.specs import get_registry
 
     reg = get_registry(version)
@@ -112,9 +114,9 @@ def _key_analysis(version: str) -> tuple[dict[str, str], dict[str, str | None], 
     return iris, chosen, per_key
 
 
-def build_context(version: str) -> dict[str, Any]:
+def build_context(version: OpenMINDSVersion) -> dict[str, Any]:
     """Build the context of a version from the type specs (what the generator writes)."""
-    v = normalize_version(version)
+    v = get_version(version)
     iris, chosen, _ = _key_analysis(v)
     ctx: dict[str, Any] = {"@vocab": get_version(v).vocab, "xsd": XSD}
     for key in sorted(iris):
@@ -125,9 +127,9 @@ def build_context(version: str) -> dict[str, Any]:
     return {"@context": ctx}
 
 
-def conflicting_keys(version: str | None = None) -> dict[str, list[str]]:
+def conflicting_keys(version: VersionLike = None) -> dict[str, list[str]]:
     """Keys whose value kind differs between types (they get no coercion), with the coercions seen."""
-    _, _, per_key = _key_analysis(normalize_version(version))
+    _, _, per_key = _key_analysis(get_version(version))
     return {k: sorted(str(c) for c in s) for k, s in sorted(per_key.items()) if len(s) > 1}
 
 
@@ -137,7 +139,7 @@ def _shipped(key: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-def context_for(version: str | None = None) -> dict[str, Any]:
+def context_for(version: VersionLike = None) -> dict[str, Any]:
     """The shipped context document ``{"@context": {...}}`` of a version (a fresh copy)."""
     return json.loads(json.dumps(_shipped(_context_key(version))))
 
@@ -157,7 +159,7 @@ class KeyRule:
 
 
 @cache
-def key_rules(version: str | None = None) -> dict[str, KeyRule]:
+def key_rules(version: VersionLike = None) -> dict[str, KeyRule]:
     """Short key → :class:`KeyRule` for the version, read from the shipped context (xsd expanded)."""
     ctx = _shipped(_context_key(version))["@context"]
     rules: dict[str, KeyRule] = {}

@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..schemas.versions import get_version
 from .context import CONTEXT_FILES, build_context
 
 
@@ -19,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     out_dir = Path(__file__).resolve().parent.parent / "contexts"
     stale = []
-    for version, name in CONTEXT_FILES.items():
+    for key, name in CONTEXT_FILES.items():
+        version = get_version(key)
         text = json.dumps(build_context(version), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
         path = out_dir / name
         if "--check" in args:

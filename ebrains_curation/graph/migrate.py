@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MigrationError
-from ..schemas import get_registry, get_version, normalize_version, term_by_iri
-from ..schemas.versions import OMI_NS, V3_NS
+from ..schemas import get_registry, get_version, term_by_iri
+from ..schemas.versions import OMI_NS, V3_NS, OpenMINDSVersion
 from .model import MetadataGraph, iter_values
 
 __all__ = ["MigrationIssue", "MigrationReport", "migrate"]
@@ -146,8 +146,8 @@ class MigrationReport:
         return "\n".join(lines)
 
 
-def _key(version: str) -> str:
-    v = normalize_version(version)
+def _key(version: OpenMINDSVersion) -> str:
+    v = get_version(version)
     return "v5" if v == "latest" else v
 
 
@@ -159,7 +159,7 @@ def migrate(graph: MetadataGraph, to: str) -> tuple[MetadataGraph, MigrationRepo
     """
     if not isinstance(graph, MetadataGraph):
         raise MigrationError(f"migrate() takes a MetadataGraph, not {type(graph).__name__}")
-    target = normalize_version(to)
+    target = get_version(to)
     src, dst = _key(graph.version), _key(target)
     report = MigrationReport(graph.version, target)
     order = ["v3", "v4", "v5"]
@@ -253,7 +253,7 @@ def _report_unknown_keys(graph: MetadataGraph, report: MigrationReport, only: se
 
 
 def _unknown_in(
-    reg: Any, nid: str, node: dict, report: MigrationReport, version: str, only: set[str] | None
+    reg: Any, nid: str, node: dict, report: MigrationReport, version: OpenMINDSVersion, only: set[str] | None
 ) -> None:
     t = node.get("@type")
     spec = reg.find(t) if isinstance(t, str) else None

@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from ..errors import LoadError
-from ..schemas.versions import OMI_NS, V3_NS, get_version, normalize_version
+from ..schemas.versions import OMI_NS, V3_NS, OpenMINDSVersion, VersionLike, get_version
 from .context import XSD, key_rules
 from .model import MetadataGraph
 
@@ -166,7 +166,7 @@ def to_rdflib(graph: MetadataGraph) -> Any:
     return g
 
 
-def _bind(g: Any, version: str) -> None:
+def _bind(g: Any, version: OpenMINDSVersion) -> None:
     v = get_version(version)
     g.bind("xsd", XSD)
     if v.key == "v3":
@@ -257,7 +257,7 @@ def _detect_rdf_version(g: Any) -> str:
     return "v4"
 
 
-def from_rdflib(g: Any, version: str | None = None) -> MetadataGraph:
+def from_rdflib(g: Any, version: VersionLike = None) -> MetadataGraph:
     """Read an ``rdflib.Graph`` of openMINDS metadata into a :class:`MetadataGraph`.
 
     Subjects with an ``rdf:type`` become nodes (untyped subjects are a
@@ -268,7 +268,7 @@ def from_rdflib(g: Any, version: str | None = None) -> MetadataGraph:
 
     from .readers import _add_document, _embed_blank_nodes
 
-    v = normalize_version(version) if version else _detect_rdf_version(g)
+    v = get_version(version) if version else _detect_rdf_version(g)
     docs: dict[Any, dict[str, Any]] = {}
     for s, p, o in g:
         if isinstance(s, rdflib.Literal):

@@ -36,7 +36,7 @@ from typing import Any
 
 from ..constants import KG_INSTANCE_NS, KG_META_PREFIXES
 from ..errors import CurationError, LoadError
-from ..schemas.versions import OMI_NS, V3_NS, VERSIONS, get_version, normalize_version
+from ..schemas.versions import OMI_NS, V3_NS, VERSIONS, OpenMINDSVersion, VersionLike, get_version
 from .context import XSD, context_for, key_rules, version_for_context_url
 from .model import MetadataGraph
 
@@ -54,7 +54,7 @@ _ALLOWED_KEYWORDS = {"@id", "@type", "@context"}
 # ------------------------------------------------------------------------------------------------
 # public API
 # ------------------------------------------------------------------------------------------------
-def load(source: Any, version: str | None = None, *, kind: str | None = None) -> MetadataGraph:
+def load(source: Any, version: VersionLike = None, *, kind: str | None = None) -> MetadataGraph:
     """Load openMINDS metadata into a :class:`MetadataGraph`.
 
     ``source`` is a path (a JSON-LD file, a folder of one-file-per-node JSON-LD,
@@ -90,7 +90,7 @@ def load(source: Any, version: str | None = None, *, kind: str | None = None) ->
     )
 
 
-def loads(text: str | bytes, version: str | None = None, format: str = "json-ld") -> MetadataGraph:
+def loads(text: str | bytes, version: VersionLike = None, format: str = "json-ld") -> MetadataGraph:
     """Load metadata from a string: ``format`` is ``"json-ld"`` (default), ``"turtle"`` or ``"ntriples"``."""
     kind = _normalise_kind(format)
     if kind == "folder":
@@ -100,7 +100,7 @@ def loads(text: str | bytes, version: str | None = None, format: str = "json-ld"
     return _guard(lambda: _from_document(_parse_json(text, "<string>"), version, "<string>"), "<string>")
 
 
-def load_kg_response(payload: Any, version: str | None = None) -> MetadataGraph:
+def load_kg_response(payload: Any, version: VersionLike = None) -> MetadataGraph:
     """Load a KG API response: an envelope ``{"data": …}`` (one instance, a page, or a by-id map) or a list.
 
     Instances are expanded JSON-LD with KG meta fields
@@ -296,7 +296,7 @@ def _from_document(doc: Any, version: str | None, source: str, *, kg: bool = Fal
     if version is None:
         v = detect_version(doc)
     else:
-        v = normalize_version(version)
+        v = get_version(version)
         _check_version(doc, v, source)
     graph = MetadataGraph(v)
     _add_document(graph, doc, source, kg=kg)
@@ -304,7 +304,7 @@ def _from_document(doc: Any, version: str | None, source: str, *, kg: bool = Fal
     return graph
 
 
-def _check_version(doc: Any, version: str, source: str) -> None:
+def _check_version(doc: Any, version: OpenMINDSVersion, source: str) -> None:
     found = _scan_namespace(doc, budget=[200])
     if found is None:
         return
@@ -766,7 +766,7 @@ def _clean_node(node: dict[str, Any], iri_keys: frozenset[str]) -> bool:
 
 
 @functools.cache
-def _iri_keys(version: str) -> frozenset[str]:
+def _iri_keys(version: OpenMINDSVersion) -> frozenset[str]:
     """Keys that hold IRI literals (not links) in at least one type of the version."""
     from ..schemas.specs import get_registry
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from .._files import atomic_write
 from ..errors import SerializationError
-from ..schemas.versions import get_version
+from ..schemas.versions import OpenMINDSVersion, VersionLike, get_version
 from .context import XSD, context_for, context_url, key_rules
 from .model import MetadataGraph
 
@@ -175,15 +175,15 @@ def _copy(value: Any) -> Any:
 # ------------------------------------------------------------------------------------------------
 # JSON-LD
 # ------------------------------------------------------------------------------------------------
-def _context(graph_version: str, context: str | dict | None) -> Any:
+def _context(version: OpenMINDSVersion, context: str | dict | None) -> Any:
     if isinstance(context, dict):
         return context
     if context in (None, "inline"):
-        return context_for(graph_version)["@context"]
+        return context_for(version)["@context"]
     if context == "url":
-        return context_url(graph_version)
+        return context_url(version)
     if context == "vocab":
-        return {"@vocab": get_version(graph_version).vocab}
+        return {"@vocab": get_version(version).vocab}
     raise SerializationError(f"unknown context option {context!r}: use 'inline', 'url' or 'vocab'")
 
 
@@ -216,7 +216,7 @@ def to_jsonld(
     return docs[0] if len(docs) == 1 else docs
 
 
-def expand_node(node: dict[str, Any], version: str | None = None) -> dict[str, Any]:
+def expand_node(node: dict[str, Any], version: VersionLike = None) -> dict[str, Any]:
     """One node dict in expanded JSON-LD (full IRIs; what the KG API accepts as a payload)."""
     v = get_version(version).key
     return _expand_node(node, key_rules(v), get_version(v).vocab)

@@ -28,7 +28,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ConfigurationError
-from ..schemas import normalize_version
+from ..schemas import get_version
+from ..schemas.versions import VersionLike
 from .cache import InventoryCache
 from .hashing import Opener, default_opener, normalize_algorithms
 from .hints import HintLimits
@@ -56,7 +57,7 @@ def inventory(
     exclude: Iterable[str | os.PathLike[str]] = (),
     follow_symlinks: bool = False,
     progress: bool | ProgressCallback | None = None,
-    version: str | None = None,
+    version: VersionLike = None,
     formats: Mapping[str, str | None] | None = None,
     structure_pattern: str | Mapping[str, str | list[str]] | None = None,
     id_prefix: str | None = None,
@@ -119,7 +120,7 @@ def inventory(
     opts = Options(
         root=os.path.abspath(os.fspath(root)),
         repository_iri=repository_iri,
-        version=normalize_version(version),
+        version=get_version(version),
         algorithms=normalize_algorithms(algorithms),
         workers=_workers(workers),
         opener=opener or default_opener,

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
-from ..schemas import get_term, iter_terms, normalize_version
+from ..schemas import get_term, get_version, iter_terms
+from ..schemas.versions import OpenMINDSVersion, VersionLike
 
 __all__ = ["FormatIndex", "FormatLinks", "format_index"]
 
@@ -32,7 +33,7 @@ def _rank(name: str) -> tuple[int, int, int, str]:
 class FormatIndex:
     """Look up the ContentType of a file name by its (possibly compound) extension."""
 
-    version: str
+    version: OpenMINDSVersion
     by_ext: dict[str, tuple[str, str]] = field(default_factory=dict)  #: ext → (ContentType IRI, name)
     candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)  #: ext → all names, when ambiguous
     longest: int = 1  #: most dots in a known extension
@@ -76,9 +77,9 @@ class FormatIndex:
 
 
 @cache
-def format_index(version: str | None = None) -> FormatIndex:
+def format_index(version: VersionLike = None) -> FormatIndex:
     """The (cached) extension index of an openMINDS version's ContentType library."""
-    v = normalize_version(version)
+    v = get_version(version)
     claims: dict[str, list[tuple[str, str]]] = {}
     for ct in iter_terms(v, ["ContentType"]):
         for ext in ct.file_extensions or ():

@@ -24,6 +24,7 @@ from urllib.parse import quote
 from ..errors import ConfigurationError
 from ..graph.model import MetadataGraph, Node
 from ..schemas import get_registry, get_term, get_version
+from ..schemas.versions import OpenMINDSVersion
 
 __all__ = ["FileNodes", "NodeFactory"]
 
@@ -46,7 +47,7 @@ def _uuid5(text: str) -> str:
 class NodeFactory:
     """Builds the inventory's node dicts for one version, repository IRI and id prefix."""
 
-    def __init__(self, version: str, repository_iri: str, id_prefix: str | None = None):
+    def __init__(self, version: OpenMINDSVersion, repository_iri: str, id_prefix: str | None = None):
         if not isinstance(repository_iri, str) or "://" not in repository_iri:
             raise ConfigurationError(
                 f"The repository IRI must be an absolute address such as "

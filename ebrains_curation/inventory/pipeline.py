@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 from ..graph.model import MetadataGraph, Node
 from ..schemas import get_term
+from ..schemas.versions import OpenMINDSVersion
 from .cache import InventoryCache
 from .formats import FormatLinks, format_index
 from .hashing import ChangedWhileReading, FileDigest, NotARegularFile, Opener, hash_file
@@ -45,7 +46,7 @@ class Options:
 
     root: str  #: absolute path of the data folder
     repository_iri: str
-    version: str
+    version: OpenMINDSVersion
     algorithms: tuple[str, ...]
     workers: int
     opener: Opener

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from ..schemas import get_term
+from ..schemas.versions import OpenMINDSVersion
 
 __all__ = ["RoleMatcher"]
 
@@ -17,7 +18,7 @@ class RoleMatcher:
     :meth:`match` gives the role's ``{"@id": …}`` link dict, one per role and run (shared by its files).
     """
 
-    def __init__(self, roles: Mapping[str, str | Iterable[str]] | None, version: str):
+    def __init__(self, roles: Mapping[str, str | Iterable[str]] | None, version: OpenMINDSVersion):
         self.rules: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None, dict[str, str]]] = []
         tails: list[str] = []
         for role, patterns in (roles or {}).items():

@@ -36,7 +36,8 @@ import requests
 from ..constants import KG_INSTANCE_NS as KG_NAMESPACE
 from ..net.http import CircuitBreaker, HTTPTransport, RetryPolicy, ServiceURL
 from ..net.urls import parse_service_url
-from ..schemas import get_registry, get_version, normalize_version
+from ..schemas import get_registry, get_version
+from ..schemas.versions import VersionLike
 from .auth import TokenManager, TokenProvider, env_token
 from .errors import KGConfigurationError, KGConnectionError, error_for
 from .labels import document_label
@@ -114,7 +115,7 @@ class KGClient:
             raise KGConfigurationError("the KG token is empty")
         self._base = _base_url(host, api)
         self.base_url = str(self._base)
-        self.openminds_version = normalize_version(openminds_version)
+        self.openminds_version = get_version(openminds_version)
         self._auth = TokenManager(token.strip() if token else None, token_provider)
         if retry_policy is None:
             try:
@@ -384,7 +385,7 @@ class KGClient:
         return out
 
     def to_graph(
-        self, documents: Iterable[dict[str, Any]], version: str | None = None, *, resolve_terms: bool = True
+        self, documents: Iterable[dict[str, Any]], version: VersionLike = None, *, resolve_terms: bool = True
     ) -> MetadataGraph:
         """Load KG documents (from :meth:`search`, :meth:`get`, :meth:`get_many`…) into a :class:`MetadataGraph`.
 
@@ -413,7 +414,7 @@ class KGClient:
                 rewrite_links(graph, {t: iris[k] for t, k in targets.items() if k in iris})
         return graph
 
-    def term_iris(self, ids: Iterable[str], version: str | None = None) -> dict[str, str]:
+    def term_iris(self, ids: Iterable[str], version: VersionLike = None) -> dict[str, str]:
         """KG id → openMINDS instance IRI (of ``version``) for those of ``ids`` that are library instances.
 
         Ids this client has not seen yet are fetched in bulk at ``RELEASED`` (library
@@ -421,7 +422,7 @@ class KGClient:
 
         HTTP: POST /instancesByIds?stage=RELEASED (500 ids per request), only for new ids
         """
-        v = normalize_version(version or self.openminds_version)
+        v = get_version(version or self.openminds_version)
         kg_ids = [kg_iri(i) for i in ids]
 
         def fetch(todo: list[str]) -> dict[str, dict[str, Any] | None]:

@@ -15,7 +15,8 @@ import uuid as _uuid
 from functools import cache
 from typing import Any
 
-from ..schemas import get_version, iter_terms, normalize_version
+from ..schemas import get_version, iter_terms
+from ..schemas.versions import VersionLike
 from .sandbox.documents import IDENTIFIER, KG_NAMESPACE, label_of, new_revision, now_iso
 from .sandbox.store import Store
 
@@ -52,11 +53,11 @@ def _expand(value: Any, vocab: str, known: set[str]) -> Any:
 
 
 @cache
-def term_documents(version: str = "v4", with_atlases: bool = False) -> tuple[tuple[Any, ...], ...]:
+def term_documents(version: VersionLike = "v4", with_atlases: bool = False) -> tuple[tuple[Any, ...], ...]:
     """(uuid, space, KG document, label, types, identifiers) for every library instance (cached)."""
     from openminds.base import LinkedNodeEmbedding
 
-    v = normalize_version(version)
+    v = get_version(version)
     vocab = get_version(v).vocab
     terms = [t for t in iter_terms(v) if with_atlases or ".sands." not in type(t).__module__]
     known = {str(t.id) for t in terms}
@@ -75,9 +76,9 @@ def term_documents(version: str = "v4", with_atlases: bool = False) -> tuple[tup
     return tuple(rows)
 
 
-def seed_terms(store: Store, version: str = "v4", *, with_atlases: bool = False) -> int:
+def seed_terms(store: Store, version: VersionLike = "v4", *, with_atlases: bool = False) -> int:
     """Insert (once per database) the released library instances of ``version``; returns how many were added."""
-    v = normalize_version(version)
+    v = get_version(version)
     key = f"seeded:{v}:{'atlases' if with_atlases else 'terms'}"
     if store.setting(key):
         return 0

@@ -23,7 +23,7 @@ from importlib import resources
 from typing import Any, Final
 
 from ..errors import SchemaError
-from .versions import OpenMINDSVersion, get_version, normalize_version
+from .versions import OpenMINDSVersion, VersionLike, get_version
 
 __all__ = [
     "VALUE_KINDS",
@@ -87,7 +87,7 @@ class TypeSpec:
 
     name: str  #: e.g. "DatasetVersion"
     iri: str  #: e.g. "https://openminds.om-i.org/types/DatasetVersion"
-    version: str  #: "v3", "v4", "v5" or "latest"
+    version: OpenMINDSVersion  #: "v3", "v4", "v5" or "latest"
     module: str  #: openMINDS module: "core", "controlled_terms", "sands", ...
     class_path: str  #: e.g. "openminds.v4.core.DatasetVersion"
     embedded: bool  #: embedded types have no @id
@@ -144,7 +144,7 @@ class SchemaRegistry:
     Use :func:`get_registry` rather than constructing one: registries are cached.
     """
 
-    def __init__(self, version: str | OpenMINDSVersion | None = None):
+    def __init__(self, version: VersionLike = None):
         self.version: OpenMINDSVersion = get_version(version)
         self._by_iri: dict[str, TypeSpec] = {}
         self._by_name: dict[str, TypeSpec] = {}
@@ -237,7 +237,7 @@ class SchemaRegistry:
         return TypeSpec(
             name=name,
             iri=iri,
-            version=self.version.key,
+            version=self.version,
             module=module,
             class_path=f"{self.version.package}.{module}.{name}",
             embedded=embedded,
@@ -321,9 +321,9 @@ _REGISTRIES: dict[str, SchemaRegistry] = {}
 _REG_LOCK = threading.Lock()
 
 
-def get_registry(version: str | OpenMINDSVersion | None = None) -> SchemaRegistry:
+def get_registry(version: VersionLike = None) -> SchemaRegistry:
     """Return the cached :class:`SchemaRegistry` of an openMINDS version (default v4)."""
-    key = normalize_version(version)
+    key = get_version(version)
     with _REG_LOCK:
         reg = _REGISTRIES.get(key)
         if reg is None:

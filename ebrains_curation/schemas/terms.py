@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import SchemaError, UnknownTermError
 from .specs import TypeSpec, get_registry
-from .versions import normalize_version
+from .versions import VersionLike, get_version
 
 __all__ = [
     "TermIndex",
@@ -60,9 +60,9 @@ _KINDS: dict[tuple[str, str], TypeSpec] = {}
 _LIST_ALL = 15  # an unknown name of a kind with at most this many terms lists them all
 
 
-def resolve_kind(kind: str | type | TypeSpec, version: str | None = None) -> TypeSpec:
+def resolve_kind(kind: str | type | TypeSpec, version: VersionLike = None) -> TypeSpec:
     """Turn a kind ("license", "Species", "content type", a class or spec) into a controlled-term TypeSpec."""
-    v = normalize_version(version)
+    v = get_version(version)
     if isinstance(kind, str):
         cached = _KINDS.get((v, kind))
         if cached is not None:
@@ -271,7 +271,7 @@ def describe_choices(name: str, found: list[Any]) -> str:
     return f"Which did you mean: {' or '.join(parts)}? {hint}."
 
 
-def split_kind_hint(name: str, kinds: list[str], version: str | None = None) -> tuple[str, str | None]:
+def split_kind_hint(name: str, kinds: list[str], version: VersionLike = None) -> tuple[str, str | None]:
     """ "hippocampus (ParcellationEntity)" → ("hippocampus", "ParcellationEntity") when the part in
     brackets names one of ``kinds`` (also in friendly spelling); else (name, None)."""
     m = re.fullmatch(r"\s*(.*?)\s*\(([^()]+)\)\s*", name)
@@ -304,7 +304,7 @@ _INDEXES: dict[tuple[str, str], TermIndex] = {}
 _LOCK = threading.Lock()
 
 
-def get_term_index(kind: str | type | TypeSpec, version: str | None = None) -> TermIndex:
+def get_term_index(kind: str | type | TypeSpec, version: VersionLike = None) -> TermIndex:
     """The cached :class:`TermIndex` for a kind of term."""
     spec = resolve_kind(kind, version)
     key = (spec.version, spec.iri)
@@ -317,7 +317,7 @@ def get_term_index(kind: str | type | TypeSpec, version: str | None = None) -> T
     return idx
 
 
-def get_term(kind: str | type | TypeSpec, name: str, version: str | None = None) -> Any:
+def get_term(kind: str | type | TypeSpec, name: str, version: VersionLike = None) -> Any:
     """Return the openMINDS library instance of ``kind`` called ``name`` (default version v4).
 
     >>> get_term("license", "CC-BY-4.0").id
@@ -328,12 +328,12 @@ def get_term(kind: str | type | TypeSpec, name: str, version: str | None = None)
     return get_term_index(kind, version).get(name)
 
 
-def term_iri(kind: str | type | TypeSpec, name: str, version: str | None = None) -> str:
+def term_iri(kind: str | type | TypeSpec, name: str, version: VersionLike = None) -> str:
     """The instance IRI of the term (what a JSON-LD link to it carries)."""
     return str(get_term(kind, name, version).id)
 
 
-def iter_terms(version: str | None = None, kinds: list[str] | None = None) -> Iterator[Any]:
+def iter_terms(version: VersionLike = None, kinds: list[str] | None = None) -> Iterator[Any]:
     """Yield every library instance of the version (or only of ``kinds``), in a stable order."""
     reg = get_registry(version)
     specs = [resolve_kind(k, version) for k in kinds] if kinds else [t for t in reg if t.controlled_term]
@@ -346,9 +346,9 @@ def iter_terms(version: str | None = None, kinds: list[str] | None = None) -> It
 _BY_IRI: dict[str, dict[str, Any]] = {}
 
 
-def term_by_iri(iri: str, version: str | None = None) -> Any | None:
+def term_by_iri(iri: str, version: VersionLike = None) -> Any | None:
     """The library instance whose @id is ``iri`` in ``version``, or None (builds an index once)."""
-    v = normalize_version(version)
+    v = get_version(version)
     with _LOCK:
         table = _BY_IRI.get(v)
     if table is None:

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from ..schemas import term_by_iri
+from ..schemas.versions import OpenMINDSVersion
 from .conditions import Req, RPath, Test
 from .formats import orcid_checksum_ok
 from .plan import Meta, NodeRule, Plan, PropPlan, TypePlan
@@ -634,7 +635,7 @@ class NativeEngine:
 
 
 @cache
-def _coercions(version: str) -> dict[str, str | None]:
+def _coercions(version: OpenMINDSVersion) -> dict[str, str | None]:
     """Key -> JSON-LD type coercion of the shipped context (what the RDF view does with a value)."""
     try:
         from ..graph.context import key_rules

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..schemas import get_registry, get_version
 from ..schemas.specs import PropertySpec, TypeSpec
+from ..schemas.versions import OpenMINDSVersion
 from .conditions import Req, Test
 from .formats import LABELS, PATTERNS, RULE_OF
 from .profiles import ResolvedProfile, ResolvedRule
@@ -98,7 +99,7 @@ class TypePlan:
 class Plan:
     """The checks of every type for one version and profile (built lazily per type)."""
 
-    version: str
+    version: OpenMINDSVersion
     profile: ResolvedProfile
     metas: dict[str, Meta | None]  #: graph-level checks by rule id (None = switched off)
     _types: dict[str, TypePlan] = field(default_factory=dict)
@@ -352,7 +353,7 @@ def _why(ns: Any, rr: ResolvedRule) -> str:
     return label
 
 
-def build_plan(version: str, profile: Any, context: dict[str, Any] | None = None) -> Plan:
+def build_plan(version: OpenMINDSVersion, profile: Any, context: dict[str, Any] | None = None) -> Plan:
     """The (cached) plan for a version, a :class:`~.profiles.Profile` and a validation context."""
     from .profiles import freeze_context
 
@@ -360,7 +361,7 @@ def build_plan(version: str, profile: Any, context: dict[str, Any] | None = None
 
 
 @lru_cache(maxsize=64)
-def _build_plan(version: str, profile: Any, context_json: str) -> Plan:
+def _build_plan(version: OpenMINDSVersion, profile: Any, context_json: str) -> Plan:
     import json
 
     rp = profile.resolve(version, json.loads(context_json))

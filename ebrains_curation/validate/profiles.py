@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError, UnknownTermError
-from ..schemas import get_registry, get_term, normalize_version
+from ..schemas import get_registry, get_term, get_version
 from ..schemas.specs import PropertySpec, TypeSpec
+from ..schemas.versions import OpenMINDSVersion, VersionLike
 from .conditions import (
     Inherit,
     Req,
@@ -129,7 +130,7 @@ class ResolvedProfile:
     """A profile for one openMINDS version, ready for the engines."""
 
     profile: Profile
-    version: str
+    version: OpenMINDSVersion
     rules: list[ResolvedRule]
     notes: list[str]  #: rules that do not apply to this version (reported as profile-not-applicable)
     context: dict[str, Any] = field(default_factory=dict)
@@ -168,9 +169,9 @@ class Profile:
     def __hash__(self) -> int:
         return hash((self.name, self.source, self.rules))
 
-    def resolve(self, version: str | None = None, context: dict[str, Any] | None = None) -> ResolvedProfile:
+    def resolve(self, version: VersionLike = None, context: dict[str, Any] | None = None) -> ResolvedProfile:
         """Check names against ``version``, resolve term and context values (cached)."""
-        return _resolve(self, normalize_version(version), freeze_context(context))
+        return _resolve(self, get_version(version), freeze_context(context))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (used by ``ebrains-curation profiles --format json``)."""
@@ -272,7 +273,7 @@ def _parse(data: Any, *, source: str, seen: tuple[str, ...], base: Path | None =
     if not isinstance(versions, list) or not all(isinstance(v, str) for v in versions):
         raise bad('\'versions\' must be a list such as ["v4", "v5"]')
     try:
-        versions = [normalize_version(v) for v in versions]
+        versions = [get_version(v) for v in versions]
     except ConfigurationError as exc:
         raise bad(str(exc)) from None
 
@@ -681,7 +682,7 @@ def freeze_context(context: dict[str, Any] | None) -> str:
 
 
 @lru_cache(maxsize=64)
-def _resolve(profile: Profile, version: str, context_json: str = "{}") -> ResolvedProfile:
+def _resolve(profile: Profile, version: OpenMINDSVersion, context_json: str = "{}") -> ResolvedProfile:
     reg = get_registry(version)
     context = json.loads(context_json)
     rules: list[ResolvedRule] = []
@@ -725,7 +726,7 @@ class NodeSpec:
 
 
 class _Resolver:
-    def __init__(self, reg: Any, version: str, context: dict[str, Any]):
+    def __init__(self, reg: Any, version: OpenMINDSVersion, context: dict[str, Any]):
         self.reg = reg
         self.version = version
         self.context = context
