@@ -324,3 +324,27 @@ def test_flagship_builders_turn_doi_strings_into_nodes() -> None:
         assert type(obj.full_documentation).__name__ == "WebResource"
     v5 = ec.build.v5.dataset_version(short_name="x", full_documentation="doi:10.25493/ABCD-1234")
     assert type(v5.documentation).__name__ == "DOI"
+
+
+# -- one "anything → graph" ------------------------------------------------------------------------------
+def test_as_graph_is_the_one_coercer(tmp_path: Path) -> None:
+    """as_graph takes graphs, node dicts, @graph documents, openminds objects and paths; to_graph is its old name."""
+    from ebrains_curation.graph import as_graph
+    from ebrains_curation.validate.api import to_graph
+
+    person = {"@id": "https://example.org/p", "@type": constants.OMI_NS + "types/Person", "givenName": "Ada"}
+    graph = ec.MetadataGraph("v4", nodes=[person])
+    assert as_graph(graph) is graph
+    pid = person["@id"]
+    assert as_graph([person])[pid] is person and as_graph({"@graph": [person]}).nodes == {pid: person}
+    built = as_graph(ec.build.person("Ada", "Lovelace"))
+    assert [graph.type_name(n) for n in built] == ["Person"]
+    path = tmp_path / "g.jsonld"
+    ec.dump(graph, path)
+    assert as_graph(path)[pid]["givenName"] == "Ada"
+    v3 = as_graph([{"@id": "_:x", "@type": constants.V3_NS + "core/Person"}])
+    assert v3.version is OpenMINDSVersion.V3
+    with pytest.warns(DeprecationWarning, match="as_graph"):
+        assert to_graph([person]).nodes == {pid: person}
+    with pytest.raises(ec.LoadError):
+        as_graph(42)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import time
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..graph.coerce import as_graph
 from ..graph.model import MetadataGraph
 from ..schemas.versions import OpenMINDSVersion, VersionLike, get_version
 from .plan import Plan, build_plan
@@ -49,7 +50,7 @@ def validate(
         raise ConfigurationError(f"Unknown validation engine {engine!r}: use one of {', '.join(ENGINES)}")
     prof = get_profile(profile)
     explicit = get_version(version) if version is not None else None  # decided here, once
-    graph = to_graph(target, explicit)
+    graph = as_graph(target, explicit)
     v = explicit or graph.version
     ctx = dict(context or {})
     ctx.setdefault("today", _dt.date.today().isoformat())
@@ -113,40 +114,10 @@ def _profile_issues(plan: Plan, prof: Profile, version: OpenMINDSVersion) -> Ite
 
 
 def to_graph(target: Any, version: VersionLike = None) -> MetadataGraph:
-    """Turn whatever :func:`validate` accepts into a :class:`MetadataGraph` without judging its content.
-
-    Node dicts are taken as they are (garbage included: the engines report it);
-    only paths are read from disk.
-    """
-    if isinstance(target, MetadataGraph):
-        return target
-    if isinstance(target, (str, os.PathLike)):
-        from ..graph.readers import load
-
-        return load(target, version)
-    if version is None and isinstance(target, (dict, list)):
-        try:  # v3 documents name the ebrains.eu namespace; anything else reads as v4
-            from ..graph.readers import detect_version
-
-            version = detect_version(target)
-        except Exception:
-            version = None
-    g = MetadataGraph(version)
-    items = target if isinstance(target, (list, tuple)) else [target]
-    if isinstance(target, dict) and isinstance(target.get("@graph"), list):
-        items = target["@graph"]
-    objects = []
-    for n, item in enumerate(items):
-        if isinstance(item, dict):
-            node_id = item.get("@id")
-            key = node_id if isinstance(node_id, str) and node_id else f"_:item{n}"
-            while key in g.nodes and g.nodes[key] is not item and g.nodes[key] != item:
-                key = f"{key}#dup{n}"
-            g.nodes[key] = item
-        elif hasattr(item, "type_") and hasattr(item, "properties"):
-            objects.append(item)
-        else:
-            g.nodes[f"_:item{n}"] = item  # reported as invalid-node
-    if objects:
-        g.add(*objects)
-    return g
+    """Deprecated alias of :func:`ebrains_curation.graph.coerce.as_graph` (the one "anything → graph")."""
+    warnings.warn(
+        "ebrains_curation.validate.api.to_graph is deprecated; use ebrains_curation.graph.as_graph",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return as_graph(target, version)
