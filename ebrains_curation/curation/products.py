@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..graph.labels import node_label
 from ..graph.model import MetadataGraph, Node, iter_values
 from ..schemas import term_by_iri
 
@@ -186,9 +187,4 @@ def label_of(graph: MetadataGraph, value: Any) -> str:
         value = node
     if not isinstance(value, dict):
         return str(value)
-    for key in ("fullName", "name", "lookupLabel", "shortName", "IRI", "identifier"):
-        if value.get(key):
-            return str(value[key])
-    if value.get("givenName") or value.get("familyName"):
-        return " ".join(x for x in (value.get("givenName"), value.get("familyName")) if x)
-    return str(value.get("@id", "?"))
+    return node_label(value) or str(value.get("@id", "?"))

@@ -32,6 +32,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..errors import ValidationFailed
+from ..graph.labels import node_label as _node_label
 from .rules import rank
 
 __all__ = ["Issue", "IssueGroup", "Severity", "ValidationReport", "group_issues", "node_label"]
@@ -143,23 +144,11 @@ def _sort_key(issue: Issue) -> tuple[Any, ...]:
 
 # -- labels and groups ------------------------------------------------------------------------------
 
+
 #: keys whose value names a node for people, most telling first
-_LABEL_KEYS = ("fullName", "name", "lookupLabel", "shortName", "internalIdentifier", "identifier", "IRI")
-
-
 def node_label(node: Any) -> str | None:
     """A name people recognise for a node (its fullName, name, lookupLabel …), or None."""
-    if not isinstance(node, dict):
-        return None
-    for key in _LABEL_KEYS:
-        value = node.get(key)
-        if isinstance(value, list) and value:
-            value = value[0]
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    names = [node.get(k) for k in ("givenName", "familyName", "preferredName")]
-    text = " ".join(n.strip() for n in names if isinstance(n, str) and n.strip())
-    return text or None
+    return _node_label(node)
 
 
 #: node types of research products: findings on them come before those on their parts
