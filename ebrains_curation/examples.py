@@ -21,6 +21,9 @@ def example_dataset_version(version: str = "v4", *, doi: str | None = "10.25493/
     """A complete example DatasetVersion (and everything it links to) as a :class:`MetadataGraph`.
 
     Only v3 and v4 are supported (v5 changes the dataset model; migrate the result instead).
+
+    Long because it is one literal example read top to bottom, like the metadata a lab would write;
+    splitting it would only scatter the example.
     """
     b = Builder(version)
     base = EXAMPLE_BASE

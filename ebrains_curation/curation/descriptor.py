@@ -151,7 +151,11 @@ def descriptor_sections(
     record: SubmissionRecord | dict[str, Any] | str | None = None,
     version_id: str | None = None,
 ) -> tuple[str, list[str], list[Section]]:
-    """(title, header lines, sections) of the descriptor draft; the renderers format them."""
+    """(title, header lines, sections) of the descriptor draft; the renderers format them.
+
+    Long because it follows the sections of the EBRAINS Data Descriptor template in their order,
+    a few lines each, so that it can be read side by side with the template.
+    """
     product = get_product(graph, version_id)
     record = SubmissionRecord.coerce(record)
     g = product.graph

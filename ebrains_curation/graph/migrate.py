@@ -332,6 +332,11 @@ def _contribution(contributors: list[Any], role: str) -> dict[str, Any]:
 
 
 def _node_v4_to_v5(nid: str, node: dict[str, Any], v5: Any, report: MigrationReport, seen: set[str]) -> None:
+    """Migrate one node v4 → v5 in place.
+
+    Long because it lists the openMINDS v4 → v5 changes one after the other (types, contributions,
+    renamed keys, Person and Organization names, embedded nodes), as the module notes do.
+    """
     name = _type_name(node)
     if name in _V4_TO_V5_TYPES:
         node["@type"] = OMI_NS + "types/" + _V4_TO_V5_TYPES[name]
@@ -636,6 +641,10 @@ def _v5_to_v4(graph: MetadataGraph, report: MigrationReport) -> MetadataGraph:
 
 
 def _node_v5_to_v4(nid: str, node: dict[str, Any], v4: Any, report: MigrationReport) -> None:
+    """Migrate one node v5 → v4 in place.
+
+    Long because it undoes the v4 → v5 changes one after the other, mirroring :func:`_node_v4_to_v5`.
+    """
     name = _type_name(node)
     if name in _V5_TO_V4_TYPES:
         node["@type"] = OMI_NS + "types/" + _V5_TO_V4_TYPES[name]
