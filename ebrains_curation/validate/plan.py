@@ -370,6 +370,8 @@ def _build_plan(version: str, profile: Any, context_json: str) -> Plan:
             "missing-type",
             "unknown-type",
             "invalid-node",
+            "empty-metadata",
+            "invalid-id",
             "check-not-run",
             "profile-version",
             "profile-not-applicable",
