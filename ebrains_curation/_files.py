@@ -1,22 +1,163 @@
-"""Atomic file writes: a temporary file in the same folder, then a rename (never half a file)."""
+"""File plumbing shared by every reader and writer of the package.
+
+* :func:`read_input`: the one way an input file is read (loaders, ``--record``,
+  ``--context``, profile files, CLI input paths). Only regular files are read — a FIFO
+  would block forever and ``/dev/zero`` would fill the memory — and at most
+  :func:`max_input_bytes` of them (``EBRAINS_CURATION_MAX_INPUT_MB``, default 512;
+  ``0`` means no limit; the CLI's ``--max-input-mb`` sets it too).
+* :func:`decode_text`: UTF-8 with or without a byte-order mark, the same for JSON,
+  Turtle and N-Triples; UTF-16/32 (recognised by their BOM) and other bytes are refused
+  with a message that shows what was found.
+* :func:`atomic_write`: a temporary file in the same folder, then a rename (never half a
+  file); the file keeps the mode of the one it replaces, or gets the umask default.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+from .errors import LoadError
+
+__all__ = [
+    "DEFAULT_MAX_INPUT_MB",
+    "MAX_INPUT_ENV",
+    "atomic_write",
+    "decode_text",
+    "max_input_bytes",
+    "read_input",
+]
+
+MAX_INPUT_ENV = "EBRAINS_CURATION_MAX_INPUT_MB"
+DEFAULT_MAX_INPUT_MB = 512
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "UTF-8"),
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"),
+    (b"\xfe\xff", "UTF-16 (big-endian)"),
+)
+
+
+def max_input_bytes() -> int | None:
+    """The size limit of an input file in bytes (None: no limit), from ``EBRAINS_CURATION_MAX_INPUT_MB``."""
+    raw = os.environ.get(MAX_INPUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_INPUT_MB * 1024 * 1024
+    try:
+        mb = float(raw)
+    except ValueError:
+        raise LoadError(f"{MAX_INPUT_ENV}={raw!r} is not a number of megabytes (0 means no limit)") from None
+    return None if mb <= 0 else int(mb * 1024 * 1024)
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_input(path: str | os.PathLike[str], *, what: str = "file") -> bytes:
+    """The bytes of the regular file ``path``, refused (:class:`LoadError`) if special or too big.
+
+    ``what`` names the file in messages ("record file", "context file"…). The file is
+    opened without blocking and checked on the open descriptor, so it cannot be swapped
+    for a FIFO between the check and the read.
+    """
+    name = str(path)
+    limit = max_input_bytes()
+    try:
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise LoadError(f"cannot read the {what}: {_reason(exc)}", source=name) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise LoadError(
+            f"cannot read the {what}: it is {_kind_of(info.st_mode)}, not a regular file", source=name
+        )
+    if limit is not None and info.st_size > limit:
+        os.close(fd)
+        raise LoadError(_too_big(what, info.st_size, limit), source=name)
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            data = fh.read() if limit is None else fh.read(limit + 1)
+        except OSError as exc:
+            raise LoadError(f"cannot read the {what}: {_reason(exc)}", source=name) from None
+    if limit is not None and len(data) > limit:
+        raise LoadError(_too_big(what, len(data), limit), source=name)
+    return data
+
+
+def _too_big(what: str, size: int, limit: int) -> str:
+    return (
+        f"the {what} is {size / 1048576:.1f} MB, over the input limit of {limit / 1048576:g} MB; "
+        f"raise it with --max-input-mb or the {MAX_INPUT_ENV} environment variable (0 = no limit)"
+    )
+
+
+def _reason(exc: OSError) -> str:
+    if isinstance(exc, IsADirectoryError):
+        return "it is a folder, not a file"
+    return exc.strerror or type(exc).__name__
+
+
+def decode_text(data: bytes, source: str, format: str = "JSON") -> str:
+    """``data`` as text: UTF-8, a UTF-8 byte-order mark dropped; anything else a clear LoadError."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            if encoding == "UTF-8":
+                data = data[len(bom) :]
+                break
+            raise LoadError(
+                f"the file starts with a {encoding} byte-order mark ({bom.hex(' ').upper()}): {format} "
+                "files must be UTF-8; save it as UTF-8",
+                source=source,
+            )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        shown = data[exc.start : exc.start + 4].hex(" ").upper()
+        raise LoadError(
+            f"not UTF-8 text (bytes {shown} at offset {exc.start}); {format} files must be UTF-8",
+            source=source,
+        ) from None
+
+
+def _mode_for(path: Path) -> int:
+    """The mode a written file gets: the replaced file's, or 0o666 minus the umask."""
+    with contextlib.suppress(OSError):
+        return stat.S_IMODE(os.stat(path).st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def atomic_write(path: str | Path, data: str | bytes | Iterable[str]) -> None:
-    """Write ``data`` (text, bytes, or an iterable of text chunks) to ``path`` atomically."""
+    """Write ``data`` (text, bytes, or an iterable of text chunks) to ``path`` atomically.
+
+    The temporary file sits next to ``path`` and is removed if anything goes wrong
+    (including KeyboardInterrupt); the result keeps the mode of the file it replaces.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         if isinstance(data, bytes):
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)

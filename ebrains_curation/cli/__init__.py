@@ -8,6 +8,9 @@ and one broken optional piece cannot break the others. Exit codes: 0 success
 from __future__ import annotations
 
 import importlib
+import os
+import signal
+import threading
 from typing import Any
 
 import click
@@ -60,10 +63,27 @@ class LazyGroup(click.Group):
     cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
 )
 @click.version_option(__version__, prog_name="ebrains-curation")
-def cli() -> None:
+@click.option(
+    "--max-input-mb",
+    type=click.FloatRange(min=0),
+    default=None,
+    envvar="EBRAINS_CURATION_MAX_INPUT_MB",
+    help="Refuse input files larger than this many MB (default 512; 0 = no limit; "
+    "env EBRAINS_CURATION_MAX_INPUT_MB).",
+)
+def cli(max_input_mb: float | None) -> None:
     """Author, check and publish openMINDS metadata for the EBRAINS Knowledge Graph."""
+    if max_input_mb is not None:
+        os.environ["EBRAINS_CURATION_MAX_INPUT_MB"] = f"{max_input_mb:g}"
 
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the ``ebrains-curation`` console script."""
+    if threading.current_thread() is threading.main_thread():
+        # a plain `kill` ends the run through SystemExit, so temporary files are cleaned up
+        signal.signal(signal.SIGTERM, _terminate)
     return cli.main(args=argv, prog_name="ebrains-curation")
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)

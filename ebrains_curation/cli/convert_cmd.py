@@ -81,8 +81,9 @@ def convert(
         )
     if report is not None:
         if report_path:
-            with open(report_path, "w", encoding="utf-8") as fh:
-                json.dump(report.to_dict(), fh, indent=2, sort_keys=True, default=str)
+            from .._files import atomic_write
+
+            atomic_write(report_path, json.dumps(report.to_dict(), indent=2, sort_keys=True, default=str))
         if not report.lossless:
             click.echo(str(report), err=True)
             sys.exit(EXIT_PROBLEMS)

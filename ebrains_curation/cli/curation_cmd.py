@@ -47,7 +47,9 @@ def find_record(path: str, record: str | None) -> SubmissionRecord | None:
 
 def _write(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from .._files import atomic_write
+
+        atomic_write(output, text)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
@@ -26,12 +25,16 @@ def _context(path: str | None) -> dict:
     """The validation context from a JSON file ({} when not given); 'today' defaults to today."""
     import datetime
 
+    from .._files import decode_text, read_input
+
     ctx: dict = {}
     if path:
         try:
-            ctx = json.loads(Path(path).read_text("utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ConfigurationError(f"Cannot read the context file {path}: {exc}") from None
+            ctx = json.loads(decode_text(read_input(path, what="context file"), path, "JSON"))
+        except (ValueError, RecursionError) as exc:  # not JSON, 5,000-digit numbers, deep nesting
+            raise ConfigurationError(
+                f"Cannot read the context file {path}: {exc or 'nested too deeply'}"
+            ) from None
         if not isinstance(ctx, dict):
             raise ConfigurationError(f"The context file {path} must hold a JSON object")
     ctx.setdefault("today", datetime.date.today().isoformat())
@@ -40,7 +43,9 @@ def _context(path: str | None) -> dict:
 
 def _write(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        from .._files import atomic_write
+
+        atomic_write(output, text if text.endswith("\n") else text + "\n")
     else:
         click.echo(text)
 

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .._files import decode_text, read_input
 from ..errors import ConfigurationError, LoadError
 
 __all__ = [
@@ -225,9 +226,14 @@ class SubmissionRecord:
     def from_json(cls, text: str) -> SubmissionRecord:
         """Parse a record from JSON text."""
         try:
-            return cls.from_dict(json.loads(text))
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise LoadError(f"the submission record is not valid JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # 5,000-digit numbers, 100,000 nested arrays
+            raise LoadError(
+                f"the submission record is not valid JSON: {exc or 'nested too deeply'}"
+            ) from None
+        return cls.from_dict(data)
 
     def to_yaml(self) -> str:
         """The record as YAML text."""
@@ -246,8 +252,10 @@ class SubmissionRecord:
 
         try:
             data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise LoadError(f"the submission record is not valid YAML: {exc}") from None
+        except (yaml.YAMLError, RecursionError) as exc:
+            raise LoadError(
+                f"the submission record is not valid YAML: {exc or 'nested too deeply'}"
+            ) from None
         return cls.from_dict(data or {})
 
     def save(self, path: str | Path) -> Path:
@@ -261,10 +269,7 @@ class SubmissionRecord:
     def load(cls, path: str | Path) -> SubmissionRecord:
         """Read a record written by :meth:`save` (JSON or YAML, by extension)."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise LoadError(f"cannot read the submission record: {exc.strerror}", source=str(path)) from None
+        text = decode_text(read_input(path, what="submission record"), str(path), "record")
         try:
             if path.suffix.lower() in (".yaml", ".yml"):
                 return cls.from_yaml(text)

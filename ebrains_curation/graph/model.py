@@ -186,6 +186,13 @@ class MetadataGraph:
             raise LoadError(f"@id must be a non-empty string, got {node_id!r}", source=source)
         existing = self.nodes.get(node_id)
         if existing is not None and not replace and existing != node:
+            if _types_differ(existing, node):
+                raise LoadError(
+                    f"two nodes share this @id with different types: {existing.get('@type')} and "
+                    f"{node.get('@type')}; give them different @ids, or one @type",
+                    source=source or self.sources.get(node_id),
+                    node=node_id,
+                )
             if _is_stub(node):
                 return node_id
             if not _is_stub(existing):
@@ -513,6 +520,18 @@ def _display_name(node: Node) -> str:
         return " ".join(str(node[k]) for k in ("givenName", "familyName") if isinstance(node.get(k), str))
     keys = ("shortName", "fullName", "name", "preferredName", "lookupLabel", "identifier", "email", "IRI")
     return next((str(node[k]) for k in keys if isinstance(node.get(k), (str, int, float))), "")
+
+
+def _types_differ(a: Node, b: Node) -> bool:
+    """Whether two nodes for one @id both name a @type, and not the same one(s)."""
+    if "@type" not in a or "@type" not in b:
+        return False
+
+    def types(node: Node) -> frozenset[str]:
+        t = node["@type"]
+        return frozenset(t) if isinstance(t, list) else frozenset([t])
+
+    return types(a) != types(b)
 
 
 def _is_stub(node: Node) -> bool:

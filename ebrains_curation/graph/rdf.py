@@ -208,6 +208,11 @@ def _turtle(g: Any) -> str:
                 return None
             return super().get_pname(uri, gen_prefix=False)
 
+        def write(self, text: str) -> None:
+            # rdflib encodes with errors="replace": a lone surrogate would silently become "?"
+            assert self.stream is not None  # set by serialize() before any write
+            self.stream.write(text.encode(self.encoding))
+
     buf = io.BytesIO()
     _BoundPrefixTurtle(g).serialize(buf, encoding="utf-8")
     return buf.getvalue().decode("utf-8")

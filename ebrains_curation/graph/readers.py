@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .._files import decode_text, read_input
 from ..constants import KG_INSTANCE_NS, KG_META_PREFIXES
 from ..errors import CurationError, LoadError
 from ..schemas.versions import OMI_NS, V3_NS, VERSIONS, OpenMINDSVersion, VersionLike, get_version
@@ -180,11 +181,23 @@ def _kind_from_suffix(path: Path) -> str:
 
 
 def _read_json(path: Path) -> Any:
+    return _parse_json(read_input(path), str(path))
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\[uU]0*[dD][89a-fA-F]")
+
+
+def _reject_lone_surrogates(text: str, source: str) -> None:
+    """A lone UTF-16 surrogate (a JSON "\\ud800" escape) is not a character: no writer can store it."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(f"cannot read the file: {exc.strerror or exc}", source=str(path)) from None
-    return _parse_json(data, str(path))
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        around = text[max(0, exc.start - 30) : exc.start].encode("utf-8", "replace").decode()
+        raise LoadError(
+            f"a string holds an unpaired UTF-16 surrogate (\\u{ord(text[exc.start]):04x}), which is not a "
+            f"Unicode character and cannot be written to any file; it follows …{around!r}",
+            source=source,
+        ) from None
 
 
 def _reject_constant(name: str) -> Any:
@@ -192,14 +205,14 @@ def _reject_constant(name: str) -> Any:
 
 
 def _parse_json(text: str | bytes, source: str) -> Any:
+    if isinstance(text, bytes):
+        text = decode_text(text, source, "JSON-LD")
+    elif text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise LoadError("the file is empty: no JSON-LD document in it", source=source)
     try:
-        if isinstance(text, bytes):
-            text = text.decode("utf-8-sig")
-        return json.loads(text, parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        raise LoadError(
-            f"not UTF-8 text (byte {exc.start}); is this really a JSON-LD file?", source=source
-        ) from None
+        doc = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) else ""
         raise LoadError(
@@ -207,9 +220,17 @@ def _parse_json(text: str | bytes, source: str) -> Any:
         ) from None
     except (ValueError, RecursionError) as exc:
         raise LoadError(f"not valid JSON: {exc}", source=source) from None
+    if _SURROGATE_ESCAPE.search(text):
+        _reject_lone_surrogates(json.dumps(doc, ensure_ascii=False), source)
+    return doc
 
 
 def _load_folder(path: Path, version: str | None) -> MetadataGraph:
+    try:  # rglob() skips what it cannot read: an unreadable folder would look empty
+        with os.scandir(path):
+            pass
+    except OSError as exc:
+        raise LoadError(f"cannot read the folder: {exc.strerror or exc}", source=str(path)) from None
     files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _JSON_EXT)
     if not files:
         raise LoadError("the folder holds no .jsonld or .json files", source=str(path))
@@ -227,11 +248,7 @@ def _load_folder(path: Path, version: str | None) -> MetadataGraph:
 
 
 def _load_rdf_file(path: Path, version: str | None, kind: str) -> MetadataGraph:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(f"cannot read the file: {exc.strerror or exc}", source=str(path)) from None
-    return _parse_rdf_text(data, version, kind, str(path))
+    return _parse_rdf_text(read_input(path), version, kind, str(path))
 
 
 def _parse_rdf_text(text: str | bytes, version: str | None, kind: str, source: str) -> MetadataGraph:
@@ -241,15 +258,18 @@ def _parse_rdf_text(text: str | bytes, version: str | None, kind: str, source: s
 
     g = rdflib.Graph()
     fmt = "turtle" if kind == "turtle" else "nt"
+    label = "Turtle" if kind == "turtle" else "N-Triples"
+    if isinstance(text, bytes):
+        text = decode_text(text, source, label)
+    text = text.removeprefix("\ufeff")  # a UTF-8 BOM is accepted as in JSON-LD
+    _reject_lone_surrogates(text, source)
     try:
-        g.parse(data=text if isinstance(text, str) else text.decode("utf-8"), format=fmt)
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"not UTF-8 text (byte {exc.start})", source=source) from None
+        g.parse(data=text, format=fmt)
     except Exception as exc:  # rdflib raises many parser-specific exception types
         msg = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise LoadError(
-            f"not valid {'Turtle' if kind == 'turtle' else 'N-Triples'}: {msg}", source=source
-        ) from None
+        raise LoadError(f"not valid {label}: {msg}", source=source) from None
+    if _SURROGATE_ESCAPE.search(text):  # \uD800 escapes decode to lone surrogates
+        _reject_lone_surrogates(" ".join(str(term) for triple in g for term in triple), source)
     graph = from_rdflib(g, version)
     for nid in graph.nodes:
         graph.sources[nid] = source
@@ -521,7 +541,17 @@ class _Reader:
                 full = True
             if value is None:
                 continue
-            out[short] = self._value(value, type_iri, short, node_id, full)
+            converted = self._value(value, type_iri, short, node_id, full)
+            if short in out and out[short] != converted:
+                # "givenName" and its full IRI side by side: keeping one would be a silent pick
+                raise LoadError(
+                    f"the property {short} is given twice (by its short name and by its full IRI) with "
+                    f"different values: {_preview(out[short])} and {_preview(converted)}; keep one",
+                    source=self.source,
+                    node=node_id,
+                    property=short,
+                )
+            out[short] = converted
         if "@type" not in out:
             raise LoadError("an embedded node has no @type", source=self.source, node=node_id)
         return out

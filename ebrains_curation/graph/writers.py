@@ -19,6 +19,7 @@ them (unreached blank nodes follow, ordered by content).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .._files import atomic_write
-from ..errors import SerializationError
+from ..errors import CurationError, SerializationError
 from ..schemas.versions import OpenMINDSVersion, VersionLike, get_version
 from .context import XSD, context_for, context_url, key_rules
 from .model import MetadataGraph
@@ -380,6 +381,39 @@ def dumps(
 ) -> str:
     """The graph as text: ``"jsonld"`` (compact, default), ``"expanded"``, ``"turtle"`` or ``"ntriples"``."""
     fmt = _normalise_format(format)
+    with _serializing(fmt):
+        return _dumps(graph, fmt, indent, context)
+
+
+@contextlib.contextmanager
+def _serializing(fmt: str) -> Iterator[None]:
+    """Turn what the encoders raise on odd content into a :class:`SerializationError` naming the cause."""
+    try:
+        yield
+    except CurationError:
+        raise
+    except RecursionError:
+        raise SerializationError(
+            f"the graph is nested too deeply to write as {fmt} (embedded nodes inside embedded nodes, "
+            "hundreds of levels); link the inner nodes by @id instead of embedding them"
+        ) from None
+    except UnicodeEncodeError as exc:
+        raise SerializationError(
+            f"a text value holds {exc.object[exc.start : exc.end]!r}, which is not a Unicode character "
+            "(an unpaired UTF-16 surrogate) and cannot be written; fix the text"
+        ) from None
+    except Exception as exc:  # rdflib raises a bare Exception for IRIs it cannot write
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        bad_iri = re.match(r'"(.*)" does not look like a valid URI', first)
+        if bad_iri:
+            first = (
+                f"{bad_iri[1]!r} (an @id or a link) is not an IRI; RDF needs absolute IRIs such as "
+                "https://example.org/my-node (validation reports it as invalid-id)"
+            )
+        raise SerializationError(f"cannot write the graph as {fmt}: {first}") from None
+
+
+def _dumps(graph: MetadataGraph, fmt: str, indent: int | None, context: str | dict | None) -> str:
     if fmt == "compact":
         nodes = export_nodes(graph)
         return "".join(_encode_graph(_context(graph.version, context), nodes, indent))
@@ -439,7 +473,7 @@ def dump(
     """
     from .readers import gc_paused
 
-    with gc_paused():
+    with gc_paused(), _serializing(str(format or Path(path).suffix.lstrip(".") or "jsonld")):
         return _dump(graph, Path(path), format, per_node, overwrite, indent, context)
 
 

@@ -371,6 +371,8 @@ def _build_plan(version: OpenMINDSVersion, profile: Any, context_json: str) -> P
             "missing-type",
             "unknown-type",
             "invalid-node",
+            "empty-metadata",
+            "invalid-id",
             "check-not-run",
             "profile-version",
             "profile-not-applicable",

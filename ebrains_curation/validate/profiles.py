@@ -17,7 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigurationError, UnknownTermError
+from .._files import decode_text, read_input
+from ..errors import ConfigurationError, LoadError, UnknownTermError
 from ..schemas import get_registry, get_term, get_version
 from ..schemas.specs import PropertySpec, TypeSpec
 from ..schemas.versions import OpenMINDSVersion, VersionLike
@@ -226,9 +227,9 @@ def load_profile(path: str | Path) -> Profile:
     """Load a user profile file (JSON). Errors name the file and the field."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text("utf-8"))
-    except OSError as exc:
-        raise ConfigurationError(f"Cannot read profile file {p}: {exc.strerror or exc}") from None
+        data = json.loads(decode_text(read_input(p, what="profile file"), str(p), "JSON"))
+    except LoadError as exc:
+        raise ConfigurationError(f"Cannot read profile file {p}: {exc.message}") from None
     except json.JSONDecodeError as exc:
         raise ConfigurationError(f"Profile file {p} is not valid JSON: {exc}") from None
     return _parse(data, source=str(p), seen=(str(p.resolve()),), base=p.parent)
@@ -259,8 +260,8 @@ def _parse(data: Any, *, source: str, seen: tuple[str, ...], base: Path | None =
         if is_path and base is not None:
             p = base / ext
             try:
-                pdata = json.loads(p.read_text("utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
+                pdata = json.loads(decode_text(read_input(p, what="profile file"), str(p), "JSON"))
+            except (LoadError, json.JSONDecodeError) as exc:
                 raise bad(f"cannot read the profile it extends ({p}): {exc}") from None
             parent = _parse(pdata, source=str(p), seen=(*seen, key), base=p.parent)
         else:

@@ -140,6 +140,20 @@ _RULES: Final = [
     Rule("context-required", "error", "The submission record must give {property} here.", ""),
     Rule("must-be-linked", "error", "No {expected} links to this {type}.", ""),
     Rule("check-not-run", "warning", "A check could not run: {expected}.", ""),
+    Rule(
+        "empty-metadata",
+        "error",
+        "There is no metadata to check: the input holds no openMINDS nodes.",
+        "An empty file, a Turtle file with only prefixes, [] or a document without nodes never conforms; "
+        "check that the right file was given and that it was not truncated.",
+    ),
+    Rule(
+        "invalid-id",
+        "error",
+        "The @id {value} is not an IRI, so the node cannot be written as RDF or linked to.",
+        'Use an absolute IRI such as "https://example.org/my-dataset" (or a blank node id "_:name").',
+        rdf=False,
+    ),
     Rule("profile-version", "info", "The profile was written for openMINDS {expected}, not {value}.", ""),
     Rule(
         "profile-not-applicable",

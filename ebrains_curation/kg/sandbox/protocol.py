@@ -28,6 +28,9 @@ __all__ = [
     "text_response",
 ]
 
+_MAX_LONG = 2**63 - 1
+#: deepest JSON body accepted (openMINDS documents are a few levels deep)
+MAX_BODY_DEPTH = 100
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -57,10 +60,28 @@ def _int(params: dict[str, str], name: str, default: int | None) -> int | None:
     value = params.get(name)
     if value is None or value == "":
         return default
-    n = int(value)
-    if n < 0:
+    # ASCII digits only, and within a Java long (the KG's from/size): anything else is a 400
+    if not (value.isascii() and value.isdigit()) or int(value) > _MAX_LONG:
         raise ValueError(name)
-    return n
+    return int(value)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN/Infinity would be stored and served as non-JSON
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests deeper than ``limit`` (iterative: no recursion on hostile input)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
 
 
 def json_response(status: int, body: Any) -> Response:
@@ -136,9 +157,14 @@ class Request:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body or b"null")
-        except ValueError:
+            value = json.loads(self.body or b"null", parse_constant=_no_constant)
+        except (ValueError, RecursionError):
             raise HTTPError(text_response(400, "The payload is not valid JSON")) from None
+        if _depth_over(value, MAX_BODY_DEPTH):
+            raise HTTPError(
+                text_response(400, f"The payload is nested more than {MAX_BODY_DEPTH} levels deep")
+            )
+        return value
 
     def required(self, name: str) -> str:
         value = self.params.get(name)

@@ -68,6 +68,11 @@ class Faults:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # errors on a malformed request line are answered with a status line (the base class's
+    # default, HTTP/0.9, would send a bare HTML page)
+    default_request_version = "HTTP/1.0"
+    raw_requestline: bytes
+    _headers_buffer: list[bytes]
     server_version = "ebrains-curation-kg-sandbox"
     timeout = 120  # idle keep-alive connections end eventually
     disable_nagle_algorithm = True  # small JSON answers must not wait for delayed ACKs
@@ -81,15 +86,74 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
 
+    def parse_request(self) -> bool:
+        words = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n").split()
+        if words and len(words) != 3:
+            # HTTP/0.9 ("GET /path") has no headers to wait for, and the base class would answer
+            # it (or any malformed line) without a status line: answer in HTTP/1.0 and close
+            self.command, self.request_version = words[0], "HTTP/1.0"
+            self.path = words[1] if len(words) > 1 else ""
+            self.requestline = " ".join(words)[:200]
+            self.close_connection = True
+            why = "HTTP/0.9 requests are not supported" if len(words) == 2 else "Bad request line"
+            self.send_error(400, why)
+            return False
+        return super().parse_request()
+
+    def _refuse(self, status: int, message: str) -> None:
+        """Answer without reading the body, then close (the unread body cannot be skipped safely)."""
+        self.close_connection = True
+        self._send(status, [("Content-Type", "text/plain"), ("Connection", "close")], message.encode())
+
+    def _read_body(self) -> bytes | None:
+        """The request body within the server's size and time limits; None once refused."""
+        server = self.server
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            if self.headers.get("Transfer-Encoding"):
+                self._refuse(
+                    411, "Chunked request bodies are not supported by the sandbox: send Content-Length"
+                )
+                return None
+            return b""
+        if not raw.strip().isdigit() or not raw.strip().isascii():
+            self._refuse(400, f"Invalid Content-Length: {raw[:40]!r}")
+            return None
+        length = int(raw.strip())
+        if length > server.max_body:
+            self._refuse(
+                413, f"The request body is {length} bytes, over the sandbox limit of {server.max_body} bytes"
+            )
+            return None
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + server.body_timeout
+        left = length
+        while left > 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._refuse(408, f"The request body did not arrive within {server.body_timeout:g} s")
+                return None
+            self.connection.settimeout(min(remaining, self.timeout or remaining))
+            try:
+                chunk = self.rfile.read1(min(left, 65536))
+            except TimeoutError:
+                continue
+            if not chunk:
+                self.close_connection = True
+                return None  # the client went away mid-body: nothing to answer
+            chunks.append(chunk)
+            left -= len(chunk)
+        self.connection.settimeout(self.timeout)
+        return b"".join(chunks)
+
     def _handle(self) -> None:
         server = self.server
         path, _, query = self.path.partition("?")
         with server._conn_lock:
             server.requests_seen += 1
-        body = b""
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            body = self.rfile.read(length)
+        body = self._read_body()
+        if body is None:
+            return
         faults = server.faults
         action = None
         if faults.active and path.startswith("/v3"):
@@ -158,7 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
         # headers and body in one write (one TCP segment for small answers)
-        buffer: list[bytes] = self._headers_buffer  # type: ignore[attr-defined]  # BaseHTTPRequestHandler's own
+        buffer: list[bytes] = self._headers_buffer  # BaseHTTPRequestHandler's own
         buffer.append(b"\r\n")
         if self.command != "HEAD":
             buffer.append(data)
@@ -173,6 +237,11 @@ class ThreadedWSGIServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 256
+
+    #: largest request body accepted (the KG's spring.codec.max-in-memory-size is 20 MB)
+    max_body = 20 * 1024 * 1024
+    #: seconds a request body may take to arrive (slow senders must not hold a thread forever)
+    body_timeout = 30.0
 
     def __init__(self, address: tuple[str, int], app: Callable[..., Any], faults: Faults | None = None):
         self.app = app
