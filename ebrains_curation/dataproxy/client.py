@@ -100,7 +100,8 @@ class DataProxyClient:
 
     Give a ``token``, a ``token_provider`` (asked again after a 401: an expired token
     is renewed mid-run), or neither for anonymous access to public buckets.
-    ``page_size`` is the listing ``limit`` (the service's maximum is not documented).
+    ``page_size`` is the listing ``limit`` (the service's maximum is not documented;
+    EBRAINS-MATLAB uses 10,000, the default here).
     ``multipart_threshold`` and ``chunk_size`` (bytes) choose multipart uploads,
     ``part_workers`` uploads that many parts at once. ``retry`` is the package's one
     retry policy (default: 8 attempts, ``backoff`` s doubling, at most 8 s between tries);
@@ -117,7 +118,7 @@ class DataProxyClient:
         retry: RetryPolicy | None = None,
         backoff: float = 0.5,
         pool_size: int = 32,
-        page_size: int = 1000,
+        page_size: int = 10_000,
         multipart_threshold: int = 1 << 30,
         chunk_size: int = 64 << 20,
         part_workers: int = 4,
