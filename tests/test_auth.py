@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ebrains_curation.cli import cli
 from ebrains_curation.dataproxy import DataProxyClient
@@ -191,3 +193,15 @@ def test_cli_login_whoami_logout(
     assert res.exit_code == 0 and not TokenCache().path.exists()
     res = runner.invoke(cli, ["whoami"])
     assert res.exit_code == 2 and "ebrains-curation login" in res.output and "Traceback" not in res.output
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_cache_content_is_no_login_or_a_login(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes
+) -> None:
+    """A damaged or foreign cache file never raises: it is simply not a login."""
+    path = tmp_path_factory.mktemp("cache") / "tokens.json"
+    path.write_bytes(data)
+    loaded = TokenCache(path).load(IAMConfig(url="http://127.0.0.1/x"))
+    assert loaded is None or isinstance(loaded.access_token, str)
