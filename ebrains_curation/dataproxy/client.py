@@ -67,6 +67,24 @@ class RemoteObject(NamedTuple):
     @classmethod
     def from_listing(cls, entry: dict[str, Any]) -> RemoteObject:
         """From one entry of a listing page."""
+        try:  # the common case, fast: every field present with its documented type
+            name, size, h, ct, lm = (
+                entry["name"],
+                entry["bytes"],
+                entry["hash"],
+                entry["content_type"],
+                entry["last_modified"],
+            )
+            if (
+                type(name) is str
+                and type(size) is int
+                and type(h) is str
+                and type(ct) is str
+                and type(lm) is str
+            ):
+                return cls(name, size, h if h.islower() else h.lower(), ct, lm)
+        except KeyError:
+            pass
         return cls(
             str(entry["name"]),
             int(entry.get("bytes") or 0),

@@ -31,6 +31,7 @@ __all__ = ["BucketDescription", "describe_bucket", "describe_listing"]
 # the namespace and key of the inventory's UUIDv5 ids (ebrains_curation.inventory.nodes), so both agree
 _NS = bytes.fromhex("6f0c3b1e5d7a5b8e9a3c2e4f1d0b7c61")
 _URL_SAFE = re.compile(r"[A-Za-z0-9/._~-]*")  # needs no percent-encoding
+_HEX = frozenset("0123456789abcdef")
 _GENERIC = {"application/octet-stream", "binary/octet-stream", ""}
 
 
@@ -138,7 +139,8 @@ def _describe(
             "name": obj.name.rsplit("/", 1)[-1],
             "storageSize": {"@type": t_qv, "unit": {"@id": byte}, "value": obj.bytes},
         }
-        md5 = obj.md5
+        h = obj.hash
+        md5 = h if len(h) == 32 and _HEX.issuperset(h) else None
         if md5:
             node["hash"] = [{"@type": t_hash, "algorithm": "MD5", "digest": md5}]
         else:

@@ -222,7 +222,7 @@ class DataProxyApp:
         )
         objects: list[dict[str, Any]] = []
         if not delim:
-            objects = [o.as_listing() for o in self.store.list(bucket.name, prefix, marker, limit)]
+            objects = self.store.listing(bucket.name, prefix, marker, limit)
         else:
             seen: set[str] = set()
             while len(objects) < limit:
