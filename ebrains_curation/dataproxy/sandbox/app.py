@@ -168,7 +168,23 @@ class DataProxyApp:
                     ],
                 )
             if method == "POST" and user is not None:
-                name = json.loads(_read_all(environ) or b"{}").get("bucket_name", "")
+                try:
+                    name = json.loads(_read_all(environ) or b"{}")["bucket_name"]
+                except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+                    name = None
+                if not isinstance(name, str) or not name or "/" in name:
+                    return _json(
+                        422,
+                        {
+                            "detail": [
+                                {
+                                    "loc": ["body", "bucket_name"],
+                                    "msg": "field required",
+                                    "type": "value_error.missing",
+                                }
+                            ]
+                        },
+                    )
                 self.add_bucket(name, members={user: "administrator"})
                 return _json(201, {"name": name})
             return _detail(401 if user is None else 405, "Method Not Allowed")
