@@ -167,6 +167,18 @@ def test_one_login_serves_the_kg_and_the_data_proxy(
     assert list(DataProxyClient(dp.api_url, token_provider=login).list("both")) == []
 
 
+def test_kg_cli_uses_the_login(kg_sandbox_factory, env: IAMConfig, dp: DataProxySandbox) -> None:
+    """Without KG_AUTH_TOKEN, `kg whoami` and `bucket ls` use the `login` cache (one login for both)."""
+    kg = kg_sandbox_factory()
+    dp.iam.on_issue = lambda user, token, ttl: kg.server.users.issue_token(user, token, ttl=ttl)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["login"]).exit_code == 0
+    res = runner.invoke(cli, ["kg", "whoami", "--host", kg.url])
+    assert res.exit_code == 0 and res.output.startswith("alice"), res.output
+    res = runner.invoke(cli, ["bucket", "ls", "any", "--url", dp.api_url])
+    assert res.exit_code == 0 and "0 objects" in res.output, res.output
+
+
 def test_kg_auth_reexports_the_same_names() -> None:
     """Old imports keep working and name the same objects."""
     from ebrains_curation.kg import auth as kg_auth
