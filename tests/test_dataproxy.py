@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -178,6 +180,13 @@ def test_errors_are_sentences_without_secrets(dp: DataProxySandbox, caplog: pyte
     assert signature not in str(info.value) and "?" not in info.value.url
     with pytest.raises(ConfigurationError, match="plain http"):
         DataProxyClient("http://data-proxy.example.org/api")
+    caplog.set_level(logging.DEBUG)
+    good.upload("sig", "logged.txt", b"x")
+    good.download("sig", "logged.txt", Path(tempfile.mkdtemp()) / "x")
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("/store/sig/logged.txt" in line for line in lines)  # urllib3 did log the requests…
+    assert not any("Signature=" in line for line in lines)  # …without their signatures
+    assert not any(good._auth.get() in line for line in lines)
 
 
 def test_viewer_cannot_upload(dp: DataProxySandbox) -> None:

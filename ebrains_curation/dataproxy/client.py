@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -100,6 +101,29 @@ def _redact(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
+class _HideSignatures(logging.Filter):
+    """Drops the query string (the signature) of temporary URLs from urllib3's debug lines."""
+
+    _SIGNED = re.compile(r"\?[^\s\"']*Signature=[^\s\"']*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and any("Signature=" in str(a) for a in record.args):
+            record.args = tuple(
+                self._SIGNED.sub("?…", a) if isinstance(a, str) else a
+                for a in record.args  # type: ignore[union-attr]
+            )
+        return True
+
+
+_FILTER = _HideSignatures()
+
+
+def _hide_signatures_in_logs() -> None:
+    logger = logging.getLogger("urllib3.connectionpool")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
+
+
 def _check_base(url: str) -> str:
     return str(parse_service_url(url, what="Data Proxy", default_path="/api")).rstrip("/")
 
@@ -147,6 +171,7 @@ class DataProxyClient:
         if chunk_size < 5 << 20:
             raise ConfigurationError("the multipart chunk size must be at least 5 MiB (a Data Proxy limit)")
         self.url = _check_base(url)
+        _hide_signatures_in_logs()
         self.timeout = timeout if isinstance(timeout, tuple) else (float(timeout), float(timeout))
         self._auth = TokenManager(token, token_provider)
         self.page_size = page_size
