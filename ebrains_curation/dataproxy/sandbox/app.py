@@ -242,7 +242,7 @@ class DataProxyApp:
         else:
             seen: set[str] = set()
             while len(objects) < limit:
-                page = self.store.list(bucket.name, prefix, marker, limit)
+                page = self.store.page(bucket.name, prefix, marker, limit)
                 if not page:
                     break
                 for o in page:

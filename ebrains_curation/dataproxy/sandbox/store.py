@@ -211,7 +211,7 @@ class ObjectStore:
             return _Chain(sorted(seg.iterdir()))  # type: ignore[return-value]
         return open(path, "rb")
 
-    def list(self, bucket: str, prefix: str, marker: str, limit: int) -> list[StoredObject]:
+    def page(self, bucket: str, prefix: str, marker: str, limit: int) -> list[StoredObject]:
         """Up to ``limit`` objects after ``marker`` (exclusive) whose name starts with ``prefix``, by name."""
         return [StoredObject(*r) for r in self.rows(bucket, prefix, marker, limit)]
 
@@ -245,7 +245,7 @@ class ObjectStore:
         """Every object of a bucket, by name."""
         marker = ""
         while True:
-            page = self.list(bucket, "", marker, 1000)
+            page = self.page(bucket, "", marker, 1000)
             if not page:
                 return
             yield from page
