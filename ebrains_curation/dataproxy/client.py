@@ -108,10 +108,7 @@ class _HideSignatures(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args and any("Signature=" in str(a) for a in record.args):
-            record.args = tuple(
-                self._SIGNED.sub("?…", a) if isinstance(a, str) else a
-                for a in record.args  # type: ignore[union-attr]
-            )
+            record.args = tuple(self._SIGNED.sub("?…", a) if isinstance(a, str) else a for a in record.args)
         return True
 
 
