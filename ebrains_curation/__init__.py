@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 
 from ._lazy import functions_win_over_subpackages, lazy_exports
 from .errors import (
+    AuthError,
     ConfigurationError,
     CurationError,
+    DataProxyError,
     InventoryError,
     KGError,
     LoadError,
@@ -83,14 +85,24 @@ _LAZY: dict[str, str] = {
     # files
     "inventory": "ebrains_curation.inventory.api",
     "InventoryResult": "ebrains_curation.inventory.api",
+    # buckets (Data Proxy) and EBRAINS login
+    "DataProxyClient": "ebrains_curation.dataproxy.client",
+    "describe_bucket": "ebrains_curation.dataproxy.describe",
+    "push": "ebrains_curation.curation.push",
+    "plan_push": "ebrains_curation.curation.push",
+    "UserLogin": "ebrains_curation.net.auth",
+    "ClientCredentials": "ebrains_curation.net.auth",
+    "default_provider": "ebrains_curation.net.auth",
     # pictures
     "render_graph": "ebrains_curation.render",
 }
 
 __all__ = sorted(
     [
+        "AuthError",
         "ConfigurationError",
         "CurationError",
+        "DataProxyError",
         "DEFAULT_VERSION",
         "InventoryError",
         "KGError",
@@ -121,8 +133,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only: every n
     from .curation.checklist import readiness_checklist
     from .curation.datacite import to_datacite
     from .curation.descriptor import data_descriptor
+    from .curation.push import plan_push, push
     from .curation.record import SubmissionRecord
     from .curation.submission import submit
+    from .dataproxy.client import DataProxyClient
+    from .dataproxy.describe import describe_bucket
     from .graph.migrate import MigrationReport, migrate
     from .graph.model import MetadataGraph
     from .graph.rdf import from_rdflib, to_rdflib
@@ -131,6 +146,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only: every n
     from .inventory.api import InventoryResult, inventory
     from .kg.client import KGClient
     from .kg.sandbox import SandboxServer
+    from .net.auth import ClientCredentials, UserLogin, default_provider
     from .render import render_graph
     from .schemas.specs import PropertySpec, SchemaRegistry, TypeSpec, get_registry
     from .schemas.terms import get_term, iter_terms, term_iri

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ebrains_curation.cli import cli
 from ebrains_curation.dataproxy import DataProxyClient
@@ -165,6 +167,18 @@ def test_one_login_serves_the_kg_and_the_data_proxy(
     assert list(DataProxyClient(dp.api_url, token_provider=login).list("both")) == []
 
 
+def test_kg_cli_uses_the_login(kg_sandbox_factory, env: IAMConfig, dp: DataProxySandbox) -> None:
+    """Without KG_AUTH_TOKEN, `kg whoami` and `bucket ls` use the `login` cache (one login for both)."""
+    kg = kg_sandbox_factory()
+    dp.iam.on_issue = lambda user, token, ttl: kg.server.users.issue_token(user, token, ttl=ttl)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["login"]).exit_code == 0
+    res = runner.invoke(cli, ["kg", "whoami", "--host", kg.url])
+    assert res.exit_code == 0 and res.output.startswith("alice"), res.output
+    res = runner.invoke(cli, ["bucket", "ls", "any", "--url", dp.api_url])
+    assert res.exit_code == 0 and "0 objects" in res.output, res.output
+
+
 def test_kg_auth_reexports_the_same_names() -> None:
     """Old imports keep working and name the same objects."""
     from ebrains_curation.kg import auth as kg_auth
@@ -191,3 +205,15 @@ def test_cli_login_whoami_logout(
     assert res.exit_code == 0 and not TokenCache().path.exists()
     res = runner.invoke(cli, ["whoami"])
     assert res.exit_code == 2 and "ebrains-curation login" in res.output and "Traceback" not in res.output
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_cache_content_is_no_login_or_a_login(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes
+) -> None:
+    """A damaged or foreign cache file never raises: it is simply not a login."""
+    path = tmp_path_factory.mktemp("cache") / "tokens.json"
+    path.write_bytes(data)
+    loaded = TokenCache(path).load(IAMConfig(url="http://127.0.0.1/x"))
+    assert loaded is None or isinstance(loaded.access_token, str)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -178,6 +180,13 @@ def test_errors_are_sentences_without_secrets(dp: DataProxySandbox, caplog: pyte
     assert signature not in str(info.value) and "?" not in info.value.url
     with pytest.raises(ConfigurationError, match="plain http"):
         DataProxyClient("http://data-proxy.example.org/api")
+    caplog.set_level(logging.DEBUG)
+    good.upload("sig", "logged.txt", b"x")
+    good.download("sig", "logged.txt", Path(tempfile.mkdtemp()) / "x")
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("/store/sig/logged.txt" in line for line in lines)  # urllib3 did log the requests…
+    assert not any("Signature=" in line for line in lines)  # …without their signatures
+    assert not any(good._auth.get() in line for line in lines)
 
 
 def test_viewer_cannot_upload(dp: DataProxySandbox) -> None:
@@ -262,3 +271,31 @@ def test_ebrains_drive_multipart_upload_is_read_back(
     assert obj.hash == multipart_hash(big, utils.EBRAINS_DRIVE_MULTIPART_CHUNK_SIZE)
     client.download("edmp", "big.bin", tmp_path / "back")
     assert (tmp_path / "back").read_bytes() == big.read_bytes()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    method=st.sampled_from(["GET", "PUT", "DELETE", "POST", "PATCH"]),
+    path=st.lists(st.text(min_size=0, max_size=12), min_size=0, max_size=5),
+    params=st.dictionaries(
+        st.sampled_from(["limit", "marker", "prefix", "delimiter", "redirect", "to", "op", "expires"]),
+        st.text(max_size=10),
+        max_size=4,
+    ),
+    body=st.binary(max_size=64),
+    auth=st.booleans(),
+)
+def test_sandbox_answers_bad_requests_without_crashing(
+    dp: DataProxySandbox, method: str, path: list[str], params: dict[str, str], body: bytes, auth: bool
+) -> None:
+    """Whatever the route, query or body, the sandbox answers with a status below 500 (never a crash)."""
+    from urllib.parse import quote
+
+    import requests
+
+    headers = {"Authorization": f"Bearer {dp.token('alice')}"} if auth else {}
+    url = dp.api_url + "/v1/buckets/" + "/".join(quote(p, safe="") for p in path)
+    resp = requests.request(method, url, params=params, data=body, headers=headers, timeout=30)
+    assert resp.status_code < 500, (resp.status_code, resp.text[:200])
+    store_url = dp.url + "/store/" + "/".join(quote(p, safe="") for p in path)
+    assert requests.request(method, store_url, params=params, data=body, timeout=30).status_code < 500

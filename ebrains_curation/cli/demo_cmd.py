@@ -40,7 +40,7 @@ def _step(title: str) -> None:
 )
 @handle_errors
 def demo(output_dir: str, print_jsonld: bool) -> None:
-    """Build, validate, submit to a local sandbox KG and search back an example dataset version."""
+    """Build, validate, push files to a sandbox bucket, submit to a sandbox KG, search back an example."""
     from ..examples import example_dataset_version
     from ..graph.writers import dump, dumps
     from ..kg.submission import submit

@@ -8,6 +8,7 @@ the shell history and in the process list.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -73,6 +74,13 @@ def _client(host: str | None, token_file: str | None, om_version: str | None = N
     kwargs: dict[str, Any] = {"openminds_version": om_version or "v4"}
     if token_file:
         return KGClient(host or DEFAULT_HOST, token_provider=file_token(token_file), **kwargs)
+    if not os.environ.get("KG_AUTH_TOKEN", "").strip():
+        # no token in the environment: a service account or the 'ebrains-curation login' cache
+        from ..net.auth import default_provider
+
+        return KGClient(
+            host or os.environ.get("KG_HOST") or DEFAULT_HOST, token_provider=default_provider(), **kwargs
+        )
     return KGClient.from_env(host, **kwargs)
 
 

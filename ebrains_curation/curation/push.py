@@ -166,8 +166,9 @@ def _same(local_md5: str, size: int, path: str, remote: RemoteObject, chunk_size
     """Whether the remote object holds the local content; and why (not)."""
     if remote.bytes != size:
         return False, f"size {size} here, {remote.bytes} in the bucket"
-    if remote.md5 is not None:
-        return (remote.md5 == local_md5, "same MD5" if remote.md5 == local_md5 else "different MD5")
+    remote_md5 = remote.md5
+    if remote_md5 is not None:
+        return (remote_md5 == local_md5, "same MD5" if remote_md5 == local_md5 else "different MD5")
     if remote.hash.rpartition("-")[2].isdigit():  # a multipart upload: recompute its hash locally
         same = multipart_hash(path, chunk_size) == remote.hash
         return same, "same multipart hash" if same else "different multipart hash"
@@ -204,21 +205,25 @@ def plan_push(
     repository_iri = client.bucket_iri(bucket) + ("/" + quote(prefix.rstrip("/"), safe="/") if prefix else "")
     cache_path = Path(cache) if cache is not None else _default_cache(root_path)
     cache_path.parent.mkdir(parents=True, exist_ok=True)
-    result = inventory(
-        root_path,
-        repository_iri,
-        algorithms=("MD5", "SHA-256"),
-        cache=cache_path,
-        version=version,
-        progress=progress,
-        **inventory_options,
-    )
-    listing = {o.name: o for o in client.list(bucket, prefix)}
+    with ThreadPoolExecutor(1, thread_name_prefix="dp-plan") as pool:
+        # the listing (network waits) overlaps the inventory (local disk and hashing)
+        listed = pool.submit(lambda: {o.name: o for o in client.list(bucket, prefix)})
+        result = inventory(
+            root_path,
+            repository_iri,
+            algorithms=("MD5", "SHA-256"),
+            cache=cache_path,
+            version=version,
+            progress=progress,
+            **inventory_options,
+        )
+        listing = listed.result()
     remote = dict(listing)
     items: list[PlanItem] = []
+    base = str(root_path)
     for rel, size, md5 in _local_files(result, repository_iri, root_path):
         name = prefix + rel
-        path = str(root_path / rel)
+        path = os.path.join(base, rel)
         obj = remote.pop(name, None)
         if obj is None:
             items.append(PlanItem(name, "upload", "not in the bucket", size, md5, path))
@@ -322,9 +327,13 @@ def _upload_all(
 
 def _verify(client: DataProxyClient, plan: PushPlan, result: PushResult) -> None:
     """List the bucket again: every inventoried file present with the right size and digest."""
-    changed = result.uploaded or result.deleted or result.failed
-    # nothing sent: the plan's listing is the bucket as it is (one listing saved on a no-change re-run)
-    remote = {o.name: o for o in client.list(plan.bucket, plan.prefix)} if changed else plan.listing
+    if not (result.uploaded or result.deleted or result.failed):
+        # nothing was sent: the plan compared this very listing already (a no-change re-run lists once)
+        result.verified = sum(1 for i in plan.items if i.action == "skip")
+        for item in plan.of("conflict"):
+            result.mismatches[item.name] = "conflict left in place (use overwrite to replace it)"
+        return
+    remote = {o.name: o for o in client.list(plan.bucket, plan.prefix)}
     for item in plan.items:
         if item.action == "only-remote" or item.name in result.failed:
             continue

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -67,6 +68,24 @@ class RemoteObject(NamedTuple):
     @classmethod
     def from_listing(cls, entry: dict[str, Any]) -> RemoteObject:
         """From one entry of a listing page."""
+        try:  # the common case, fast: every field present with its documented type
+            name, size, h, ct, lm = (
+                entry["name"],
+                entry["bytes"],
+                entry["hash"],
+                entry["content_type"],
+                entry["last_modified"],
+            )
+            if (
+                type(name) is str
+                and type(size) is int
+                and type(h) is str
+                and type(ct) is str
+                and type(lm) is str
+            ):
+                return cls(name, size, h if h.islower() else h.lower(), ct, lm)
+        except KeyError:
+            pass
         return cls(
             str(entry["name"]),
             int(entry.get("bytes") or 0),
@@ -80,6 +99,26 @@ def _redact(url: str) -> str:
     """A URL without its query string (temporary URLs carry their signature there)."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+class _HideSignatures(logging.Filter):
+    """Drops the query string (the signature) of temporary URLs from urllib3's debug lines."""
+
+    _SIGNED = re.compile(r"\?[^\s\"']*Signature=[^\s\"']*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and any("Signature=" in str(a) for a in record.args):
+            record.args = tuple(self._SIGNED.sub("?…", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+_FILTER = _HideSignatures()
+
+
+def _hide_signatures_in_logs() -> None:
+    logger = logging.getLogger("urllib3.connectionpool")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
 
 
 def _check_base(url: str) -> str:
@@ -100,7 +139,8 @@ class DataProxyClient:
 
     Give a ``token``, a ``token_provider`` (asked again after a 401: an expired token
     is renewed mid-run), or neither for anonymous access to public buckets.
-    ``page_size`` is the listing ``limit`` (the service's maximum is not documented).
+    ``page_size`` is the listing ``limit`` (the service's maximum is not documented;
+    EBRAINS-MATLAB uses 10,000, the default here).
     ``multipart_threshold`` and ``chunk_size`` (bytes) choose multipart uploads,
     ``part_workers`` uploads that many parts at once. ``retry`` is the package's one
     retry policy (default: 8 attempts, ``backoff`` s doubling, at most 8 s between tries);
@@ -117,7 +157,7 @@ class DataProxyClient:
         retry: RetryPolicy | None = None,
         backoff: float = 0.5,
         pool_size: int = 32,
-        page_size: int = 1000,
+        page_size: int = 10_000,
         multipart_threshold: int = 1 << 30,
         chunk_size: int = 64 << 20,
         part_workers: int = 4,
@@ -128,6 +168,7 @@ class DataProxyClient:
         if chunk_size < 5 << 20:
             raise ConfigurationError("the multipart chunk size must be at least 5 MiB (a Data Proxy limit)")
         self.url = _check_base(url)
+        _hide_signatures_in_logs()
         self.timeout = timeout if isinstance(timeout, tuple) else (float(timeout), float(timeout))
         self._auth = TokenManager(token, token_provider)
         self.page_size = page_size

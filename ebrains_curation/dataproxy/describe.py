@@ -31,6 +31,7 @@ __all__ = ["BucketDescription", "describe_bucket", "describe_listing"]
 # the namespace and key of the inventory's UUIDv5 ids (ebrains_curation.inventory.nodes), so both agree
 _NS = bytes.fromhex("6f0c3b1e5d7a5b8e9a3c2e4f1d0b7c61")
 _URL_SAFE = re.compile(r"[A-Za-z0-9/._~-]*")  # needs no percent-encoding
+_HEX = frozenset("0123456789abcdef")
 _GENERIC = {"application/octet-stream", "binary/octet-stream", ""}
 
 
@@ -124,35 +125,44 @@ def _describe(
     repo_link = {"@id": repository_iri}  # shared by every File (cheap at 100,000 files)
     ctypes = _content_types(version)
     out = BucketDescription(graph, repository_iri)
-    nodes: list[Node] = []
-    for obj in objects:
-        if obj.name.endswith("/") or obj.content_type.startswith("application/directory"):
-            out.skipped.append(obj.name)
+    # shared (never mutated) link dicts and per-content-type answers: cheap at 100,000 files
+    unit = {"@id": byte}
+    formats: dict[str, dict[str, str] | None] = {}
+    files: dict[str, Node] = {}
+    safe = _URL_SAFE.fullmatch
+    total = 0
+    for name_, size, h, ct, _modified in objects:
+        if name_.endswith("/") or ct.startswith("application/directory"):
+            out.skipped.append(name_)
             continue
-        iri = base + (obj.name if _URL_SAFE.fullmatch(obj.name) else quote(obj.name, safe="/"))
+        iri = base + (name_ if safe(name_) else quote(name_, safe="/"))
         node: Node = {
             "@id": iri,
             "@type": t_file,
             "IRI": iri,
             "fileRepository": repo_link,
-            "name": obj.name.rsplit("/", 1)[-1],
-            "storageSize": {"@type": t_qv, "unit": {"@id": byte}, "value": obj.bytes},
+            "name": name_.rpartition("/")[2],
+            "storageSize": {"@type": t_qv, "unit": unit, "value": size},
         }
-        md5 = obj.md5
-        if md5:
-            node["hash"] = [{"@type": t_hash, "algorithm": "MD5", "digest": md5}]
+        if len(h) == 32 and _HEX.issuperset(h):
+            node["hash"] = [{"@type": t_hash, "algorithm": "MD5", "digest": h}]
         else:
-            out.without_md5.append(obj.name)
-        ct = obj.content_type.split(";")[0].strip().lower()
-        if ct not in _GENERIC and ct in ctypes:
-            node["format"] = {"@id": ctypes[ct]}
-        nodes.append(node)
-        out.files += 1
-        out.bytes += obj.bytes
-    if not graph.nodes.keys() & {n["@id"] for n in nodes} and len({n["@id"] for n in nodes}) == len(nodes):
-        graph.nodes.update((n["@id"], n) for n in nodes)  # all new and distinct: no per-node checks needed
+            out.without_md5.append(name_)
+        try:
+            fmt = formats[ct]
+        except KeyError:
+            key = ct.split(";")[0].strip().lower()
+            fmt = formats[ct] = {"@id": ctypes[key]} if key not in _GENERIC and key in ctypes else None
+        if fmt is not None:
+            node["format"] = fmt
+        files[iri] = node
+        total += size
+    out.files = len(files)
+    out.bytes = total
+    if graph.nodes.keys().isdisjoint(files):
+        graph.nodes.update(files)  # all new (a listing names each object once): no per-node checks needed
     else:
-        for node in nodes:
+        for node in files.values():
             graph.add_node(node)
     return out
 

@@ -277,6 +277,7 @@ class IAMSandbox:
             who = self.verify(auth[7:]) if auth.startswith("Bearer ") else None
             if who is None:
                 return 401, {"error": "invalid_token", "error_description": "Token verification failed"}
+            user = who
             return 200, {
                 "sub": hashlib.sha1(who.encode()).hexdigest(),
                 "preferred_username": who,

@@ -5,7 +5,8 @@ listing with ``prefix``/``delimiter``/``marker``/``limit`` (marker exclusive, na
 in code-point order, an empty page after the end), temporary upload and download
 URLs (HMAC-signed, expiring, used without Authorization), multipart upload
 (``uploadId``, presigned part URLs answering with a quoted ``ETag``, completion with
-``{"n": etag}``), object delete. Request bodies are streamed to disk, never held
+``{"n": etag}``; the object is kept as its segments behind a manifest, as Swift does),
+object delete. Request bodies are streamed to disk, never held
 in memory. Object names are percent-decoded from the path, as the Data Proxy does.
 
 Simplified or assumed (UNCERTAIN upstream; see the README): a missing bucket gives
@@ -167,7 +168,23 @@ class DataProxyApp:
                     ],
                 )
             if method == "POST" and user is not None:
-                name = json.loads(_read_all(environ) or b"{}").get("bucket_name", "")
+                try:
+                    name = json.loads(_read_all(environ) or b"{}")["bucket_name"]
+                except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+                    name = None
+                if not isinstance(name, str) or not name or "/" in name:
+                    return _json(
+                        422,
+                        {
+                            "detail": [
+                                {
+                                    "loc": ["body", "bucket_name"],
+                                    "msg": "field required",
+                                    "type": "value_error.missing",
+                                }
+                            ]
+                        },
+                    )
                 self.add_bucket(name, members={user: "administrator"})
                 return _json(201, {"name": name})
             return _detail(401 if user is None else 405, "Method Not Allowed")
@@ -221,11 +238,11 @@ class DataProxyApp:
         )
         objects: list[dict[str, Any]] = []
         if not delim:
-            objects = [o.as_listing() for o in self.store.list(bucket.name, prefix, marker, limit)]
+            objects = self.store.listing(bucket.name, prefix, marker, limit)
         else:
             seen: set[str] = set()
             while len(objects) < limit:
-                page = self.store.list(bucket.name, prefix, marker, limit)
+                page = self.store.page(bucket.name, prefix, marker, limit)
                 if not page:
                     break
                 for o in page:
@@ -318,10 +335,8 @@ class DataProxyApp:
             if not p.exists() or not sidecar.exists() or sidecar.read_text() != str(etags[n]).strip('"'):
                 return _detail(400, f"Part {n} is missing or its ETag does not match")
             md5s += bytes.fromhex(str(etags[n]).strip('"'))
-        tmp = folder / "joined"
-        size = self.store.concatenate(parts, tmp)
         digest = f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}"
-        self.store.commit(bucket.name, name, tmp, digest, size, "application/octet-stream")
+        self.store.commit_segments(bucket.name, name, parts, digest)
         shutil.rmtree(folder, ignore_errors=True)
         with self._lock:
             self._uploads.pop(upload_id, None)
