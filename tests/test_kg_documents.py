@@ -244,3 +244,45 @@ def test_terms_given_as_kg_ids_are_resolved_through_a_client(kg_sandbox: Any) ->
     )
     rules = {i.rule_id for i in report.issues if i.path and i.path[0] == "license"}
     assert rules and "term-needs-kg" not in rules  # resolved, and then found to be the wrong kind of term
+
+
+def test_the_kg_reads_back_our_expanded_form_with_the_same_values(kg_sandbox: Any) -> None:
+    """POST our expanded output to the KG sandbox (real HTTP), GET it back: homepage and dates unchanged."""
+    from ebrains_curation import MetadataGraph
+    from ebrains_curation.graph import to_jsonld
+
+    g = MetadataGraph("v4")
+    g.add_node(
+        {
+            "@id": "https://ex.org/dsv",
+            "@type": T + "DatasetVersion",
+            "shortName": "demo",
+            "homepage": "https://ex.org/home",
+            "releaseDate": "2024-05-01",
+            "versionIdentifier": "v1",
+        }
+    )
+    [expanded] = to_jsonld(g, "expanded")
+    body = {k: v for k, v in expanded.items() if k != "@id"}
+    headers = {"Authorization": f"Bearer {kg_sandbox.tokens['alice']}"}
+    created = requests.post(
+        kg_sandbox.url + "/v3/instances",
+        params={"space": "collab-demo"},
+        json=body,
+        headers=headers,
+        timeout=30,
+    )
+    assert created.status_code == 200, created.text
+    uid = created.json()["data"]["@id"].rsplit("/", 1)[1]
+    fetched = requests.get(
+        kg_sandbox.url + f"/v3/instances/{uid}", params={"stage": "IN_PROGRESS"}, headers=headers, timeout=30
+    ).json()
+    assert (
+        fetched["data"][P + "homepage"] == "https://ex.org/home"
+    )  # stored as the plain string openMINDS uses
+    back = load(fetched)[KG + uid]
+    assert back["homepage"] == "https://ex.org/home" and back["releaseDate"] == "2024-05-01"
+    assert {k: back[k] for k in ("shortName", "versionIdentifier")} == {
+        "shortName": "demo",
+        "versionIdentifier": "v1",
+    }
