@@ -20,6 +20,11 @@ so ``except ebrains_curation.CurationError`` catches them all::
 
 Invalid *metadata* is a validation result, never an exception: only
 ``raise_for_errors()`` turns a report into one, and ``submit()`` refuses to write it.
+
+Warnings (Python ``warnings``) derive from :class:`CurationWarning`::
+
+    CurationWarning
+    └── OrderLostWarning            Turtle/N-Triples output cannot keep the order of an ordered property
 """
 
 from __future__ import annotations
@@ -30,11 +35,13 @@ __all__ = [
     "AuthError",
     "ConfigurationError",
     "CurationError",
+    "CurationWarning",
     "DataProxyError",
     "InventoryError",
     "KGError",
     "LoadError",
     "MigrationError",
+    "OrderLostWarning",
     "SchemaError",
     "SerializationError",
     "SubmissionRefused",
@@ -160,3 +167,15 @@ class DataProxyError(CurationError):
         self.status = status
         self.method = method
         self.url = url
+
+
+class CurationWarning(UserWarning):
+    """Root of the warnings ebrains-curation issues (filter them all with this class)."""
+
+
+class OrderLostWarning(CurationWarning):
+    """RDF output (Turtle, N-Triples) cannot keep the order of an ordered property's values.
+
+    RDF has no order of repeated values: authors, custodians, developers … come back
+    sorted. JSON-LD output keeps the order; write JSON-LD where the order matters.
+    """

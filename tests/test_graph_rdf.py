@@ -13,9 +13,20 @@ from ebrains_curation.graph import dumps, from_rdflib, load, to_jsonld, to_rdfli
 P = "https://openminds.om-i.org/props/"
 
 
-def test_links_iris_and_dates_are_typed() -> None:
-    """Links and IRI-valued properties are URIRefs; dates xsd:date; numbers typed; text plain."""
+def test_default_rdf_reads_strings_as_openminds_does() -> None:
+    """By default (openMINDS's @vocab convention) links are URIRefs and IRI/date strings plain literals."""
     g = to_rdflib(example_graph())
+    dsv = URIRef("https://ex.org/dsv1")
+    assert g.value(dsv, URIRef(P + "releaseDate")) == Literal("2024-05-01")
+    assert g.value(dsv, URIRef(P + "homepage")) == Literal("https://ex.org/home")
+    assert g.value(dsv, URIRef(P + "license")) == URIRef(I + "licenses/CC-BY-4.0")
+    f0 = URIRef("https://data.ex.org/repo/f0.nwb")
+    assert g.value(f0, URIRef(P + "IRI")) == Literal("https://data.ex.org/repo/f0.nwb")
+
+
+def test_links_iris_and_dates_are_typed() -> None:
+    """typed=True: links and IRI-valued properties are URIRefs; dates xsd:date; numbers typed; text plain."""
+    g = to_rdflib(example_graph(), typed=True)
     dsv = URIRef("https://ex.org/dsv1")
     assert (dsv, rdflib.RDF.type, URIRef(T + "DatasetVersion")) in g
     assert g.value(dsv, URIRef(P + "releaseDate")) == Literal("2024-05-01", datatype=rdflib.XSD.date)
@@ -33,7 +44,9 @@ def test_relative_iri_stays_a_literal() -> None:
     """A malformed IRI value is kept as a literal (a SHACL IRI check can then see it)."""
     g = MetadataGraph()
     g.add_node({"@id": "https://ex.org/d", "@type": T + "DatasetVersion", "homepage": "not an iri"})
-    assert to_rdflib(g).value(URIRef("https://ex.org/d"), URIRef(P + "homepage")) == Literal("not an iri")
+    assert to_rdflib(g, typed=True).value(URIRef("https://ex.org/d"), URIRef(P + "homepage")) == Literal(
+        "not an iri"
+    )
 
 
 def test_from_rdflib_puts_embedded_nodes_back_inline() -> None:

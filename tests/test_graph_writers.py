@@ -32,11 +32,11 @@ def _shuffled(g: MetadataGraph, seed: int, rename_blanks: bool = True) -> Metada
 
 
 def test_compact_document_shape() -> None:
-    """Compact: inline context with typed terms, nodes sorted (named by @id, then blank), keys sorted in text."""
+    """Compact: openMINDS's own @vocab context, nodes sorted (named by @id, then blank), keys sorted in text."""
     g = example_graph()
     doc = to_jsonld(g)
-    ctx = doc["@context"]
-    assert ctx["@vocab"] == "https://openminds.om-i.org/props/"
+    assert doc["@context"] == {"@vocab": "https://openminds.om-i.org/props/"}
+    ctx = to_jsonld(g, context="typed")["@context"]
     assert ctx["license"]["@type"] == "@id" and ctx["releaseDate"]["@type"] == "xsd:date"
     ids = [n["@id"] for n in doc["@graph"]]
     named = [i for i in ids if not i.startswith("_:")]
@@ -81,18 +81,32 @@ def test_to_jsonld_returns_copies() -> None:
 
 
 def test_expanded_form() -> None:
-    """Expanded: full IRIs, @type lists, typed values; expand_node for one node (KG payloads)."""
+    """Expanded: full IRIs, @type lists, plain values as the KG stores them; expand_node for one node."""
     g = example_graph()
     exp = to_jsonld(g, "expanded")
     dsv = next(n for n in exp if n["@id"] == "https://ex.org/dsv1")
     assert dsv["@type"] == [T + "DatasetVersion"]
+    assert dsv["https://openminds.om-i.org/props/releaseDate"] == [{"@value": "2024-05-01"}]
+    assert dsv["https://openminds.om-i.org/props/homepage"] == [{"@value": "https://ex.org/home"}]
+    assert dsv["https://openminds.om-i.org/props/license"] == [
+        {"@id": "https://openminds.om-i.org/instances/licenses/CC-BY-4.0"}
+    ]
+    assert dsv["https://openminds.om-i.org/props/shortName"] == [{"@value": "demo"}]
+    f0 = "https://data.ex.org/repo/f0.nwb"  # no blank-node references, so no relabelling
+    assert expand_node(g[f0]) == next(n for n in exp if n["@id"] == f0)
+
+
+def test_typed_expanded_form() -> None:
+    """context='typed': IRI strings become @id values and dates xsd:date (explicit option)."""
+    g = example_graph()
+    exp = to_jsonld(g, "expanded", context="typed")
+    dsv = next(n for n in exp if n["@id"] == "https://ex.org/dsv1")
     assert dsv["https://openminds.om-i.org/props/releaseDate"] == [
         {"@value": "2024-05-01", "@type": "http://www.w3.org/2001/XMLSchema#date"}
     ]
     assert dsv["https://openminds.om-i.org/props/homepage"] == [{"@id": "https://ex.org/home"}]
-    assert dsv["https://openminds.om-i.org/props/shortName"] == [{"@value": "demo"}]
-    f0 = "https://data.ex.org/repo/f0.nwb"  # no blank-node references, so no relabelling
-    assert expand_node(g[f0]) == next(n for n in exp if n["@id"] == f0)
+    f0 = "https://data.ex.org/repo/f0.nwb"
+    assert expand_node(g[f0], typed=True) == next(n for n in exp if n["@id"] == f0)
 
 
 def test_dump_single_file_no_overwrite(tmp_path) -> None:

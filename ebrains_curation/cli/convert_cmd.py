@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 
 import click
 
+from ..errors import OrderLostWarning
 from ..schemas.versions import VERSIONS
 from .common import EXIT_PROBLEMS, handle_errors
 
@@ -63,6 +65,8 @@ def convert(
     from ..graph.writers import dump, dumps
 
     graph = load(source, from_version)
+    if graph.version_note:  # v4 and v5 share a namespace: say when the version was assumed
+        click.echo(f"note: {graph.version_note}", err=True)
     to = to.lower()
     report = None
     fmt = "compact"
@@ -70,10 +74,16 @@ def convert(
         fmt = to
     else:
         graph, report = migrate(graph, to)
-    if output == "-" and not per_node:
-        click.echo(dumps(graph, fmt), nl=False)
-    else:
-        written = dump(graph, output, fmt, per_node=per_node, overwrite=overwrite)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OrderLostWarning)
+        if output == "-" and not per_node:
+            click.echo(dumps(graph, fmt), nl=False)
+            written = None
+        else:
+            written = dump(graph, output, fmt, per_node=per_node, overwrite=overwrite)
+    for w in caught:  # Turtle/N-Triples cannot keep the order of authors …: say so
+        click.echo(f"warning: {w.message}", err=True)
+    if written is not None:
         click.echo(
             f"wrote {len(written)} file(s): {written[0] if len(written) == 1 else output} "
             f"({len(graph)} nodes, openMINDS {graph.version})",

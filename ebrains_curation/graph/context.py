@@ -1,5 +1,9 @@
 """The openMINDS JSON-LD contexts we ship, and the per-key value rules derived from them.
 
+Our files use openMINDS's own context, ``{"@vocab": <property namespace>}``, by
+default (see :mod:`ebrains_curation.graph.writers`); the *typed* contexts below are
+the explicit alternative (``context="typed"``) and the reading the validators use.
+
 One context per openMINDS version (``ebrains_curation/contexts/openminds-v3.jsonld``,
 ``-v4``, ``-v5``; ``latest`` uses the v5 one). Each holds ``@vocab`` (the
 version's property namespace), the ``xsd`` prefix, and one term per property
@@ -44,6 +48,7 @@ __all__ = [
     "context_for",
     "context_url",
     "key_rules",
+    "value_rules",
     "version_for_context_url",
 ]
 
@@ -171,3 +176,12 @@ def key_rules(version: VersionLike = None) -> dict[str, KeyRule]:
             coercion = XSD + coercion[4:]
         rules[key] = KeyRule(key, term["@id"], coercion)
     return rules
+
+
+def value_rules(version: str | None = None, *, typed: bool = True) -> dict[str, KeyRule]:
+    """The key rules for writing values: the typed context's (``typed=True``) or none at all.
+
+    Without rules every key maps to ``@vocab`` + key and every string stays a plain
+    literal: openMINDS's own ``{"@vocab": …}`` convention.
+    """
+    return key_rules(version) if typed else {}

@@ -40,6 +40,7 @@ from typing import Any
 from ..errors import MigrationError
 from ..schemas import get_registry, get_version, term_by_iri
 from ..schemas.versions import OMI_NS, V3_NS, OpenMINDSVersion
+from .migrate_terms import identifiers_v4_to_v5, identifiers_v5_to_v4, rename_v4_instance, rename_v5_instance
 from .model import MetadataGraph, iter_values
 
 __all__ = ["MigrationIssue", "MigrationReport", "migrate"]
@@ -55,6 +56,10 @@ _V4_TO_V5_KEYS = {
     "isNewVersionOf": "isPrecededBy",
     "isAlternativeVersionOf": "isVariantOf",
     "preparationDesign": "preparationType",
+    "relatedUBERONTerm": "relatedInterspeciesAnatomy",
+    "relatedMediaType": "definingSource",
+    "coordinateSpace": "coordinateFramework",
+    "usedSpecies": "usedTaxon",
 }
 _V5_TO_V4_KEYS = {v: k for k, v in _V4_TO_V5_KEYS.items()}
 _V4_TO_V5_TYPES = {
@@ -296,6 +301,7 @@ def _v4_to_v5(graph: MetadataGraph, report: MigrationReport) -> MetadataGraph:
     for nid, node in list(g.nodes.items()):
         if "hasVersion" not in node:
             continue
+        kept: list[Any] = []  # links that cannot become an isVersionOf stay on the node (reported)
         for link in _as_list(node["hasVersion"]):
             target = link.get("@id") if isinstance(link, dict) else None
             version_node = g.nodes.get(target) if target else None
@@ -304,23 +310,69 @@ def _v4_to_v5(graph: MetadataGraph, report: MigrationReport) -> MetadataGraph:
                     nid,
                     "hasVersion",
                     link,
-                    "the version is not in the graph, so its isVersionOf cannot be set",
+                    "the version is not in the graph, so its isVersionOf cannot be set; the link is kept",
                 )
+                kept.append(link)
                 continue
             existing = version_node.get("isVersionOf")
             if existing and existing != {"@id": nid}:
                 report.add(
-                    str(target), "isVersionOf", existing, f"already set; {nid} also lists it in hasVersion"
+                    str(target),
+                    "isVersionOf",
+                    existing,
+                    f"already set; {nid} also lists it in hasVersion (kept)",
                 )
+                kept.append(link)
                 continue
             version_node["isVersionOf"] = {"@id": nid}
             report.mapped["hasVersion→isVersionOf"] += 1
-        del node["hasVersion"]
+        if kept:
+            node["hasVersion"] = kept
+        else:
+            del node["hasVersion"]
     for nid, node in g.nodes.items():
         _node_v4_to_v5(nid, node, v5, report, v4_keys)
     _affiliations_v4_to_v5(g, v5, report)
+    g = _rename_instances(g, rename_v4_instance, report)
     _report_unknown_keys(g, report)
     return g
+
+
+def _rename_instances(graph: MetadataGraph, rename: Any, report: MigrationReport) -> MetadataGraph:
+    """Library-instance IRIs the target version renamed, as node @ids and in every link."""
+    cache: dict[str, str | None] = {}
+
+    def new(iri: str) -> str | None:
+        if iri not in cache:
+            cache[iri] = rename(iri)
+        return cache[iri]
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            ref = value.get("@id")
+            if isinstance(ref, str) and set(value) <= {"@id", "@type"}:
+                target = new(ref)
+                if target:
+                    report.mapped["instance IRI renamed"] += 1
+                    return {**value, "@id": target}
+                return value
+            return {k: (v if k.startswith("@") else walk(v)) for k, v in value.items()}
+        return value
+
+    out = MetadataGraph(graph.version)
+    out.version_note = graph.version_note
+    for nid, node in graph.nodes.items():
+        target = new(nid) or nid
+        body = {k: (v if k.startswith("@") else walk(v)) for k, v in node.items()}
+        body["@id"] = target
+        out.nodes[target] = body
+        if nid in graph.meta:
+            out.meta[target] = graph.meta[nid]
+        if nid in graph.sources:
+            out.sources[target] = graph.sources[nid]
+    return out
 
 
 def _contribution(contributors: list[Any], role: str) -> dict[str, Any]:
@@ -338,7 +390,13 @@ def _node_v4_to_v5(nid: str, node: dict[str, Any], v5: Any, report: MigrationRep
     renamed keys, Person and Organization names, embedded nodes), as the module notes do.
     """
     name = _type_name(node)
-    if name in _V4_TO_V5_TYPES:
+    renamed = rename_v4_instance(nid) if name == "UBERONParcellation" else None
+    if renamed:  # the v5 anatomy term of the same name (its type is named by the IRI's folder)
+        kind = renamed.rsplit("/", 2)[-2]
+        node["@type"] = OMI_NS + "types/" + kind[0].upper() + kind[1:]
+        report.mapped[f"UBERONParcellation→{kind}"] += 1
+        name = _type_name(node)
+    elif name in _V4_TO_V5_TYPES:
         node["@type"] = OMI_NS + "types/" + _V4_TO_V5_TYPES[name]
         report.mapped[f"{name}→{_V4_TO_V5_TYPES[name]}"] += 1
         name = _V4_TO_V5_TYPES[name]
@@ -388,6 +446,8 @@ def _node_v4_to_v5(nid: str, node: dict[str, Any], v5: Any, report: MigrationRep
                 value = [value]
             node[new] = value
             report.mapped[f"{old}→{new}"] += 1
+    identifiers_v4_to_v5(node, props, report.mapped)
+    _age_v4_to_v5(nid, node, props, report)
     # accessibility terms
     if name and "accessibility" in node and "accessibility" in props:
         acc = node["accessibility"]
@@ -434,6 +494,44 @@ def _node_v4_to_v5(nid: str, node: dict[str, Any], v5: Any, report: MigrationRep
         for item in iter_values(value):
             if isinstance(item, dict) and "@id" not in item and "@value" not in item:
                 _embedded_v4_to_v5(nid, key, item, report)
+
+
+_SPECIMEN_AGE = OMI_NS + "types/SpecimenAge"
+
+
+def _age_v4_to_v5(nid: str, node: dict[str, Any], props: dict[str, Any], report: MigrationReport) -> None:
+    """SubjectState/TissueSampleState ``age``: a v4 QuantitativeValue(Range) becomes a v5 SpecimenAge."""
+    prop = props.get("age")
+    age = node.get("age")
+    if prop is None or _SPECIMEN_AGE not in prop.target_types or not isinstance(age, dict) or "@id" in age:
+        return
+    if _type_name(age) == "SpecimenAge":
+        return
+    node["age"] = {"@type": _SPECIMEN_AGE, "age": age}
+    report.mapped["age→SpecimenAge"] += 1
+    report.add(
+        nid,
+        "age.reference",
+        None,
+        "v5 ages say what they count from (SpecimenAge.reference, e.g. birth or conception); "
+        "the v4 age has no such information: set the reference",
+    )
+
+
+def _age_v5_to_v4(nid: str, node: dict[str, Any], props: dict[str, Any], report: MigrationReport) -> None:
+    """A v5 SpecimenAge goes back to its inner QuantitativeValue(Range); its reference is reported."""
+    age = node.get("age")
+    if (
+        "age" not in props
+        or not isinstance(age, dict)
+        or _type_name(age) != "SpecimenAge"
+        or "age" not in age
+    ):
+        return
+    node["age"] = age["age"]
+    report.mapped["SpecimenAge→age"] += 1
+    if age.get("reference") is not None:
+        report.add(nid, "age", age, "v4 ages have no reference (what the age counts from); it is not kept")
 
 
 def _embedded_v4_to_v5(nid: str, key: str, item: dict[str, Any], report: MigrationReport) -> None:
@@ -636,6 +734,7 @@ def _v5_to_v4(graph: MetadataGraph, report: MigrationReport) -> MetadataGraph:
     _affiliations_v5_to_v4(g, v4, report)
     for nid, node in g.nodes.items():
         _node_v5_to_v4(nid, node, v4, report)
+    g = _rename_instances(g, rename_v5_instance, report)
     _report_unknown_keys(g, report)
     return g
 
@@ -646,7 +745,11 @@ def _node_v5_to_v4(nid: str, node: dict[str, Any], v4: Any, report: MigrationRep
     Long because it undoes the v4 → v5 changes one after the other, mirroring :func:`_node_v4_to_v5`.
     """
     name = _type_name(node)
-    if name in _V5_TO_V4_TYPES:
+    if rename_v5_instance(nid) and "/UBERONParcellation/" in str(rename_v5_instance(nid)):
+        node["@type"] = OMI_NS + "types/UBERONParcellation"
+        report.mapped[f"{name}→UBERONParcellation"] += 1
+        name = "UBERONParcellation"
+    elif name in _V5_TO_V4_TYPES:
         node["@type"] = OMI_NS + "types/" + _V5_TO_V4_TYPES[name]
         report.mapped[f"{name}→{_V5_TO_V4_TYPES[name]}"] += 1
         name = _V5_TO_V4_TYPES[name]
@@ -694,6 +797,8 @@ def _node_v5_to_v4(nid: str, node: dict[str, Any], v4: Any, report: MigrationRep
                     continue
             node[old] = value
             report.mapped[f"{new}→{old}"] += 1
+    identifiers_v5_to_v4(node, props, report.mapped)
+    _age_v5_to_v4(nid, node, props, report)
     if "accessibility" in node and "accessibility" in props:
         acc = node["accessibility"]
         ref = acc.get("@id") if isinstance(acc, dict) else None

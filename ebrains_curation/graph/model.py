@@ -76,6 +76,8 @@ class MetadataGraph:
         self.meta: dict[str, dict[str, Any]] = {}
         #: where each node came from (file name), for error messages and reports
         self.sources: dict[str, str] = {}
+        #: set by the readers when the version was assumed, not recognised (v4 and v5 look alike)
+        self.version_note: str | None = None
         self._blank_counter = 0
         self._obj_ids: dict[int, str] = {}
         for n in nodes:
@@ -125,6 +127,7 @@ class MetadataGraph:
         g.nodes = copy.deepcopy(self.nodes)
         g.meta = copy.deepcopy(self.meta)
         g.sources = dict(self.sources)
+        g.version_note = self.version_note
         g._blank_counter = self._blank_counter
         return g
 

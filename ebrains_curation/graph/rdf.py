@@ -6,8 +6,14 @@ same rules as the shipped JSON-LD context, so the result is isomorphic to pyld's
 ``URIRef``s, dates ``xsd:date`` (date-times ``xsd:dateTime``) literals, numbers
 ``xsd:integer``/``xsd:double``. Embedded nodes become blank nodes with labels
 derived from their position, so output is stable. One deliberate difference
-from pyld: an IRI-valued property holding a relative or malformed IRI becomes a
-plain literal (pyld drops the triple), so a SHACL check can still see it.
+from pyld (typed reading only): an IRI-valued property holding a relative or
+malformed IRI becomes a plain literal (pyld drops the triple), so a SHACL check
+can still see it.
+
+RDF keeps no order of repeated values. Turtle and N-Triples output
+(:func:`rdf_text`) issues an :class:`~ebrains_curation.errors.OrderLostWarning`
+when an ordered property (authors, custodians, developers …; see
+:data:`ORDERED_KEYS`) has several values.
 
 :func:`from_rdflib` reads triples back: typed subjects become nodes, blank nodes
 of embedded types used once go back inline, and multi-valued properties are
@@ -17,14 +23,24 @@ sorted (RDF has no order).
 from __future__ import annotations
 
 import re
+import warnings
+from decimal import Decimal
 from typing import Any
 
-from ..errors import LoadError
-from ..schemas.versions import OMI_NS, V3_NS, OpenMINDSVersion, VersionLike, get_version
-from .context import XSD, key_rules
+from ..errors import LoadError, OrderLostWarning
+from ..schemas.versions import V3_NS, OpenMINDSVersion, VersionLike, get_version
+from .context import XSD, value_rules
 from .model import MetadataGraph
+from .normalize import add_document, embed_blank_nodes
+from .order import export_nodes
+from .versiondetect import guess_version
 
-__all__ = ["from_rdflib", "rdf_text", "to_rdflib"]
+__all__ = ["ORDERED_KEYS", "from_rdflib", "ordered_values", "rdf_text", "to_rdflib", "to_rdflib_typed"]
+
+#: property keys whose values are in a meaningful order (people in credit order, steps …)
+ORDERED_KEYS = frozenset(
+    {"author", "custodian", "developer", "editor", "contributor", "contribution", "otherContribution"}
+)
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 _XSD_STRING = XSD + "string"
@@ -36,24 +52,28 @@ _RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 def _canonical_double(value: float) -> str:
-    """The JSON-LD canonical lexical form of a double (as pyld writes it)."""
+    """An xsd:double lexical form in JSON-LD's canonical shape (``9.6E1``), with every digit kept.
+
+    JSON-LD's canonical form (``%1.15E``, what pyld writes) keeps 16 significant
+    digits, which changes doubles that need 17 (100000000.37109375); this one keeps
+    the shortest digits that read back as the same double.
+    """
     if value != value or value in (float("inf"), float("-inf")):
         return "NaN" if value != value else ("INF" if value > 0 else "-INF")
-    text = f"{value:1.15E}"
-    mantissa, exponent = text.split("E")
-    mantissa = mantissa.rstrip("0")
-    if mantissa.endswith("."):
-        mantissa += "0"
-    return f"{mantissa}E{int(exponent)}"
+    sign, digits, exponent = Decimal(repr(value)).as_tuple()
+    text = "".join(map(str, digits)).rstrip("0") or "0"
+    power = int(exponent) + len(digits) - 1 if any(digits) else 0
+    mantissa = text[0] + "." + (text[1:] or "0")
+    return f"{'-' if sign else ''}{mantissa}E{power}"
 
 
 class _TripleBuilder:
-    def __init__(self, graph: MetadataGraph):
+    def __init__(self, graph: MetadataGraph, typed: bool = False):
         import rdflib
 
         self.rdflib = rdflib
         self.version = graph.version
-        self.rules = key_rules(graph.version)
+        self.rules = value_rules(graph.version, typed=typed)
         self.vocab = get_version(graph.version).vocab
         self.triples: list[tuple[Any, Any, Any]] = []
         self._pred: dict[str, Any] = {}
@@ -136,10 +156,11 @@ class _TripleBuilder:
         Literal = self.rdflib.Literal
         if isinstance(v, bool):
             return Literal("true" if v else "false", datatype=self.datatype(dt or _XSD_BOOLEAN))
-        if isinstance(v, float) and not v.is_integer():
-            return Literal(_canonical_double(v), datatype=self.datatype(dt or _XSD_DOUBLE))
+        if isinstance(v, float) and dt in (None, _XSD_DOUBLE):
+            # a number written with a decimal point stays a double, 96.0 included (as rdflib and
+            # openMINDS read it; pyld, following JSON-LD 1.1 to the letter, makes 96.0 an integer)
+            return Literal(_canonical_double(v), datatype=self.datatype(_XSD_DOUBLE))
         if isinstance(v, (int, float)):
-            # JSON-LD toRdf: a number without a fractional part is an xsd:integer (5.0 too)
             if dt == _XSD_DOUBLE:
                 return Literal(_canonical_double(float(v)), datatype=self.datatype(dt))
             if abs(v) >= 10**21:
@@ -150,13 +171,16 @@ class _TripleBuilder:
         return Literal(str(v))
 
 
-def to_rdflib(graph: MetadataGraph) -> Any:
-    """The graph as an ``rdflib.Graph`` (deterministic blank-node labels; see the module notes)."""
+def to_rdflib(graph: MetadataGraph, *, typed: bool = False) -> Any:
+    """The graph as an ``rdflib.Graph`` (deterministic blank-node labels; see the module notes).
+
+    By default the triples are what openMINDS files mean (strings are plain
+    literals); ``typed=True`` reads IRI- and date-valued strings as IRIs and
+    ``xsd:date`` literals, as our typed context does.
+    """
     import rdflib
 
-    from .writers import export_nodes
-
-    builder = _TripleBuilder(graph)
+    builder = _TripleBuilder(graph, typed)
     for i, node in enumerate(export_nodes(graph)):
         nid = node["@id"]
         builder.node(builder.term(nid), node, nid[2:] if nid.startswith("_:") else f"e{i}")
@@ -164,6 +188,11 @@ def to_rdflib(graph: MetadataGraph) -> Any:
     _bind(g, graph.version)
     g.addN((s, p, o, g) for s, p, o in builder.triples)
     return g
+
+
+def to_rdflib_typed(graph: MetadataGraph) -> Any:
+    """``to_rdflib(graph, typed=True)``: the typed reading the SHACL engine validates."""
+    return to_rdflib(graph, typed=True)
 
 
 def _bind(g: Any, version: OpenMINDSVersion) -> None:
@@ -179,9 +208,39 @@ def _bind(g: Any, version: OpenMINDSVersion) -> None:
     g.bind("omi", v.instance_ns)
 
 
-def rdf_text(graph: MetadataGraph, fmt: str) -> str:
-    """Turtle or N-Triples text of the graph (N-Triples lines sorted, so output is stable)."""
-    g = to_rdflib(graph)
+def ordered_values(graph: MetadataGraph) -> list[tuple[str, str]]:
+    """(node @id, key) of every ordered property holding several values (their order RDF cannot keep)."""
+    out: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any]] = [(nid, node) for nid, node in graph.nodes.items()]
+    while stack:
+        nid, node = stack.pop()
+        for key, value in node.items():
+            if key[0] == "@" or not isinstance(value, list):
+                if isinstance(value, dict) and "@type" in value and "@id" not in value:
+                    stack.append((nid, value))
+                continue
+            if key in ORDERED_KEYS and len(value) > 1:
+                out.append((nid, key))
+            stack.extend((nid, v) for v in value if isinstance(v, dict) and "@id" not in v)
+    return sorted(set(out))
+
+
+def rdf_text(graph: MetadataGraph, fmt: str, *, typed: bool = False) -> str:
+    """Turtle or N-Triples text of the graph (N-Triples lines sorted, so output is stable).
+
+    Issues an :class:`~ebrains_curation.errors.OrderLostWarning` when ordered values would lose their order.
+    """
+    lost = ordered_values(graph)
+    if lost:
+        nid, key = lost[0]
+        more = f" and {len(lost) - 1} more" if len(lost) > 1 else ""
+        warnings.warn(
+            f"{'Turtle' if fmt == 'turtle' else 'N-Triples'} keeps no order of repeated values: the order of "
+            f"{key!r} on {nid}{more} is lost (reading the file back sorts them); write JSON-LD to keep it",
+            OrderLostWarning,
+            stacklevel=3,
+        )
+    g = to_rdflib(graph, typed=typed)
     if fmt == "ntriples":
         text = g.serialize(format="nt")
         lines = sorted(line for line in text.splitlines() if line.strip())
@@ -244,24 +303,6 @@ def _exact_doubles(g: Any) -> Any:
     return out
 
 
-def _detect_rdf_version(g: Any) -> str:
-    import rdflib
-
-    for _, _, o in g.triples((None, rdflib.RDF.type, None)):
-        s = str(o)
-        if s.startswith(V3_NS):
-            return "v3"
-        if s.startswith(OMI_NS):
-            return "v4"
-    for _, p, _ in g:
-        if str(p).startswith(V3_NS):
-            return "v3"
-        if str(p).startswith(OMI_NS):
-            return "v4"
-        break
-    return "v4"
-
-
 def from_rdflib(g: Any, version: VersionLike = None) -> MetadataGraph:
     """Read an ``rdflib.Graph`` of openMINDS metadata into a :class:`MetadataGraph`.
 
@@ -271,9 +312,6 @@ def from_rdflib(g: Any, version: VersionLike = None) -> MetadataGraph:
     """
     import rdflib
 
-    from .readers import _add_document, _embed_blank_nodes
-
-    v = get_version(version) if version else _detect_rdf_version(g)
     docs: dict[Any, dict[str, Any]] = {}
     for s, p, o in g:
         if isinstance(s, rdflib.Literal):
@@ -296,9 +334,11 @@ def from_rdflib(g: Any, version: VersionLike = None) -> MetadataGraph:
             )
         items.append(node)
     items.sort(key=lambda n: n["@id"])
-    graph = MetadataGraph(v)
-    _add_document(graph, items, "<rdf>")
-    _embed_blank_nodes(graph)
+    guess = None if version else guess_version(items)
+    graph = MetadataGraph(get_version(version) if version else guess.version if guess else None)
+    graph.version_note = guess.reason if guess and guess.ambiguous else None
+    add_document(graph, items, "<rdf>")
+    embed_blank_nodes(graph)
     return graph
 
 
@@ -326,9 +366,12 @@ def _rdf_value(o: Any) -> Any:
             return {"@value": lex, "@type": dt}
     if dt == _XSD_DOUBLE:
         try:
-            return {"@value": float(lex)}
+            number = float(lex)
         except ValueError:
             return {"@value": lex, "@type": dt}
+        if number != number or number in (float("inf"), float("-inf")):
+            return {"@value": lex, "@type": dt}  # JSON has no NaN/INF: keep the lexical form
+        return {"@value": number}
     if dt == _XSD_BOOLEAN and lex in ("true", "false"):
         return {"@value": lex == "true"}
     return {"@value": lex, "@type": dt}

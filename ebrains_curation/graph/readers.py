@@ -24,32 +24,27 @@ node and the property: never a bare traceback.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import gc
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .._files import decode_text, read_input
-from ..constants import KG_INSTANCE_NS, KG_META_PREFIXES
 from ..errors import CurationError, LoadError
-from ..schemas.versions import OMI_NS, V3_NS, VERSIONS, OpenMINDSVersion, VersionLike, get_version
-from .context import XSD, context_for, key_rules, version_for_context_url
+from ..schemas.versions import OMI_NS, V3_NS, OpenMINDSVersion, VersionLike, get_version
+from .context import context_for, version_for_context_url
+from .kgdocs import kg_nodes
 from .model import MetadataGraph
+from .normalize import _add_document, _embed_blank_nodes, gc_paused
+from .rdf import from_rdflib
+from .versiondetect import VersionGuess, guess_version
 
 __all__ = ["detect_version", "load", "load_kg_response", "loads"]
 
-SCHEMA_IDENTIFIER = "http://schema.org/identifier"
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _JSON_EXT = {".jsonld", ".json"}
 _TURTLE_EXT = {".ttl", ".turtle"}
 _NT_EXT = {".nt", ".ntriples"}
-_SCALARS = (str, int, float, bool)
-_ALLOWED_KEYWORDS = {"@id", "@type", "@context"}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -72,8 +67,6 @@ def load(source: Any, version: VersionLike = None, *, kind: str | None = None) -
         # the graph must not share dicts with the caller's document (the fast path adopts nodes as they are)
         return _guard(lambda: _from_document(_copy_json(source), version, "<document>"), "<document>")
     if _is_rdflib_graph(source):
-        from .rdf import from_rdflib
-
         return _guard(lambda: from_rdflib(source, version), "<rdflib graph>")
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -102,39 +95,45 @@ def loads(text: str | bytes, version: VersionLike = None, format: str = "json-ld
 
 
 def load_kg_response(payload: Any, version: VersionLike = None) -> MetadataGraph:
-    """Load a KG API response: an envelope ``{"data": …}`` (one instance, a page, or a by-id map) or a list.
+    """Load a KG API response; the same as :func:`load`, which recognises KG documents by itself.
 
-    Instances are expanded JSON-LD with KG meta fields
-    (``https://core.kg.ebrains.eu/vocab/meta/…``); those and the KG's own
-    ``http://schema.org/identifier`` list go to ``graph.meta[@id]``, never into
-    the nodes. Links given as bare UUIDs (MarmotGraph v4) are expanded to
-    ``https://kg.ebrains.eu/api/instances/<uuid>``.
+    Kept for callers that know they hold a KG response: an envelope ``{"data": …}``
+    (one instance, a page, or a by-id map), a list of instances, or Query-API
+    results (see :mod:`ebrains_curation.graph.kgdocs`). KG meta fields and the KG's
+    ``http://schema.org/identifier`` list go to ``graph.meta[@id]``; links given as
+    bare UUIDs are expanded to ``https://kg.ebrains.eu/api/instances/<uuid>``.
     """
     source = "<KG response>"
-
-    def run() -> MetadataGraph:
-        instances = _kg_instances(payload, source)
-        instances = [_expand_bare_uuids(inst, top=True) for inst in instances]
-        return _from_document(instances, version, source, kg=True)
-
-    return _guard(run, source)
+    if isinstance(payload, dict) and not payload:
+        raise LoadError("not a KG response: an empty object", source=source)
+    if isinstance(payload, dict) and "data" not in payload and "@id" not in payload:
+        raise LoadError("not a KG response: no 'data' member", source=source)
+    return _guard(lambda: _from_document(_copy_json(payload), version, source), source)
 
 
 def detect_version(doc: Any) -> str:
-    """Guess the openMINDS version of a parsed JSON-LD document (dict or list) or of a MetadataGraph.
+    """The openMINDS version of a parsed JSON-LD document (dict or list) or of a MetadataGraph, by content.
 
-    The ``https://openminds.ebrains.eu/`` namespace means v3; ``https://openminds.om-i.org/``
-    means v4 (v4 and v5 share it; pass ``version="v5"`` to readers for v5).
-    A document with no openMINDS IRI at all gives the default, v4.
+    The ``https://openminds.ebrains.eu/`` namespace means v3. In the
+    ``https://openminds.om-i.org/`` namespace, which v4 and v5 share, types or
+    properties that exist in only one of them decide (see
+    :mod:`ebrains_curation.graph.versiondetect`); where nothing decides, v4 is
+    assumed, and a graph loaded that way says so in ``graph.version_note``.
     """
+    return _guess(doc).version
+
+
+def _guess(doc: Any) -> VersionGuess:
     if isinstance(doc, MetadataGraph):
-        return doc.version
+        return VersionGuess(doc.version, "the graph's own version")
     if isinstance(doc, dict) and "@context" in doc:
         named = _version_of_context(doc["@context"])
         if named:
-            return named
-    found = _scan_namespace(doc, budget=[2000])
-    return found or "v4"
+            return VersionGuess(named, f"the document names the openMINDS {named} context")
+    guess = guess_version(doc)
+    if guess.ambiguous and _scan_namespace(doc, budget=[2000]) == "v3":
+        return VersionGuess("v3", "the document uses the openMINDS v3 namespace (openminds.ebrains.eu)")
+    return guess
 
 
 def _version_of_context(ctx: Any) -> str | None:
@@ -234,15 +233,16 @@ def _load_folder(path: Path, version: str | None) -> MetadataGraph:
     files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _JSON_EXT)
     if not files:
         raise LoadError("the folder holds no .jsonld or .json files", source=str(path))
-    graph: MetadataGraph | None = None
-    for f in files:
-        doc = _read_json(f)
-        if graph is None:
-            graph = _from_document(doc, version, str(f))
-            continue
+    docs = [(f, _read_json(f)) for f in files]
+    note = None
+    if version is None:  # recognised from all the files together (one file alone may be ambiguous)
+        guess = _guess([doc for _, doc in docs])
+        version, note = guess.version, (guess.reason if guess.ambiguous else None)
+    graph = MetadataGraph(version)
+    graph.version_note = note
+    for f, doc in docs:
         _check_version(doc, graph.version, str(f))
         _add_document(graph, doc, str(f))
-    assert graph is not None
     _embed_blank_nodes(graph)
     return graph
 
@@ -253,8 +253,6 @@ def _load_rdf_file(path: Path, version: str | None, kind: str) -> MetadataGraph:
 
 def _parse_rdf_text(text: str | bytes, version: str | None, kind: str, source: str) -> MetadataGraph:
     import rdflib
-
-    from .rdf import from_rdflib
 
     g = rdflib.Graph()
     fmt = "turtle" if kind == "turtle" else "nt"
@@ -280,22 +278,6 @@ def _is_rdflib_graph(obj: Any) -> bool:
     return type(obj).__module__.startswith("rdflib") and hasattr(obj, "triples")
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many containers.
-
-    Reading a million nodes creates tens of millions of dicts and lists, none of
-    them garbage; each GC pass walks them all, which makes loading superlinear.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _guard(fn: Any, source: str) -> MetadataGraph:
     """Run a reader; anything but our own errors becomes a LoadError naming the source."""
     try:
@@ -313,12 +295,19 @@ def _guard(fn: Any, source: str) -> MetadataGraph:
 # documents
 # ------------------------------------------------------------------------------------------------
 def _from_document(doc: Any, version: str | None, source: str, *, kg: bool = False) -> MetadataGraph:
+    nodes = kg_nodes(doc, source, get_version(version).vocab if version else None)
+    if nodes is not None:  # a KG response, instance or query result: plain nodes, KG fields as meta
+        doc, kg = nodes, True
+    note = None
     if version is None:
-        v = detect_version(doc)
+        guess = _guess(doc)
+        v = guess.version
+        note = guess.reason if guess.ambiguous else None
     else:
         v = get_version(version)
         _check_version(doc, v, source)
     graph = MetadataGraph(v)
+    graph.version_note = note
     _add_document(graph, doc, source, kg=kg)
     _embed_blank_nodes(graph)
     return graph
@@ -366,582 +355,9 @@ def _scan_namespace(doc: Any, budget: list[int]) -> str | None:
     return None
 
 
-def _add_document(graph: MetadataGraph, doc: Any, source: str, *, kg: bool = False) -> None:
-    reader = _Reader(graph, source, kg=kg)
-    for raw in reader.top_nodes(doc):
-        reader.add_top(raw)
-
-
-class _Reader:
-    """Normalises compact or expanded JSON-LD nodes into the graph's node format."""
-
-    def __init__(self, graph: MetadataGraph, source: str, *, kg: bool = False):
-        self.graph = graph
-        self.source = source
-        self.kg = kg
-        self.version = graph.version
-        self.vocab = get_version(graph.version).vocab
-        self.rules = key_rules(graph.version)
-        self._multiple: dict[tuple[Any, str], bool | None] = {}
-        self._types: dict[str, str] = {}
-        self._kinds: dict[tuple[Any, str], frozenset[str]] = {}
-        self._registry: Any = None
-        self._iri_key_set: frozenset[str] | None = None
-
-    # -- document structure -----------------------------------------------------------------------
-    def top_nodes(self, doc: Any) -> Iterable[Any]:
-        if isinstance(doc, list):
-            for item in doc:
-                yield from self.top_nodes(item)
-            return
-        if not isinstance(doc, dict):
-            raise LoadError(
-                f"expected a JSON object or list of objects, got {_describe(doc)}", source=self.source
-            )
-        if "@context" in doc and not self._simple_context(doc["@context"]):
-            yield from self._expand_with_pyld(doc)
-            return
-        if "@graph" in doc:
-            items = doc["@graph"]
-            extra = set(doc) - {"@context", "@graph", "@id"}
-            if extra:
-                raise LoadError(
-                    "a document with @graph can only hold @context and @graph next to it, found "
-                    + ", ".join(sorted(map(str, extra))),
-                    source=self.source,
-                )
-            if not isinstance(items, list):
-                items = [items]
-            for item in items:
-                if (
-                    isinstance(item, dict)
-                    and "@context" in item
-                    and not self._simple_context(item["@context"])
-                ):
-                    yield from self._expand_with_pyld(item)
-                else:
-                    yield item
-            return
-        yield doc
-
-    def _simple_context(self, ctx: Any) -> bool:
-        """True for contexts our direct reader understands: our own, or just an openMINDS @vocab."""
-        if ctx is None:
-            return True
-        if isinstance(ctx, list):
-            return all(self._simple_context(c) for c in ctx)
-        if isinstance(ctx, str):
-            return version_for_context_url(ctx) is not None
-        if isinstance(ctx, dict):
-            vocab = ctx.get("@vocab")
-            if set(ctx) <= {"@vocab", "xsd"} and vocab in {v.vocab for v in VERSIONS.values()}:
-                return ctx.get("xsd", XSD) == XSD
-            return vocab == self.vocab and any(ctx == context_for(v)["@context"] for v in ("v3", "v4", "v5"))
-        return False
-
-    def _expand_with_pyld(self, doc: dict[str, Any]) -> list[Any]:
-        from pyld import jsonld
-
-        from .documentloader import pyld_options
-
-        try:
-            return jsonld.expand(doc, pyld_options())
-        except LoadError as exc:
-            raise LoadError(exc.message, source=self.source) from None
-        except Exception as exc:
-            cause = _root_cause(exc)
-            if isinstance(cause, LoadError):
-                raise LoadError(cause.message, source=self.source) from None
-            msg = str(getattr(exc, "message", "") or exc).splitlines()[0][:200]
-            raise LoadError(f"the JSON-LD @context cannot be processed: {msg}", source=self.source) from None
-
-    # -- nodes ------------------------------------------------------------------------------------
-    def add_top(self, raw: Any) -> None:
-        if (
-            type(raw) is dict
-            and type(raw.get("@id")) is str
-            and type(raw.get("@type")) is str
-            and ":" in raw["@type"]
-            and _clean_node(raw, self._iri_keys())
-        ):
-            # fast path: already in node format (our own compact output, or openminds')
-            raw.pop("@context", None)
-            self.graph.add_node(raw, source=self.source)
-            return
-        if not isinstance(raw, dict):
-            raise LoadError(f"expected a node (a JSON object), got {_describe(raw)}", source=self.source)
-        if "@id" in raw and set(raw) <= {"@id", "@context"}:
-            return  # a bare reference at top level carries nothing (JSON-LD drops it too)
-        if (
-            "@type" not in raw
-            and isinstance(raw.get("@id"), str)
-            and all(k in ("@id", "@context") or (isinstance(k, str) and self._is_meta(k)) for k in raw)
-        ):
-            # only KG bookkeeping (e.g. returnPayload=false): keep it as meta, no node
-            self.graph.meta.setdefault(raw["@id"], {}).update(
-                {k: v for k, v in raw.items() if not k.startswith("@")}
-            )
-            return
-        node_id = raw.get("@id")
-        if node_id is not None and not isinstance(node_id, str):
-            raise LoadError(f"@id must be a string, got {_describe(node_id)}", source=self.source)
-        if "@type" not in raw:
-            raise LoadError(
-                "the node has no @type, so it cannot be read as openMINDS metadata",
-                source=self.source,
-                node=node_id or _preview(raw),
-            )
-        self._add_node(raw)
-
-    def _add_node(self, raw: dict[str, Any]) -> str:
-        node_id = raw.get("@id")
-        if node_id is not None and (not isinstance(node_id, str) or not node_id):
-            raise LoadError(f"@id must be a non-empty string, got {_describe(node_id)}", source=self.source)
-        meta: dict[str, Any] = {}
-        node = self._node_body(raw, node_id, meta, embedded=False)
-        nid = self.graph.add_node(node, source=self.source)
-        if meta:
-            self.graph.meta.setdefault(nid, {}).update(meta)
-        return nid
-
-    def _node_body(
-        self, raw: dict[str, Any], node_id: str | None, meta: dict[str, Any], *, embedded: bool
-    ) -> dict:
-        out: dict[str, Any] = {}
-        type_iri: Any = self._type(raw["@type"], node_id) if "@type" in raw else None
-        if node_id is not None:
-            out["@id"] = node_id
-        for key, value in raw.items():
-            if not isinstance(key, str) or not key:
-                raise LoadError(
-                    "a property name must be a non-empty string", source=self.source, node=node_id
-                )
-            if key[0] == "@":
-                if key == "@type":
-                    out["@type"] = type_iri
-                elif key not in _ALLOWED_KEYWORDS:
-                    raise LoadError(
-                        f"the JSON-LD keyword {key} is not used by openMINDS metadata",
-                        source=self.source,
-                        node=node_id,
-                        property=key,
-                    )
-                continue
-            if self._is_meta(key):
-                if not embedded:
-                    meta[key] = value
-                continue
-            short = key
-            full = False
-            if key.startswith(self.vocab):
-                rest = key[len(self.vocab) :]
-                if rest and "/" not in rest and "#" not in rest:
-                    short, full = rest, True
-            elif ":" in key:
-                full = True
-            if value is None:
-                continue
-            converted = self._value(value, type_iri, short, node_id, full)
-            if short in out and out[short] != converted:
-                # "givenName" and its full IRI side by side: keeping one would be a silent pick
-                raise LoadError(
-                    f"the property {short} is given twice (by its short name and by its full IRI) with "
-                    f"different values: {_preview(out[short])} and {_preview(converted)}; keep one",
-                    source=self.source,
-                    node=node_id,
-                    property=short,
-                )
-            out[short] = converted
-        if "@type" not in out:
-            raise LoadError("an embedded node has no @type", source=self.source, node=node_id)
-        return out
-
-    def _type(self, value: Any, node_id: str | None) -> Any:
-        if type(value) is str and ":" in value:
-            return value
-        items = value if isinstance(value, list) else [value]
-        out = []
-        for t in items:
-            if not isinstance(t, str) or not t:
-                raise LoadError(
-                    f"@type must be a type IRI (a string), got {_describe(t)}",
-                    source=self.source,
-                    node=node_id,
-                    property="@type",
-                )
-            out.append(self._type_iri(t))
-        if not out:
-            raise LoadError("@type is empty", source=self.source, node=node_id, property="@type")
-        return out[0] if len(out) == 1 else out
-
-    def _type_iri(self, t: str) -> str:
-        """Full type IRI; a short name ("DatasetVersion") is looked up in the version's registry."""
-        if ":" in t:
-            return t
-        cached = self._types.get(t)
-        if cached is None:
-            spec = self._reg().find(t)
-            cached = self._types[t] = spec.iri if spec is not None else t
-        return cached
-
-    def _is_meta(self, key: str) -> bool:
-        return key.startswith(KG_META_PREFIXES) or (self.kg and key == SCHEMA_IDENTIFIER)
-
-    def _iri_keys(self) -> frozenset[str]:
-        if self._iri_key_set is None:
-            self._iri_key_set = _iri_keys(self.version)
-        return self._iri_key_set
-
-    def _reg(self) -> Any:
-        if self._registry is None:
-            from ..schemas.specs import get_registry
-
-            self._registry = get_registry(self.version)
-        return self._registry
-
-    def _prop_info(self, type_iri: Any, key: str) -> tuple[bool | None, frozenset[str]]:
-        cache_key = (type_iri if not isinstance(type_iri, list) else tuple(type_iri), key)
-        if cache_key not in self._multiple:
-            multiple: bool | None = None
-            kinds: frozenset[str] = frozenset()
-            t = type_iri[0] if isinstance(type_iri, list) and type_iri else type_iri
-            if isinstance(t, str):
-                spec = self._reg().find(t) if ":" in t else None
-                prop = spec.properties.get(key) if spec is not None else None
-                if prop is not None:
-                    multiple, kinds = prop.multiple, prop.kinds
-            self._multiple[cache_key] = multiple
-            self._kinds[cache_key] = kinds
-        return self._multiple[cache_key], self._kinds[cache_key]
-
-    # -- values -----------------------------------------------------------------------------------
-    def _value(self, value: Any, type_iri: Any, key: str, node_id: str | None, full: bool) -> Any:
-        t = type(value)
-        if t is str or t is int or t is bool or t is float:
-            return value
-        if t is list:
-            items = []
-            for item in value:
-                if isinstance(item, list):
-                    raise LoadError(
-                        "a list inside a list is not valid here",
-                        source=self.source,
-                        node=node_id,
-                        property=key,
-                    )
-                if item is None:
-                    continue
-                items.extend(self._item(item, type_iri, key, node_id))
-            if full:
-                multiple, _ = self._prop_info(type_iri, key)
-                if len(items) == 1 and not multiple:
-                    return items[0]
-            return items
-        items = self._item(value, type_iri, key, node_id)
-        if len(items) == 1:
-            return items[0]
-        return items
-
-    def _item(self, item: Any, type_iri: Any, key: str, node_id: str | None) -> list[Any]:
-        t = type(item)
-        if t is str or t is int or t is bool or t is float:
-            return [item]
-        if t is not dict:
-            raise LoadError(
-                f"unexpected value {_describe(item)}", source=self.source, node=node_id, property=key
-            )
-        if "@value" in item:
-            return [self._literal(item, key, node_id)]
-        if "@list" in item or "@set" in item:
-            inner = item.get("@list", item.get("@set"))
-            if len(item) != 1 or (isinstance(inner, dict) and "@list" in inner):
-                raise LoadError(
-                    "unsupported @list/@set value", source=self.source, node=node_id, property=key
-                )
-            out = []
-            for x in inner if isinstance(inner, list) else [inner]:
-                if isinstance(x, list):
-                    raise LoadError(
-                        "a list inside a list is not valid here",
-                        source=self.source,
-                        node=node_id,
-                        property=key,
-                    )
-                if x is not None:
-                    out.extend(self._item(x, type_iri, key, node_id))
-            return out
-        if "@id" in item:
-            ref = item["@id"]
-            if not isinstance(ref, str) or not ref:
-                raise LoadError(
-                    f"a link's @id must be a non-empty string, got {_describe(ref)}",
-                    source=self.source,
-                    node=node_id,
-                    property=key,
-                )
-            if set(item) <= {"@id", "@type"}:
-                if "@type" in item:
-                    return [{"@id": ref, "@type": self._type(item["@type"], ref)}]
-                _, kinds = self._prop_info(type_iri, key)
-                if kinds and "iri" in kinds and not kinds & {"link", "embedded"}:
-                    return [ref]  # an IRI-valued property: node format holds the plain IRI string
-                return [{"@id": ref}]
-            # a linked node written inline: it becomes its own node
-            if "@type" not in item:
-                raise LoadError(
-                    "an inline node has properties but no @type", source=self.source, node=ref, property=key
-                )
-            self._add_node(item)
-            return [{"@id": ref}]
-        # an embedded node
-        if "@type" not in item:
-            raise LoadError(
-                "an embedded value has no @type (and no @id or @value): " + _preview(item),
-                source=self.source,
-                node=node_id,
-                property=key,
-            )
-        meta: dict[str, Any] = {}
-        return [self._node_body(item, None, meta, embedded=True)]
-
-    def _literal(self, item: dict[str, Any], key: str, node_id: str | None) -> Any:
-        extra = set(item) - {"@value", "@type", "@language", "@direction", "@index"}
-        if extra:
-            raise LoadError(
-                f"a @value object cannot also hold {', '.join(sorted(map(str, extra)))}",
-                source=self.source,
-                node=node_id,
-                property=key,
-            )
-        v = item["@value"]
-        if v is None or isinstance(v, (dict, list)):
-            raise LoadError(
-                f"@value must be a plain value, got {_describe(v)}",
-                source=self.source,
-                node=node_id,
-                property=key,
-            )
-        dtype = item.get("@type")
-        if dtype is not None and not isinstance(dtype, str):
-            raise LoadError(
-                "the @type of a value must be a datatype IRI", source=self.source, node=node_id, property=key
-            )
-        if set(item) == {"@value"}:
-            return v
-        if set(item) == {"@value", "@type"}:
-            assert isinstance(dtype, str)  # the key set says so
-            full_dtype = XSD + dtype[4:] if dtype.startswith("xsd:") else dtype
-            rule = self.rules.get(key)
-            if rule is not None and rule.coercion == full_dtype and isinstance(v, str):
-                return v
-            return {"@value": v, "@type": full_dtype}
-        return dict(item)
-
-
-def _clean_value(value: Any) -> bool:
-    t = type(value)
-    if t is str or t is int or t is bool:
-        return True
-    if t is dict:
-        if "@id" in value:
-            return len(value) == 1 and type(value["@id"]) is str and bool(value["@id"])
-        return _clean_embedded(value)
-    if t is list:
-        for item in value:
-            ti = type(item)
-            if ti is str or ti is int or ti is bool:
-                continue
-            if ti is dict:
-                if "@id" in item:
-                    if len(item) != 1 or type(item["@id"]) is not str or not item["@id"]:
-                        return False
-                elif not _clean_embedded(item):
-                    return False
-            elif ti is not float or item != item or item in (_INF, -_INF):
-                return False
-        return True
-    return t is float and value == value and value not in (_INF, -_INF)
-
-
-def _clean_embedded(value: dict[str, Any]) -> bool:
-    t = value.get("@type")
-    if type(t) is not str or ":" not in t:
-        return False
-    for key, v in value.items():
-        if ":" in key or not key or (key[0] == "@" and key != "@type"):
-            return False
-        if key != "@type" and not _clean_value(v):
-            return False
-    return True
-
-
-def _clean_node(node: dict[str, Any], iri_keys: frozenset[str]) -> bool:
-    """True if a node needs no normalisation: short keys, links, typed embedded nodes, plain literals.
-
-    An object under a key that holds IRIs in some type (``{"@id": …}`` for a
-    homepage) goes the slow way, which turns it into the plain IRI string.
-    """
-    for key, v in node.items():
-        if ":" in key or not key:
-            return False
-        if key[0] == "@":
-            if key == "@context" or key == "@id" or key == "@type":
-                continue
-            return False
-        if key in iri_keys and not isinstance(v, str):
-            return False
-        if not _clean_value(v):
-            return False
-    return True
-
-
-@functools.cache
-def _iri_keys(version: OpenMINDSVersion) -> frozenset[str]:
-    """Keys that hold IRI literals (not links) in at least one type of the version."""
-    from ..schemas.specs import get_registry
-
-    return frozenset(p.key for t in get_registry(version) for p in t.properties.values() if "iri" in p.kinds)
-
-
-_INF = float("inf")
-
-
-def _kg_instances(payload: Any, source: str) -> list[Any]:
-    if isinstance(payload, list):
-        return payload
-    if not isinstance(payload, dict):
-        raise LoadError(f"a KG response is a JSON object or list, got {_describe(payload)}", source=source)
-    if "data" not in payload and "@id" in payload:
-        return [payload]
-    if "data" not in payload:
-        raise LoadError("not a KG response: no 'data' member", source=source)
-    err = payload.get("error")
-    if err:
-        msg = err.get("message") if isinstance(err, dict) else str(err)
-        code = err.get("code") if isinstance(err, dict) else None
-        raise LoadError(f"the KG returned an error{f' {code}' if code else ''}: {msg}", source=source)
-    data = payload["data"]
-    if data is None:
-        return []
-    if isinstance(data, list):
-        return data
-    if (
-        isinstance(data, dict)
-        and "@id" not in data
-        and data
-        and all(isinstance(v, dict) and "data" in v for v in data.values())
-    ):  # bulk endpoints: {uuid: envelope}
-        out = []
-        for env in data.values():
-            out.extend(_kg_instances(env, source))
-        return out
-    return [data]
-
-
-def _expand_bare_uuids(value: Any, top: bool = False) -> Any:
-    if isinstance(value, list):
-        return [_expand_bare_uuids(v) for v in value]
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if k == "@id" and isinstance(v, str) and _UUID.match(v):
-                out[k] = KG_INSTANCE_NS + v.lower()
-            elif isinstance(k, str) and k.startswith(KG_META_PREFIXES):
-                out[k] = v
-            else:
-                out[k] = _expand_bare_uuids(v)
-        return out
-    return value
-
-
-def _embed_blank_nodes(graph: MetadataGraph) -> None:
-    """Put blank nodes of embedded types that are referenced exactly once back inline.
-
-    Flattened JSON-LD and RDF give embedded nodes (Hash, QuantitativeValue …) their
-    own blank @id; openMINDS holds them inline in the node that uses them.
-    """
-    candidates = [nid for nid in graph.nodes if nid.startswith("_:")]
-    if not candidates:
-        return
-    from ..schemas.specs import get_registry
-
-    reg = get_registry(graph.version)
-    embedded = set()
-    for nid in candidates:
-        t = graph.nodes[nid].get("@type")
-        spec = reg.find(t) if isinstance(t, str) else None
-        if spec is not None and spec.embedded:
-            embedded.add(nid)
-    if not embedded:
-        return
-    refs: dict[str, list[tuple[Any, Any]]] = {}
-
-    def scan(container: Any, slot: Any, value: Any) -> None:
-        if isinstance(value, list):
-            for i, v in enumerate(value):
-                scan(value, i, v)
-        elif isinstance(value, dict):
-            if "@id" in value and len(value) <= 2 and set(value) <= {"@id", "@type"}:
-                if value["@id"] in embedded:
-                    refs.setdefault(value["@id"], []).append((container, slot))
-                return
-            for k, v in value.items():
-                if not k.startswith("@"):
-                    scan(value, k, v)
-
-    for node in graph.nodes.values():
-        for k, v in node.items():
-            if not k.startswith("@"):
-                scan(node, k, v)
-    # inline in a stable order; an embedded node may itself hold embedded blank nodes
-    for nid in sorted(embedded):
-        places = refs.get(nid, [])
-        if len(places) != 1 or nid not in graph.nodes:
-            continue
-        container, slot = places[0]
-        body = {k: v for k, v in graph.nodes[nid].items() if k != "@id"}
-        container[slot] = body
-        graph.remove(nid)
-
-
 def _copy_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _copy_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_copy_json(v) for v in value]
     return value
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    seen = 0
-    while seen < 10:
-        nxt = getattr(exc, "cause", None) or exc.__cause__ or exc.__context__
-        if nxt is None:
-            return exc
-        exc = nxt
-        seen += 1
-    return exc
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text {value[:60]!r}"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    if isinstance(value, dict):
-        return "an object " + _preview(value)
-    return type(value).__name__
-
-
-def _preview(value: Any) -> str:
-    try:
-        text = json.dumps(value, sort_keys=True, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."

@@ -5,16 +5,27 @@ by @id (named nodes first, then blank nodes), and blank nodes relabelled
 ``_:b0, _:b1 …`` in the order a sorted walk from the named nodes first reaches
 them (unreached blank nodes follow, ordered by content).
 
+Every form says the same thing, in openMINDS's own convention by default
+(``context="vocab"``): ``{"@context": {"@vocab": <the version's property
+namespace>}}``, exactly what openMINDS instance files and ``openminds``'
+``Collection.save`` write. IRI-valued and date-valued properties (``homepage``,
+``releaseDate``) are then plain string literals, as openMINDS and the KG store
+them; links are ``{"@id": …}`` objects. ``context="typed"`` (alias ``"inline"``;
+``"url"`` refers to the same context by its URL) writes our shipped typed context
+instead, where IRI-valued strings are IRIs and dates ``xsd:date``: a richer RDF
+reading, but not what openMINDS tools or the KG expect. The expanded, Turtle and
+N-Triples forms follow the same choice, so all four forms of a graph are
+RDF-isomorphic.
+
 * **compact**: ``{"@context": …, "@graph": [nodes]}``; nodes are the graph's node
-  dicts as they are (short keys, full type IRIs). The ``@context`` is the
-  version's shipped context, inline by default (``context="url"`` refers to it by
-  its URL, which our offline loader serves; ``context="vocab"`` writes only
-  ``@vocab`` like the ``openminds`` package).
+  dicts as they are (short keys, full type IRIs).
 * **expanded**: a list of nodes with full property IRIs, ``@type`` lists, values
-  as ``{"@id": …}`` / ``{"@value": …, "@type": …}`` objects in lists. It equals
-  pyld's expansion of the compact form, and is what the KG API takes (use
+  as ``{"@id": …}`` / ``{"@value": …}`` objects in lists. It equals pyld's
+  expansion of the compact form, and is what the KG stores (use
   :func:`expand_node` for one node).
-* **turtle** / **ntriples**: through :mod:`ebrains_curation.graph.rdf`.
+* **turtle** / **ntriples**: through :mod:`ebrains_curation.graph.rdf`. RDF keeps
+  no order of repeated values: when an ordered property (``author``,
+  ``custodian``…) has several values, an :class:`OrderLostWarning` says so.
 """
 
 from __future__ import annotations
@@ -23,7 +34,6 @@ import contextlib
 import json
 import os
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,10 +41,16 @@ from typing import Any
 from .._files import atomic_write
 from ..errors import CurationError, SerializationError
 from ..schemas.versions import OpenMINDSVersion, VersionLike, get_version
-from .context import XSD, context_for, context_url, key_rules
+from .context import XSD, context_for, context_url, value_rules
 from .model import MetadataGraph
+from .normalize import gc_paused
+from .order import _copy, export_nodes
+from .rdf import rdf_text
 
 __all__ = ["dump", "dumps", "expand_node", "export_nodes", "to_jsonld"]
+
+#: the context options: openMINDS's own ``@vocab`` convention, or our typed context (inline or by URL)
+CONTEXT_OPTIONS = ("vocab", "typed", "inline", "url")
 
 _FORMATS = {
     "jsonld": "compact",
@@ -51,141 +67,28 @@ _SUFFIX_FORMAT = {".jsonld": "compact", ".json": "compact", ".ttl": "turtle", ".
 
 
 # ------------------------------------------------------------------------------------------------
-# node order and blank-node labels
-# ------------------------------------------------------------------------------------------------
-def _find_blank_refs(value: Any, found: list[str]) -> None:
-    if isinstance(value, list):
-        for v in value:
-            _find_blank_refs(v, found)
-    elif isinstance(value, dict):
-        ref = value.get("@id")
-        if isinstance(ref, str):
-            if ref.startswith("_:"):
-                found.append(ref)
-            return
-        for k in sorted(value):
-            if k[0] != "@":
-                _find_blank_refs(value[k], found)
-
-
-def _blank_mapping(graph: MetadataGraph) -> dict[str, str]:
-    nodes = graph.nodes
-    blanks = [nid for nid in nodes if nid.startswith("_:")]
-    if not blanks:
-        return {}
-    mapping: dict[str, str] = {}
-    queue: deque[str] = deque(sorted(nid for nid in nodes if not nid.startswith("_:")))
-
-    def walk() -> None:
-        while queue:
-            nid = queue.popleft()
-            node = nodes[nid]
-            found: list[str] = []
-            for k in sorted(node):
-                if k[0] != "@":
-                    _find_blank_refs(node[k], found)
-            for ref in found:
-                if ref not in mapping:
-                    mapping[ref] = f"_:b{len(mapping)}"
-                    if ref in nodes:
-                        queue.append(ref)
-
-    walk()
-    rest = [nid for nid in blanks if nid not in mapping]
-    if rest:
-        keys = _content_keys(nodes, rest)
-        for nid in sorted(rest, key=lambda n: (keys[n], n)):
-            if nid not in mapping:
-                mapping[nid] = f"_:b{len(mapping)}"
-                queue.append(nid)
-                walk()
-    return mapping
-
-
-def _content_keys(nodes: dict[str, Any], ids: list[str], rounds: int = 4) -> dict[str, str]:
-    """Label-independent ordering keys for blank nodes no named node reaches.
-
-    Each round hashes a node's content with its blank references replaced by the
-    previous round's key of the node referred to (a few rounds of colour
-    refinement), so the order does not depend on the input's blank labels.
-    """
-    import hashlib
-
-    keys = {nid: "" for nid in ids}
-
-    def sub(value: Any, prev: dict[str, str]) -> Any:
-        if isinstance(value, list):
-            return [sub(v, prev) for v in value]
-        if isinstance(value, dict):
-            ref = value.get("@id")
-            if isinstance(ref, str) and ref.startswith("_:"):
-                return {"@id": "_:" + prev.get(ref, "?")}
-            return {k: sub(v, prev) for k, v in value.items()}
-        return value
-
-    for _ in range(rounds):
-        prev = dict(keys)
-        for nid in ids:
-            body = {k: sub(v, prev) for k, v in nodes[nid].items() if k != "@id"}
-            text = json.dumps(body, sort_keys=True, default=str)
-            keys[nid] = hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
-    return keys
-
-
-def _relabel(value: Any, mapping: dict[str, str]) -> Any:
-    if isinstance(value, list):
-        return [_relabel(v, mapping) for v in value]
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if k == "@id" and isinstance(v, str):
-                out[k] = mapping.get(v, v)
-            elif k[0] == "@":
-                out[k] = v
-            else:
-                out[k] = _relabel(v, mapping)
-        return out
-    return value
-
-
-def export_nodes(graph: MetadataGraph, *, relabel: bool = True, copy: bool = False) -> list[dict[str, Any]]:
-    """The graph's nodes in output order (named by @id, then blank by label), blank nodes relabelled.
-
-    Nodes without blank-node references are the graph's own dicts unless ``copy=True``.
-    """
-    mapping = _blank_mapping(graph) if relabel else {}
-    nodes = graph.nodes
-    if not mapping:
-        order = sorted(nodes)
-        if copy:
-            return [_copy(nodes[nid]) for nid in order]
-        return [nodes[nid] for nid in order]
-    named = sorted(nid for nid in nodes if not nid.startswith("_:"))
-    blank = sorted((nid for nid in nodes if nid.startswith("_:")), key=lambda n: int(mapping[n][3:]))
-    return [_relabel(nodes[nid], mapping) for nid in named + blank]
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
-
-
-# ------------------------------------------------------------------------------------------------
 # JSON-LD
 # ------------------------------------------------------------------------------------------------
 def _context(version: OpenMINDSVersion, context: str | dict | None) -> Any:
     if isinstance(context, dict):
         return context
-    if context in (None, "inline"):
+    if context in (None, "vocab"):
+        return {"@vocab": get_version(version).vocab}
+    if context in ("typed", "inline"):
         return context_for(version)["@context"]
     if context == "url":
         return context_url(version)
-    if context == "vocab":
-        return {"@vocab": get_version(version).vocab}
-    raise SerializationError(f"unknown context option {context!r}: use 'inline', 'url' or 'vocab'")
+    raise SerializationError(
+        f"unknown context option {context!r}: use 'vocab' (openMINDS's own, the default), "
+        "'typed' (links as @id, dates as xsd:date) or 'url' (the typed context by its URL)"
+    )
+
+
+def is_typed(context: str | dict | None) -> bool:
+    """Whether a context option means our typed context (IRIs as @id, dates as xsd:date)."""
+    if isinstance(context, dict):
+        return any(isinstance(t, dict) and "@type" in t for t in context.values())
+    return context in ("typed", "inline", "url")
 
 
 def to_jsonld(
@@ -193,7 +96,7 @@ def to_jsonld(
     form: str = "compact",
     *,
     graph_container: bool = True,
-    context: str | dict | None = "inline",
+    context: str | dict | None = "vocab",
     relabel: bool = True,
 ) -> dict[str, Any] | list[Any]:
     """The graph as a JSON-LD document (fresh objects, safe to modify).
@@ -201,12 +104,14 @@ def to_jsonld(
     ``form="compact"`` gives ``{"@context": …, "@graph": [...]}`` (with
     ``graph_container=False``: a single node with its ``@context``, or a list of
     such nodes); ``form="expanded"`` gives the expanded node list (always a list,
-    as JSON-LD expansion does).
+    as JSON-LD expansion does). ``context`` is ``"vocab"`` (openMINDS's own
+    convention, the default), ``"typed"`` or ``"url"``; see the module notes.
+    The expanded form follows the same choice.
     """
     if form not in ("compact", "expanded"):
         raise SerializationError(f"unknown JSON-LD form {form!r}: use 'compact' or 'expanded'")
     if form == "expanded":
-        rules = key_rules(graph.version)
+        rules = value_rules(graph.version, typed=is_typed(context))
         vocab = get_version(graph.version).vocab
         return [_expand_node(n, rules, vocab) for n in export_nodes(graph, relabel=relabel)]
     nodes = export_nodes(graph, relabel=relabel, copy=True)
@@ -217,10 +122,14 @@ def to_jsonld(
     return docs[0] if len(docs) == 1 else docs
 
 
-def expand_node(node: dict[str, Any], version: VersionLike = None) -> dict[str, Any]:
-    """One node dict in expanded JSON-LD (full IRIs; what the KG API accepts as a payload)."""
+def expand_node(node: dict[str, Any], version: VersionLike = None, *, typed: bool = False) -> dict[str, Any]:
+    """One node dict in expanded JSON-LD (full IRIs; what the KG API accepts as a payload).
+
+    IRI and date strings stay plain ``{"@value": …}`` as the KG stores them;
+    ``typed=True`` writes them as ``{"@id": …}`` / ``xsd:date`` values instead.
+    """
     v = get_version(version).key
-    return _expand_node(node, key_rules(v), get_version(v).vocab)
+    return _expand_node(node, value_rules(v, typed=typed), get_version(v).vocab)
 
 
 def _expand_node(node: dict[str, Any], rules: dict[str, Any], vocab: str) -> dict[str, Any]:
@@ -377,9 +286,12 @@ def dumps(
     format: str = "jsonld",
     *,
     indent: int | None = 2,
-    context: str | dict | None = "inline",
+    context: str | dict | None = "vocab",
 ) -> str:
-    """The graph as text: ``"jsonld"`` (compact, default), ``"expanded"``, ``"turtle"`` or ``"ntriples"``."""
+    """The graph as text: ``"jsonld"`` (compact, default), ``"expanded"``, ``"turtle"`` or ``"ntriples"``.
+
+    ``context`` (``"vocab"``, ``"typed"``, ``"url"``) applies to every format: see the module notes.
+    """
     fmt = _normalise_format(format)
     with _serializing(fmt):
         return _dumps(graph, fmt, indent, context)
@@ -418,10 +330,8 @@ def _dumps(graph: MetadataGraph, fmt: str, indent: int | None, context: str | di
         nodes = export_nodes(graph)
         return "".join(_encode_graph(_context(graph.version, context), nodes, indent))
     if fmt == "expanded":
-        return _encode(to_jsonld(graph, "expanded"), indent)
-    from .rdf import rdf_text
-
-    return rdf_text(graph, fmt)
+        return _encode(to_jsonld(graph, "expanded", context=context), indent)
+    return rdf_text(graph, fmt, typed=is_typed(context))
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -471,8 +381,6 @@ def dump(
     overwrite). Existing files are an error unless ``overwrite=True``. Each file
     is written to a temporary file first and moved into place.
     """
-    from .readers import gc_paused
-
     with gc_paused(), _serializing(str(format or Path(path).suffix.lstrip(".") or "jsonld")):
         return _dump(graph, Path(path), format, per_node, overwrite, indent, context)
 
@@ -501,7 +409,7 @@ def _dump(
             raise SerializationError(
                 f"{len(clashes)} file(s) already exist in {target} ({shown}); pass overwrite=True (--overwrite) to replace them"
             )
-        ctx = _context(graph.version, context or "url")
+        ctx = _context(graph.version, context or "vocab")
         for node, f in zip(nodes, files, strict=True):
             atomic_write(f, _encode({"@context": ctx, **node}, indent))
         return files
@@ -514,9 +422,9 @@ def _dump(
         raise SerializationError(f"{target} is a folder; use per_node=True to write one file per node")
     if fmt == "compact":
         text: str | Iterable[str] = _encode_graph(
-            _context(graph.version, context or "inline"), export_nodes(graph), indent
+            _context(graph.version, context or "vocab"), export_nodes(graph), indent
         )
     else:
-        text = dumps(graph, fmt, indent=indent)
+        text = dumps(graph, fmt, indent=indent, context=context)
     atomic_write(target, text)
     return [target]

@@ -15,6 +15,7 @@ from ..errors import ConfigurationError
 from ..graph.coerce import as_graph
 from ..graph.model import MetadataGraph
 from ..schemas.versions import OpenMINDSVersion, VersionLike, get_version
+from .kgterms import resolve_kg_terms, term_needs_kg_issues
 from .plan import Plan, build_plan
 from .profiles import Profile, get_profile
 from .report import Issue, Severity, ValidationReport, node_label
@@ -31,6 +32,7 @@ def validate(
     engine: str = "native",
     version: VersionLike = None,
     context: dict[str, Any] | None = None,
+    kg: Any = None,
 ) -> ValidationReport:
     """Validate openMINDS metadata and return a :class:`ValidationReport` (never raises for bad metadata).
 
@@ -42,7 +44,9 @@ def validate(
     view; same rule ids). ``version`` defaults to the graph's own version, else v4.
     ``context`` is a JSON-like dict that profile rules may read (``{"context": "record.x"}``);
     ``context["today"]`` defaults to today's date (ISO), read here so validation itself
-    never looks at the clock.
+    never looks at the clock. ``kg`` is an optional KG client: controlled terms given as KG
+    ids (as in every record fetched from the KG) are then resolved to openMINDS IRIs and
+    checked; without one, each such link is a ``term-needs-kg`` warning naming the KG id.
 
     >>> report = validate([{"@id": "_:p", "@type": "https://openminds.om-i.org/types/Person"}])
     >>> [i.rule_id for i in report.issues]
@@ -55,6 +59,8 @@ def validate(
     graph = as_graph(target, explicit)
     if engine == "shacl":
         _check_shacl_size(graph)
+    if kg is not None:
+        graph = resolve_kg_terms(graph, kg)
     v = explicit or graph.version
     ctx = dict(context or {})
     ctx.setdefault("today", _dt.date.today().isoformat())
@@ -70,6 +76,7 @@ def validate(
         from .shacl import run_shacl
 
         issues.extend(run_shacl(graph, plan))
+    issues = term_needs_kg_issues(graph, issues)
     return ValidationReport(
         issues=tuple(issues),
         engine=engine,

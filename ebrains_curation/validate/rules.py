@@ -91,6 +91,13 @@ _RULES: Final = [
         "Check the spelling, or pick the term by name with ebrains_curation.get_term().",
     ),
     Rule(
+        "term-needs-kg",
+        "warning",
+        "{property!r} gives its controlled term as the KG id {value}, which cannot be checked without the KG.",
+        "Validate with a KG client (validate(..., kg=client)), or fetch the records with "
+        "KGClient.to_graph(), which turns the KG ids of terms into openMINDS IRIs.",
+    ),
+    Rule(
         "missing-link-target",
         "warning",
         "{property!r} links to {value}, which is not in this graph (it may exist in the Knowledge Graph).",

@@ -747,7 +747,7 @@ def run_shacl(graph: Any, plan: Plan) -> list[Issue]:
         import pyshacl
         import rdflib
 
-        from ..graph.rdf import to_rdflib
+        from ..graph.rdf import to_rdflib_typed as to_rdflib  # the typed reading the shapes check
     except ImportError as exc:
         return [*issues, ctx.not_run(f"the shacl engine needs pyshacl and rdflib ({exc})")]
     safe = MetadataGraph(plan.version)
