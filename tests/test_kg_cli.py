@@ -146,6 +146,7 @@ def test_serve_runs_a_real_server(tmp_path) -> None:
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert b"KG sandbox on" in err and b"tok-u" not in err
+    assert f'host="localhost:{port}"'.encode() in err  # the form kg_core and fairgraph need
 
 
 def test_get_and_search_write_graph_files_that_validate(kg_sandbox_factory, tmp_path) -> None:
