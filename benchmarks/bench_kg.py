@@ -318,7 +318,12 @@ def bench_fairgraph(args: argparse.Namespace, users: Path) -> tuple[float, float
 
 
 def bench_query(args: argparse.Namespace, users: Path, tmp: Path) -> dict[str, float]:
-    """A filtered Query API query (fairgraph's shape: EQUALS/CONTAINS on a name, sorted, page of 20)."""
+    """Filtered Query API queries (fairgraph's shape: a name filter, sorted, page of 20) over 100,000 people.
+
+    The first query after start-up loads the stage into memory, and the first filter on a
+    property builds its index: both are reported apart. The floor is a trivial request
+    (GET /users/me) on the same connection, measured in the same run.
+    """
     from ebrains_curation.kg.query import Query
 
     db = tmp / "search.sqlite"  # the 100,000 people of bench_search
@@ -326,36 +331,26 @@ def bench_query(args: argparse.Namespace, users: Path, tmp: Path) -> dict[str, f
     try:
         client = KGClient(server.url, token=TOKEN)
         cold, _ = timed(lambda: list(client.query(Query("Person").field("givenName"), limit=20)))
-        times, totals = [], []
-        for term in [
-            "alpha1",
-            "echo",
-            "golf7",
-            "india99",
-            "nomatch",
-            "bravo",
-            "hotel",
-            "juliet1",
-            "delta",
-            "c",
-        ]:
-            q = (
-                Query("Person")
-                .field("givenName", contains=term)
-                .field("familyName", sort=True)
-                .field(["https://core.kg.ebrains.eu/vocab/meta/space"], name="query:space")
-            )
-            t, it = timed(lambda q=q: (lambda i: (i, list(i)))(client.query(q, limit=20)))
-            times.append(t)
-            totals.append(it[0].total)
-        eq, _ = timed(
-            lambda: list(client.query(Query("Person").field("familyName", equals="echoson"), limit=20))
-        )
+
+        def run(q: Query) -> float:
+            return timed(lambda: list(client.query(q, limit=20, page_size=20)))[0]
+
+        def people(**flt: str) -> Query:
+            prop = "familyName" if "equals" in flt else "givenName"
+            return Query("Person").field(prop, **flt).field("familyName", sort=True).field("givenName")
+
+        first_index = run(people(contains="alpha")) + run(people(equals="echoson"))
+        terms = ["alpha1", "echo", "golf7", "india99", "nomatch", "bravo", "hotel", "juliet1", "delta", "c"]
+        times = [run(people(contains=t)) for t in terms]
+        times += [run(people(equals=f"{w}son")) for w in ("alpha", "charlie", "golf", "nomatch")]
+        floor = statistics.median(timed(client.me)[0] for _ in range(10))
         return {
             "cold_ms": cold * 1000,
+            "index_ms": first_index * 1000,
             "median_ms": statistics.median(times) * 1000,
             "max_ms": max(times) * 1000,
-            "equals_ms": eq * 1000,
+            "floor_ms": floor * 1000,
+            "n": len(times),
         }
     finally:
         server.stop()
@@ -409,9 +404,12 @@ def run_query_parts(args: argparse.Namespace, users: Path, tmp: Path) -> None:
             bench_search(args, users, tmp)
         r = bench_query(args, users, tmp)
         print(
-            f"\nfiltered query (CONTAINS, sorted, page of 20) over {args.search_instances:,} instances: "
-            f"median {r['median_ms']:.1f} ms, max {r['max_ms']:.1f} ms, EQUALS {r['equals_ms']:.1f} ms "
-            f"(target < 100 ms); first query after start-up {r['cold_ms']:.0f} ms (loads the view)"
+            f"\nfiltered query (CONTAINS or EQUALS, sorted, page of 20) over {args.search_instances:,} "
+            f"instances, {r['n']:.0f} queries: median {r['median_ms']:.1f} ms, max {r['max_ms']:.1f} ms "
+            f"(target < 100 ms); floor (GET /users/me) {r['floor_ms']:.1f} ms, ratio "
+            f"{r['median_ms'] / r['floor_ms']:.1f}x\n  one-off costs: first query after start-up "
+            f"{r['cold_ms']:.0f} ms (loads the stage), first filter on two new properties "
+            f"{r['index_ms']:.0f} ms (builds their indexes)"
         )
     if args.only in ("all", "fairgraph"):
         o1, o2, f1, f2 = bench_fairgraph(args, users)
