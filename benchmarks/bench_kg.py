@@ -255,7 +255,9 @@ def fairgraph_upload(graph: MetadataGraph, port: int, space: str) -> int:
     """fairgraph's own way: save() of each object (existence query at both stages, then create), in order."""
     from ebrains_curation.testing import fairgraph_classes
 
-    with fairgraph_classes():
+    # fairgraph prints the validation report of each incomplete DatasetVersion: keep the output readable
+    with fairgraph_classes(), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         import fairgraph.openminds.controlled_terms as fg_terms
         import fairgraph.openminds.core as fg
         from fairgraph import KGClient as FGClient
@@ -285,11 +287,8 @@ def fairgraph_upload(graph: MetadataGraph, port: int, space: str) -> int:
                     accessibility=access,
                     authors=[objects[a["@id"]] for a in node["author"]],
                 )
-        # fairgraph prints the validation report of each incomplete DatasetVersion: keep the output readable
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for obj in objects.values():
-                obj.save(client, space=space, recursive=False, ignore_duplicates=True)
+        for obj in objects.values():
+            obj.save(client, space=space, recursive=False, ignore_duplicates=True)
         return len(objects)
 
 
