@@ -175,3 +175,31 @@ def test_links_neighbours_scope_release_tree(kg: KGClient, data: dict[str, str])
     children = {c["label"]: c for c in tree["children"]}
     assert children["Creative Commons Attribution 4.0 International"]["status"] == "RELEASED"
     assert [c["label"] for c in children["P0 Querist"]["children"]] == ["Query University"]
+
+
+def test_cli_kg_query(sandbox: SandboxInfo, kg: KGClient, data: dict[str, str], tmp_path) -> None:
+    """`kg query FILE --param` prints results; -o writes a graph; bad input exits 2 with one line."""
+    import json
+
+    from click.testing import CliRunner
+
+    from ebrains_curation.cli import cli
+
+    env = {"KG_AUTH_TOKEN": sandbox.tokens["alice"], "KG_HOST": sandbox.url}
+    qfile = tmp_path / "q.json"
+    qfile.write_text(json.dumps(kg.query_document(Query("Person").field("givenName", parameter="given"))))
+    r = CliRunner().invoke(
+        cli, ["kg", "query", str(qfile), "--stage", "IN_PROGRESS", "--param", "given=p2"], env=env
+    )
+    assert r.exit_code == 0, r.output
+    assert [d["@id"] for d in json.loads(r.stdout)] == [data["p2"]]
+    out = tmp_path / "people.jsonld"
+    r = CliRunner().invoke(
+        cli, ["kg", "query", str(qfile), "--stage", "IN_PROGRESS", "-o", str(out)], env=env
+    )
+    assert r.exit_code == 0 and out.exists()
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    for args in ([str(bad)], [str(qfile), "--param", "novalue"], [str(uuid.uuid4())]):
+        r = CliRunner().invoke(cli, ["kg", "query", *args, "--stage", "IN_PROGRESS"], env=env)
+        assert r.exit_code == 2 and "Traceback" not in r.output, r.output
