@@ -135,7 +135,7 @@ def test_serve_runs_a_real_server(tmp_path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}/v3/"
-        for _ in range(200):
+        for _ in range(1200):  # start-up seeds the terms: slow on a loaded machine
             try:
                 r = requests.get(base + "users/me", headers={"Authorization": "Bearer tok-u"}, timeout=2)
                 break
