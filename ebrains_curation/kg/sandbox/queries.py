@@ -350,10 +350,12 @@ class Evaluator:
         view: StageView,
         params: dict[str, str],
         visible: Callable[[Node], bool],
+        decode: Callable[[str], str] | None = None,
     ):
         self.view = view
         self.params = params
         self.visible = visible
+        self.decode = decode or second_decode
         self._matchers: dict[Filter, Callable[[str], bool] | None] = {}
 
     # -- filters -------------------------------------------------------------------------------
@@ -367,7 +369,7 @@ class Evaluator:
         """The filter's effective value, lower-cased (request parameter first), or None when blank."""
         value = None
         if flt.parameter is not None and flt.parameter in self.params:
-            value = second_decode(self.params[flt.parameter])
+            value = self.decode(self.params[flt.parameter])
         if value is None:
             value = flt.value
         return None if value is None or not value.strip() else value.lower()
@@ -375,7 +377,7 @@ class Evaluator:
     def _make_matcher(self, flt: Filter) -> Callable[[str], bool] | None:
         value = None
         if flt.parameter is not None and flt.parameter in self.params:
-            value = second_decode(self.params[flt.parameter])
+            value = self.decode(self.params[flt.parameter])
         if value is None:
             value = flt.value
         if value is None or not value.strip():
@@ -543,15 +545,17 @@ def execute(
     roots: list[Node] | None = None,
     from_: int = 0,
     size: int | None = None,
+    decode: Callable[[str], str] | None = None,
 ) -> Outcome:
     """Run a query: filter the root instances, sort them, build the items of one page.
 
     ``roots`` restricts the root instances (``instanceId``); otherwise every instance of
     the root type that ``visible`` accepts (None: all) is a candidate. Filters and a sort
     on plain fields use the view's cached columns, so a query over many instances costs
-    little more than the page it returns.
+    little more than the page it returns. ``decode`` is applied to ``parameter`` values
+    (default: :func:`second_decode`, the KG's extra URL-decoding).
     """
-    ev = Evaluator(view, params, visible or _everything)
+    ev = Evaluator(view, params, visible or _everything, decode)
     filters = [p for p in spec.props if p.filtering]
     sort = next((p for p in spec.props if p.sort), None)
     end = None if size is None else from_ + size

@@ -54,6 +54,9 @@ class QueryRoutes:
     def __init__(self, app: SandboxApp):
         self.app = app
         self.graph = GraphView(app.store)
+        #: URL-decode ``parameter`` filter values a second time, as kg-core 3 does (fairgraph PR #143);
+        #: False models MarmotGraph v4, where this is fixed.
+        self.decode_parameters_twice = True
 
     def routes(self) -> list[tuple[str, str, Callable[..., Response], bool]]:
         u = r"(?P<uid>[^/]+)"
@@ -133,6 +136,7 @@ class QueryRoutes:
                 roots=roots,
                 from_=from_,
                 size=size,
+                decode=None if self.decode_parameters_twice else str,
             )
         total = outcome.total if (total_wanted or size is None) else None
         return json_response(200, paginated(outcome.items, total, from_, start=req.start))
