@@ -115,7 +115,7 @@ def _registry_name(cls: Any) -> str:
 
 def _rebind_property_types() -> None:
     """Point every resolved openMINDS property at the class the registry now holds under that name."""
-    from openminds.registry import registry  # type: ignore[import-untyped]
+    from openminds.registry import registry
 
     classes = {id(c): c for c in registry["names"].values()}
     for cls in list(classes.values()):
@@ -141,7 +141,7 @@ def fairgraph_classes() -> Iterator[None]:
     import importlib
     import pkgutil
 
-    from openminds.registry import register_class, registry  # type: ignore[import-untyped]
+    from openminds.registry import register_class, registry
 
     fairgraph_v4 = importlib.import_module("fairgraph.openminds.v4")
     for info in pkgutil.walk_packages(fairgraph_v4.__path__, "fairgraph.openminds.v4."):

@@ -443,7 +443,9 @@ def serve(
         faults=faults,
     )
     click.echo(f"KG sandbox on {server.url}/v3/ (openMINDS {om_version or 'v4'}, database {db})", err=True)
-    if is_loopback_host(host):  # kg_core and fairgraph use plain http only for hosts starting with "localhost"
+    if is_loopback_host(
+        host
+    ):  # kg_core and fairgraph use plain http only for hosts starting with "localhost"
         click.echo(
             f'fairgraph / kg_core: host="localhost:{server.port}"  e.g. '
             f'fairgraph.KGClient(token=..., host="localhost:{server.port}")',

@@ -96,7 +96,7 @@ def normalize_jsonld(payload: Any) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=256)
 def _normalize_cached(text: str) -> str:
-    from pyld import jsonld  # type: ignore[import-untyped]
+    from pyld import jsonld
 
     remote: list[str] = []
 
