@@ -383,6 +383,7 @@ structure_items = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(structure=st.lists(structure_items, max_size=4), extra=json_values)
 def test_random_queries_never_crash_the_server(world, structure: list[Any], extra: Any) -> None:

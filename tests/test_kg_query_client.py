@@ -102,6 +102,7 @@ def test_builder_refuses_ambiguous_filters() -> None:
         Query("Person").field("givenName", near="a")
 
 
+@pytest.mark.slow  # imports every fairgraph class
 def test_builder_matches_fairgraph_for_the_same_filter(kg: KGClient, data: dict[str, str]) -> None:
     """Our query and fairgraph's generated one, run on the same sandbox, find the same instances."""
     if importlib.util.find_spec("fairgraph") is None:
