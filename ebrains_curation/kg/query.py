@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..constants import KG_INSTANCE_NS
 from ..errors import ConfigurationError
 
 __all__ = ["QUERY_CONTEXT", "Query", "QueryField"]
@@ -239,7 +240,7 @@ def collapse_nested_terms(documents: list[dict[str, Any]], term_iris: Any) -> li
 
     for doc in documents:
         collect(doc, True)
-    kg_ids = sorted(i for i in nested if i.startswith("https://kg.ebrains.eu/api/instances/"))
+    kg_ids = sorted(i for i in nested if i.startswith(KG_INSTANCE_NS))
     terms = set(term_iris(kg_ids)) if kg_ids else set()
     if not terms:
         return documents
