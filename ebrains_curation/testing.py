@@ -141,21 +141,35 @@ def fairgraph_classes() -> Iterator[None]:
     import importlib
     import pkgutil
 
-    from openminds.registry import registry
+    from openminds.registry import register_class, registry
 
-    saved = dict(registry["names"])
     fairgraph_v4 = importlib.import_module("fairgraph.openminds.v4")
     for info in pkgutil.walk_packages(fairgraph_v4.__path__, "fairgraph.openminds.v4."):
         module = importlib.import_module(info.name)
         for obj in vars(module).values():
             if isinstance(obj, type) and obj.__module__ == module.__name__ and hasattr(obj, "type_"):
-                registry["names"][_registry_name(obj)] = obj
+                register_class(obj)  # by name and by type, as fairgraph's own import does
     _rebind_property_types()
     try:
         yield
     finally:
-        registry["names"].clear()
-        registry["names"].update(saved)
+        # put the openMINDS class back under every name fairgraph took (keep names registered meanwhile)
+        for name, cls in list(registry["names"].items()):
+            if cls.__module__.startswith("fairgraph."):
+                module, _, attr = name.rpartition(".")
+                original = getattr(importlib.import_module(module), attr, None) if module else None
+                if original is None:
+                    del registry["names"][name]
+                else:
+                    registry["names"][name] = original
+        for by_type in registry["types"].values():
+            for type_, cls in list(by_type.items()):
+                if cls.__module__.startswith("fairgraph."):
+                    original = registry["names"].get(_registry_name(cls))
+                    if original is None or original.__module__.startswith("fairgraph."):
+                        del by_type[type_]
+                    else:
+                        by_type[type_] = original
         _rebind_property_types()
 
 

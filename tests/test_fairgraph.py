@@ -6,6 +6,7 @@ code and kg_core's, exactly as in a notebook pointed at the real KG.
 
 from __future__ import annotations
 
+import importlib.util
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -15,7 +16,10 @@ import pytest
 
 from ebrains_curation.testing import SandboxInfo, fairgraph_classes, run_sandbox
 
-fairgraph = pytest.importorskip("fairgraph")
+# fairgraph is imported only inside fairgraph_classes(): importing it at collection time would put
+# its classes into the openminds registry for every other test of the session
+if importlib.util.find_spec("fairgraph") is None:
+    pytest.skip("fairgraph is not installed", allow_module_level=True)
 
 USERS = {
     "users": [

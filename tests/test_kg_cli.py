@@ -135,7 +135,7 @@ def test_serve_runs_a_real_server(tmp_path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}/v3/"
-        for _ in range(200):
+        for _ in range(1200):  # start-up seeds the terms: slow on a loaded machine
             try:
                 r = requests.get(base + "users/me", headers={"Authorization": "Bearer tok-u"}, timeout=2)
                 break
@@ -146,6 +146,7 @@ def test_serve_runs_a_real_server(tmp_path) -> None:
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert b"KG sandbox on" in err and b"tok-u" not in err
+    assert f'host="localhost:{port}"'.encode() in err  # the form kg_core and fairgraph need
 
 
 def test_get_and_search_write_graph_files_that_validate(kg_sandbox_factory, tmp_path) -> None:

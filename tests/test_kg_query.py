@@ -164,6 +164,19 @@ def test_parameter_filters_come_from_the_url_and_are_decoded_twice(world) -> Non
     assert broken.status_code == 400 and "Illegal hex" in broken.text
 
 
+def test_single_decoding_can_be_chosen(world) -> None:
+    """With decode_parameters_twice off (MarmotGraph v4), "+" and "%" in parameter values are literal."""
+    sb, api, _ = world
+    routes = sb.server.app.queries
+    body = q(ORG, {"path": P + "fullName", "filter": {"op": "CONTAINS", "parameter": "name"}})
+    routes.decode_parameters_twice = False
+    try:
+        assert names(api.query(body, name="lab_50% percent"), P + "fullName") == ["Lab_50% Percent"]
+        assert names(api.query(body, name="hello+world"), P + "fullName") == []
+    finally:
+        routes.decode_parameters_twice = True
+
+
 def test_sort_size_from_and_totals(world) -> None:
     """sort orders by the field (ignoring case); from/size page; returnTotalResults=false drops the total."""
     _, api, _ = world
@@ -370,6 +383,7 @@ structure_items = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(structure=st.lists(structure_items, max_size=4), extra=json_values)
 def test_random_queries_never_crash_the_server(world, structure: list[Any], extra: Any) -> None:

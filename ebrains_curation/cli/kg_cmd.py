@@ -156,6 +156,69 @@ def search(
 
 
 @kg.command()
+@click.argument("query")
+@stage_option
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Value of a `parameter` filter.")
+@click.option("--instance", default=None, help="Only this root instance (UUID or KG IRI).")
+@click.option("--limit", type=int, default=100, show_default=True, help="At most this many results (0: all).")
+@output_option
+@overwrite_option
+@terms_option
+@host_option
+@token_file_option
+@version_option
+@handle_errors
+def query(
+    query: str,
+    stage: str,
+    params: tuple[str, ...],
+    instance: str | None,
+    limit: int,
+    output: str | None,
+    overwrite: bool,
+    kg_term_ids: bool,
+    host: str | None,
+    token_file: str | None,
+    om_version: str | None,
+) -> None:
+    """Run a KG query: QUERY is a query JSON file or the id of a stored query; prints the results as JSON.
+
+    With -o FILE the results are written as a metadata graph instead (for queries that
+    return @id and @type, as those built with ebrains_curation.kg.Query do).
+    """
+    from pathlib import Path
+
+    from ..errors import ConfigurationError
+
+    values: dict[str, str] = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ConfigurationError(f"--param needs NAME=VALUE, not {item!r}")
+        values[name] = value
+    if Path(query).is_file():
+        try:
+            spec: Any = json.loads(Path(query).read_text("utf-8"))
+        except ValueError as exc:
+            raise ConfigurationError(f"{query} is not valid JSON: {exc}") from None
+        if not isinstance(spec, dict):
+            raise ConfigurationError(f"{query} must hold a JSON object (a KG query)")
+    else:
+        spec = query  # the id of a stored query (checked by the client)
+    client = _client(host, token_file, om_version)
+    results = client.query(
+        spec, stage=stage.upper(), params=values, instance_id=instance, limit=limit or None
+    )
+    docs = list(results)
+    if output:
+        _write_graph(client, docs, output, overwrite, kg_term_ids)
+    else:
+        click.echo(json.dumps(docs, indent=2))
+    total = results.total if results.total is not None else len(docs)
+    click.echo(f"{len(docs)} of {total} results", err=True)
+
+
+@kg.command()
 @click.argument("instance_ids", metavar="ID...", nargs=-1, required=True)
 @stage_option
 @output_option
@@ -380,6 +443,14 @@ def serve(
         faults=faults,
     )
     click.echo(f"KG sandbox on {server.url}/v3/ (openMINDS {om_version or 'v4'}, database {db})", err=True)
+    if is_loopback_host(
+        host
+    ):  # kg_core and fairgraph use plain http only for hosts starting with "localhost"
+        click.echo(
+            f'fairgraph / kg_core: host="localhost:{server.port}"  e.g. '
+            f'fairgraph.KGClient(token=..., host="localhost:{server.port}")',
+            err=True,
+        )
     if not is_loopback_host(host):
         click.echo(
             "warning: listening beyond this machine over plain http; tokens travel unencrypted", err=True

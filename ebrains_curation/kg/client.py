@@ -401,8 +401,12 @@ class KGClient:
         instances sends no request. ``resolve_terms=False`` sends none at all.
         """
         from ..graph.readers import load_kg_response
+        from .query import collapse_nested_terms
 
-        graph = load_kg_response({"data": list(documents)}, version=version or self.openminds_version)
+        docs = list(documents)
+        if resolve_terms:  # query results may nest parts of term documents: keep them as links
+            docs = collapse_nested_terms(docs, lambda ids: self.term_iris(ids, version))
+        graph = load_kg_response({"data": docs}, version=version or self.openminds_version)
         if resolve_terms:
             targets = {
                 t: kg_iri(t)

@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..constants import KG_INSTANCE_NS
 from ..errors import ConfigurationError
 
 __all__ = ["QUERY_CONTEXT", "Query", "QueryField"]
@@ -214,3 +215,43 @@ class Query:
         structure = [{"path": "@id"}, {"path": "@type"}]
         structure += [f.to_json(prop_iri, type_iri) for f in self.fields]
         return {"@context": dict(QUERY_CONTEXT), "meta": meta, "structure": structure}
+
+
+def collapse_nested_terms(documents: list[dict[str, Any]], term_iris: Any) -> list[dict[str, Any]]:
+    """Replace nested library-term objects in query results by plain links (``{"@id": …}``).
+
+    A query that follows a link to a licence or a species returns part of that term's
+    document; loaded as a node it would be an incomplete copy of a library instance.
+    As a link, :meth:`KGClient.to_graph` rewrites it to the openMINDS IRI like any other.
+    ``term_iris(ids)`` maps the KG ids that are library terms to their IRIs.
+    """
+    nested: set[str] = set()
+
+    def collect(value: Any, top: bool) -> None:
+        if isinstance(value, list):
+            for item in value:
+                collect(item, False)
+        elif isinstance(value, dict):
+            if not top and isinstance(value.get("@id"), str) and len(value) > 1:
+                nested.add(value["@id"])
+            for key, item in value.items():
+                if not key.startswith("@"):
+                    collect(item, False)
+
+    for doc in documents:
+        collect(doc, True)
+    kg_ids = sorted(i for i in nested if i.startswith(KG_INSTANCE_NS))
+    terms = set(term_iris(kg_ids)) if kg_ids else set()
+    if not terms:
+        return documents
+
+    def collapse(value: Any, top: bool) -> Any:
+        if isinstance(value, list):
+            return [collapse(item, False) for item in value]
+        if isinstance(value, dict):
+            if not top and value.get("@id") in terms:
+                return {"@id": value["@id"]}
+            return {k: (v if k.startswith("@") else collapse(v, False)) for k, v in value.items()}
+        return value
+
+    return [collapse(doc, True) for doc in documents]

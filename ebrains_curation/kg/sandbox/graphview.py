@@ -13,18 +13,20 @@ touched (:meth:`Store.add_listener`) and it re-reads only those, on the next que
 
 from __future__ import annotations
 
+import bisect
+import gc
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .documents import IDENTIFIER, META
+from .documents import IDENTIFIER, META, label_of
 from .store import STAGES, Record, Store
 
-__all__ = ["GraphView", "Node", "StageView"]
+__all__ = ["GraphView", "Node", "StageView", "embedded_children", "links_of", "node_types"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """An instance, or an embedded object inside one (``parent`` and ``via`` are then set)."""
 
@@ -65,10 +67,12 @@ class Node:
         return node
 
 
-def types_of(doc: dict[str, Any]) -> tuple[str, ...]:
+def node_types(doc: dict[str, Any]) -> tuple[str, ...]:
+    """The ``@type`` of a document as a tuple of IRIs."""
     value = doc.get("@type")
-    items = value if isinstance(value, list) else [value]
-    return tuple(t for t in items if isinstance(t, str))
+    if type(value) is list:  # the stored form: fast path
+        return tuple(value)
+    return (value,) if isinstance(value, str) else ()
 
 
 def _is_link(value: Any) -> bool:
@@ -82,7 +86,7 @@ def embedded_children(node: Node) -> Iterator[Node]:
             continue
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict) and "@id" not in item and "@value" not in item:
-                yield Node(item, node.space, parent=node, via=key, types=types_of(item))
+                yield Node(item, node.space, parent=node, via=key, types=node_types(item))
 
 
 def links_of(node: Node, prop: str | None = None) -> Iterator[tuple[str, Node]]:
@@ -108,7 +112,7 @@ class StageView:
         self._by_type: dict[str, list[Node]] = {}
         self._type_members: dict[str, set[str]] = {}
         self._reverse: dict[str | None, dict[str, list[Node]]] = {}
-        self._columns: dict[tuple[str, str], list[Any]] = {}
+        self._columns: dict[tuple[str, str, str], Any] = {}
         self._dirty: set[str] | None = None  # None: not loaded yet
 
     # -- maintenance ---------------------------------------------------------------------------
@@ -120,8 +124,14 @@ class StageView:
         """Load the stage (first use) or re-read the instances written since the last refresh."""
         if self._dirty is None:
             self._dirty = set()
-            for rec, label in self.store.all_records(self.stage):
-                self._add(rec, label)
+            enabled = gc.isenabled()
+            gc.disable()  # loading allocates many small objects: cyclic GC passes would dominate
+            try:
+                for rec, label in self.store.all_records(self.stage):
+                    self._add(rec, label)
+            finally:
+                if enabled:
+                    gc.enable()
             self._by_type.clear()
             return
         if not self._dirty:
@@ -141,7 +151,7 @@ class StageView:
             touched.update(self._add(rec, label).types)
         for t in touched:
             self._by_type.pop(t, None)
-        self._columns = {k: v for k, v in self._columns.items() if k[0] not in touched}
+        self._columns = {k: v for k, v in self._columns.items() if k[1] not in touched}
         self._reverse.clear()
 
     def _read(self, uuids: set[str]) -> Iterator[tuple[Record, str]]:
@@ -159,9 +169,7 @@ class StageView:
         return out
 
     def _add(self, rec: Record, label: str) -> Node:
-        from .documents import label_of
-
-        node = Node(rec.doc, rec.space, rec.uuid, label or label_of(rec.doc), rec, types=types_of(rec.doc))
+        node = Node(rec.doc, rec.space, rec.uuid, label or label_of(rec.doc), rec, types=node_types(rec.doc))
         self.nodes[rec.uuid] = node
         for ident in self._identifiers(rec.doc):
             self.ident.setdefault(ident, rec.uuid)
@@ -181,12 +189,48 @@ class StageView:
 
     def column(self, type_: str, iri: str) -> list[Any]:
         """The values of one property for :meth:`of_type` (same order), cached until the type changes."""
-        key = (type_, iri)
-        col = self._columns.get(key)
-        if col is None:
-            col = [n.field(iri) for n in self.of_type(type_)]
-            self._columns[key] = col
-        return col
+        return self._cached(("raw", type_, iri), lambda: [n.field(iri) for n in self.of_type(type_)])
+
+    def text_column(self, type_: str, iri: str, text: Callable[[Any], str]) -> list[Any]:
+        """:meth:`column` as lower-cased text (a tuple of texts for a list value), for filters."""
+
+        def build() -> list[Any]:
+            return [
+                tuple(text(x).lower() for x in v) if isinstance(v, list) else text(v).lower()
+                for v in self.column(type_, iri)
+            ]
+
+        return self._cached(("text", type_, iri), build)
+
+    def order(self, type_: str, iri: str, key: Callable[[Any], Any]) -> list[int]:
+        """Positions in :meth:`of_type` sorted by the property (``key`` of each value), cached."""
+
+        def build() -> list[int]:
+            col = self.column(type_, iri)
+            return sorted(range(len(col)), key=lambda i: key(col[i]))
+
+        return self._cached(("order", type_, iri), build)
+
+    def text_index(self, type_: str, iri: str, text: Callable[[Any], str]) -> TextIndex:
+        """A :class:`TextIndex` over :meth:`text_column`, cached."""
+        return self._cached(("index", type_, iri), lambda: TextIndex(self.text_column(type_, iri, text)))
+
+    def rank(self, type_: str, iri: str, key: Callable[[Any], Any]) -> list[int]:
+        """rank[i]: the position of row i in :meth:`order` (to sort a subset of rows quickly)."""
+
+        def build() -> list[int]:
+            ranks = [0] * len(self.of_type(type_))
+            for position, row in enumerate(self.order(type_, iri, key)):
+                ranks[row] = position
+            return ranks
+
+        return self._cached(("rank", type_, iri), build)
+
+    def _cached(self, key: tuple[str, str, str], build: Callable[[], Any]) -> Any:
+        value = self._columns.get(key)
+        if value is None:
+            value = self._columns[key] = build()
+        return value
 
     def resolve(self, identifier: str) -> Node | None:
         """The instance a link's ``@id`` points to (by KG id or any identifier), or None."""
@@ -205,6 +249,45 @@ class StageView:
                         index.setdefault(uuid, []).append(holder)
             self._reverse[prop] = index
         return index.get(target.uuid or "", []) if target.uuid else []
+
+
+class TextIndex:
+    """Lower-cased texts of one column joined into one string, so EQUALS/CONTAINS/STARTS_WITH/ENDS_WITH
+    scans run in C (``str.find``) instead of a Python loop over every row."""
+
+    SEP = "\x00"
+
+    def __init__(self, texts: list[Any]):
+        parts: list[str] = []
+        self.owners: list[int] = []
+        self.exact: dict[str, list[int]] = {}
+        for row, value in enumerate(texts):
+            for text in value if isinstance(value, tuple) else (value,):
+                parts.append(text)
+                self.owners.append(row)
+                self.exact.setdefault(text, []).append(row)
+        self.usable = not any(self.SEP in t for t in parts)
+        self.starts: list[int] = []
+        pos = 1
+        for text in parts:
+            self.starts.append(pos)
+            pos += len(text) + 1
+        self.blob = self.SEP + self.SEP.join(parts) + self.SEP
+
+    def find(self, needle: str, op: str) -> set[int]:
+        """The rows with a text that EQUALS / CONTAINS / STARTS_WITH / ENDS_WITH ``needle`` (lower-cased)."""
+        if op == "EQUALS":
+            return set(self.exact.get(needle, ()))
+        pattern = {"CONTAINS": needle, "STARTS_WITH": self.SEP + needle, "ENDS_WITH": needle + self.SEP}[op]
+        rows: set[int] = set()
+        blob, starts, owners = self.blob, self.starts, self.owners
+        pos = blob.find(pattern)
+        while pos >= 0:
+            part = bisect.bisect_right(starts, pos + (op == "STARTS_WITH")) - 1
+            rows.add(owners[part])
+            nxt = part + 1
+            pos = blob.find(pattern, starts[nxt] - (op == "STARTS_WITH") if nxt < len(starts) else len(blob))
+        return rows
 
 
 class GraphView:

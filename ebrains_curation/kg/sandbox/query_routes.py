@@ -54,6 +54,9 @@ class QueryRoutes:
     def __init__(self, app: SandboxApp):
         self.app = app
         self.graph = GraphView(app.store)
+        #: URL-decode ``parameter`` filter values a second time, as kg-core 3 does (fairgraph PR #143);
+        #: False models MarmotGraph v4, where this is fixed.
+        self.decode_parameters_twice = True
 
     def routes(self) -> list[tuple[str, str, Callable[..., Response], bool]]:
         u = r"(?P<uid>[^/]+)"
@@ -72,10 +75,15 @@ class QueryRoutes:
         ]
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _visible(self, req: Request, stage: str, restrict: list[str] | None = None) -> Callable[[Node], bool]:
+    def _visible(
+        self, req: Request, stage: str, restrict: list[str] | None = None
+    ) -> Callable[[Node], bool] | None:
+        """Whether the user may see an instance at ``stage`` (None: everything is visible)."""
         assert req.user is not None
         readable = None if stage == "RELEASED" else req.user.readable_spaces()
         allowed = set(restrict) if restrict is not None else None
+        if readable is None and allowed is None:
+            return None
 
         def visible(node: Node) -> bool:
             return (readable is None or node.space in readable) and (allowed is None or node.space in allowed)
@@ -128,6 +136,7 @@ class QueryRoutes:
                 roots=roots,
                 from_=from_,
                 size=size,
+                decode=None if self.decode_parameters_twice else str,
             )
         total = outcome.total if (total_wanted or size is None) else None
         return json_response(200, paginated(outcome.items, total, from_, start=req.start))
@@ -213,7 +222,7 @@ class QueryRoutes:
         """GET /queries[?type&search&from&size]: the stored queries you can read."""
         root_type = req.params.get("type")
         search = (req.params.get("search") or "").lower()
-        visible = self._visible(req, "IN_PROGRESS")
+        visible = self._visible(req, "IN_PROGRESS") or _all
         with self.app.store.lock:
             nodes = [n for n in self._view("IN_PROGRESS").of_type(QUERY_TYPE) if visible(n)]
         items = []
@@ -239,7 +248,7 @@ class QueryRoutes:
             node = self._node(req, stage, uid)
             if node is None:
                 return NOT_FOUND
-            found = incoming_links(self._view(stage), node, prop, type_, self._visible(req, stage))
+            found = incoming_links(self._view(stage), node, prop, type_, self._visible(req, stage) or _all)
         items = [
             {
                 "@id": n.doc.get("@id"),
@@ -260,7 +269,7 @@ class QueryRoutes:
                 return NOT_FOUND
             if not self.app._can_read(req, stage, node.space):
                 return text_response(403, f"You don't have read rights for the instance {node.uuid}")
-            data = neighbors(self._view(stage), node, self._visible(req, stage), str)
+            data = neighbors(self._view(stage), node, self._visible(req, stage) or _all, str)
         return json_response(200, envelope(data, start=req.start))
 
     def scope(self, req: Request, uid: str) -> Response:
@@ -319,6 +328,10 @@ class QueryRoutes:
     def normalized_payload(self, req: Request) -> Response:
         """POST /jsonld/normalizedPayload → the payload as the KG normalises it (no envelope)."""
         return json_response(200, normalize_jsonld(req.json()))
+
+
+def _all(node: Node) -> bool:
+    return True
 
 
 def _query_label(doc: dict[str, Any]) -> str:
