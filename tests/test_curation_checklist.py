@@ -230,7 +230,7 @@ def test_descriptor_and_datacite_commands(tmp_path):
         cli, ["descriptor", str(FIX / "complete" / "dataset.jsonld"), "--format", "html", "-o", str(out)]
     )
     assert res.exit_code == 0, res.output
-    assert "Data organisation and file structure" in out.read_text("utf-8")
+    assert "Data Records" in out.read_text("utf-8")
     res = runner.invoke(cli, ["datacite", str(FIX / "complete" / "dataset.jsonld")])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["doi"] == "10.25493/ABCD-1234"
