@@ -67,6 +67,7 @@ _LAZY: dict[str, str] = {
     # validation
     "validate": "ebrains_curation.validate.api",
     "Issue": "ebrains_curation.validate.report",
+    "IssueGroup": "ebrains_curation.validate.report",
     "Severity": "ebrains_curation.validate.report",
     "ValidationReport": "ebrains_curation.validate.report",
     "Profile": "ebrains_curation.validate.profiles",

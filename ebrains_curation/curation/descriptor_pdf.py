@@ -37,7 +37,7 @@ _YELLOW = (255, 243, 205)
 def _search_dirs() -> list[Path]:
     dirs = [Path(d) for d in _FOLDERS]
     try:  # matplotlib ships DejaVu; use it when it is there
-        import matplotlib
+        import matplotlib  # type: ignore[import-not-found, unused-ignore]
 
         dirs.append(Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf")
     except ImportError:

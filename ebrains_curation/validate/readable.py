@@ -197,7 +197,7 @@ def to_html(report: ValidationReport, max_issues: int = MAX_HTML_ISSUES) -> str:
     if badges:
         out.append(f'<p class="ecr-counts">{badges}</p>')
     drawn = 0
-    severity = None
+    severity: str | None = None
     for n, b in enumerate(blocks(report)):
         if drawn >= max_issues:
             break
