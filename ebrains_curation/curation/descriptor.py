@@ -210,11 +210,17 @@ def _human_size(n: float) -> str:
     return f"{n} B"  # pragma: no cover
 
 
+_MAX_TREE_FILES = 40  # files drawn in the tree of Data Records
+
+
 def _tree(repo: Node, files: list[Node]) -> str:
     base = str(repo.get("IRI") or "").rstrip("/") + "/"
     lines = [str(repo.get("name") or base) + "/"]
     seen_dirs: set[str] = set()
-    for f in files:
+    for n, f in enumerate(files):
+        if n == _MAX_TREE_FILES:  # a descriptor shows the layout; the metadata list every one
+            lines.append(f"… and {len(files) - n} more files (all listed in the metadata)")
+            break
         iri = str(f.get("IRI") or f.get("name") or "")
         rel = iri[len(base) :] if iri.startswith(base) else str(f.get("name") or iri)
         parts = rel.split("/")
