@@ -72,7 +72,7 @@ class _Writer:
         self.unicode = fonts is not None
         writer = self
 
-        class _PDF(FPDF):  # type: ignore[misc]
+        class _PDF(FPDF):
             def header(self) -> None:
                 writer.font("I", 9)
                 self.set_text_color(90, 90, 90)
