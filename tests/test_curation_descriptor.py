@@ -33,7 +33,7 @@ def test_sections_in_template_order(name):
 
 def test_dataset_facts_come_from_the_metadata():
     md = data_descriptor(_graph("dataset"))
-    assert md.startswith("# Data Descriptor\n")
+    assert md.startswith("# Data Descriptor: Whole-cell patch-clamp recordings of CA1 pyramidal neurons")
     title = md.split("## Title", 1)[1].split("## Authors", 1)[0]
     assert "Whole-cell patch-clamp recordings of CA1 pyramidal neurons" in title
     authors = md.split("## Authors", 1)[1].split("## Affiliations", 1)[0]

@@ -122,7 +122,12 @@ def check(
         today=today,
         engine=engine,
     )
-    _write(checklist.render(fmt), output)
+    text = checklist.render(fmt)
+    if fmt == "html" and output:  # a file a browser opens: a whole page, UTF-8 declared
+        from ..validate.readable import html_page
+
+        text = html_page(text, f"EBRAINS curation checklist: {checklist.product_title}")
+    _write(text, output)
     sys.exit(EXIT_OK if checklist.ready else EXIT_PROBLEMS)
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .report import Issue, IssueGroup, Severity, ValidationReport
 
-__all__ = ["Block", "blocks", "to_html", "to_text"]
+__all__ = ["Block", "blocks", "html_page", "to_html", "to_text"]
 
 ICON = {"error": "✗", "warning": "!", "info": "i"}
 #: severity -> heading of its part of the report
@@ -283,3 +283,12 @@ def _group_block(report: ValidationReport, g: IssueGroup, room: int) -> tuple[st
     if g.count > len(issues):
         out.append(f"<p>… and {g.count - len(issues)} more</p>")
     return "".join(out), len(issues)
+
+
+def html_page(fragment: str, title: str) -> str:
+    """A fragment (what Jupyter shows) as a stand-alone page for a file: UTF-8 declared, so "✗" stays "✗"."""
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n</head>\n'
+        f'<body style="margin:1.5em">\n{fragment}\n</body>\n</html>\n'
+    )
