@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint format bench clean venv
+.PHONY: demo test lint format bench clean venv chromium
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 2; }
@@ -26,8 +26,17 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m ebrains_curation demo
 
+# Headless Chromium (Debian's package) for the browser tests: installed when root, else they skip.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (Debian package) for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	      || echo "could not install chromium: the browser tests will skip"; \
+	  else echo "chromium is not installed: the browser tests will skip"; fi; }
+
 # the static checks run before the tests: style, format, types (config in pyproject.toml) and the layers
-test: lint
+test: lint chromium
 	$(PY) -m pytest -q
 
 lint: $(TSTAMP)

@@ -69,6 +69,7 @@ _LAZY: dict[str, str] = {
     # validation
     "validate": "ebrains_curation.validate.api",
     "Issue": "ebrains_curation.validate.report",
+    "IssueGroup": "ebrains_curation.validate.report",
     "Severity": "ebrains_curation.validate.report",
     "ValidationReport": "ebrains_curation.validate.report",
     "Profile": "ebrains_curation.validate.profiles",
@@ -156,5 +157,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only: every n
     from .schemas.terms import get_term, iter_terms, term_iri
     from .validate.api import validate
     from .validate.profiles import Profile, get_profile, list_profiles
-    from .validate.report import Issue, Severity, ValidationReport
+    from .validate.report import Issue, IssueGroup, Severity, ValidationReport
     from .validate.shacl import shacl_shapes

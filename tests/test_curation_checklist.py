@@ -230,7 +230,7 @@ def test_descriptor_and_datacite_commands(tmp_path):
         cli, ["descriptor", str(FIX / "complete" / "dataset.jsonld"), "--format", "html", "-o", str(out)]
     )
     assert res.exit_code == 0, res.output
-    assert "Data organisation and file structure" in out.read_text("utf-8")
+    assert "Data Records" in out.read_text("utf-8")
     res = runner.invoke(cli, ["datacite", str(FIX / "complete" / "dataset.jsonld")])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["doi"] == "10.25493/ABCD-1234"
@@ -238,3 +238,16 @@ def test_descriptor_and_datacite_commands(tmp_path):
         cli, ["datacite", str(FIX / "complete" / "dataset.jsonld"), "--id", "https://x.example/none"]
     )
     assert res.exit_code == 2 and "no DatasetVersion" in res.output
+
+
+def test_html_files_are_whole_utf8_pages(tmp_path):
+    """A report or checklist written to a file opens in a browser with its ✓ and ✗ intact."""
+    runner = CliRunner()
+    path = str(FIX / "complete" / "dataset.jsonld")
+    for args, name in ((["check", path, "--today", TODAY], "c.html"), (["validate", path], "v.html")):
+        out = tmp_path / name
+        res = runner.invoke(cli, [*args, "--format", "html", "-o", str(out)])
+        assert res.exit_code in (0, 1), res.output
+        page = out.read_text("utf-8")
+        assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
+        assert page.count("<body") == 1 and page.rstrip().endswith("</html>")

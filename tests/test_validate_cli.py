@@ -47,7 +47,12 @@ def test_errors_exit_1_in_every_format(runner: CliRunner, tmp_path: Path) -> Non
     res = runner.invoke(cli, ["validate", path, "--format", "junit", "-o", str(out)])
     assert res.exit_code == 1 and ET.parse(out).getroot().tag == "testsuite"
     res = runner.invoke(cli, ["validate", path, "--format", "html", "-o", str(tmp_path / "r.html")])
-    assert res.exit_code == 1 and (tmp_path / "r.html").read_text().startswith("<div")
+    page = (tmp_path / "r.html").read_text("utf-8")  # a whole page, UTF-8 declared, around the report
+    assert (
+        res.exit_code == 1
+        and page.startswith("<!DOCTYPE html>")
+        and '<div class="ebrains-curation-report">' in page
+    )
 
 
 def test_profile_by_name_and_file(runner: CliRunner, tmp_path: Path) -> None:

@@ -45,12 +45,16 @@ def find_record(path: str, record: str | None) -> SubmissionRecord | None:
     return None
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str | bytes, output: str | None) -> None:
     if output:
         from .._files import atomic_write
 
         atomic_write(output, text)
         click.echo(f"wrote {output}", err=True)
+    elif isinstance(text, bytes):
+        raise InputError(
+            "a DOCX or PDF document is not text: write it to a file with -o NAME.docx / NAME.pdf"
+        )
     else:
         click.echo(text, nl=not text.endswith("\n"))
 
@@ -118,7 +122,12 @@ def check(
         today=today,
         engine=engine,
     )
-    _write(checklist.render(fmt), output)
+    text = checklist.render(fmt)
+    if fmt == "html" and output:  # a file a browser opens: a whole page, UTF-8 declared
+        from ..validate.readable import html_page
+
+        text = html_page(text, f"EBRAINS curation checklist: {checklist.product_title}")
+    _write(text, output)
     sys.exit(EXIT_OK if checklist.ready else EXIT_PROBLEMS)
 
 
@@ -126,24 +135,41 @@ def check(
 @click.argument("path", type=click.Path(exists=True))
 @record_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html", "docx", "pdf"]),
+    default=None,
+    help="markdown, html, docx (Word) or pdf (what EBRAINS publishes). Default: from the -o file's "
+    "extension, else markdown.",
 )
 @product_option
 @version_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to this file.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write to this file (needed for docx and pdf).",
+)
 @handle_errors
 def descriptor(
     path: str,
     record: str | None,
-    fmt: str,
+    fmt: str | None,
     version_id: str | None,
     om_version: str | None,
     output: str | None,
 ) -> None:
-    """Draft the Data Descriptor of the dataset in PATH (Markdown or HTML), with the sections of the
-    EBRAINS template; passages you still have to write are marked TO BE WRITTEN BY THE AUTHORS."""
+    """Draft the Data Descriptor of the dataset in PATH (Markdown, HTML, DOCX or PDF), with the sections
+    of the EBRAINS template; passages you still have to write are marked TO BE WRITTEN BY THE AUTHORS."""
     from ..curation.descriptor import data_descriptor
 
+    if fmt is None:
+        suffix = Path(output).suffix.lower().lstrip(".") if output else ""
+        fmt = {"md": "markdown", "htm": "html"}.get(suffix, suffix)
+        fmt = fmt if fmt in ("markdown", "html", "docx", "pdf") else "markdown"
+    if fmt in ("docx", "pdf") and not output:
+        raise InputError(f"a {fmt.upper()} document is not text: give the file to write with -o NAME.{fmt}")
     graph = _load(path, om_version)
     _write(data_descriptor(graph, find_record(path, record), fmt, version_id=version_id), output)  # type: ignore[arg-type]
 

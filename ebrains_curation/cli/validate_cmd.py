@@ -120,7 +120,12 @@ def validate(
             graph.add(g)
             graph.sources.update(g.sources)
     report = run(graph, profile=prof, engine=engine, version=om_version, context=context)
-    _write(report.render(fmt), output)
+    text = report.render(fmt)
+    if fmt == "html" and output:  # a file a browser opens: a whole page, UTF-8 declared
+        from ..validate.readable import html_page
+
+        text = html_page(text, f"Validation report ({report.profile})")
+    _write(text, output)
     if output and fmt != "text":
         click.echo(report.summary(), err=True)
     raise SystemExit(EXIT_OK if report.conforms else EXIT_PROBLEMS)

@@ -19,15 +19,24 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .report import Issue, IssueGroup, Severity, ValidationReport
 
-__all__ = ["Block", "blocks", "to_html", "to_text"]
+__all__ = ["Block", "blocks", "html_page", "to_html", "to_text"]
 
 ICON = {"error": "✗", "warning": "!", "info": "i"}
 #: severity -> heading of its part of the report
 HEADINGS = {
-    "error": "Errors: these block submission",
+    "error": "Errors: these must be fixed",
     "warning": "Warnings: worth fixing",
     "info": "Notes",
 }
+#: the error heading of the EBRAINS profiles, where errors stop a submission
+_EBRAINS_ERRORS = "Errors: these block submission"
+
+
+def heading(report: ValidationReport, severity: str) -> str:
+    """The title of one severity's part of the report."""
+    if severity == "error" and report.profile.startswith("ebrains"):
+        return _EBRAINS_ERRORS
+    return HEADINGS[severity]
 
 
 @dataclass
@@ -88,7 +97,7 @@ def to_text(report: ValidationReport, max_per_group: int = 5) -> str:
     for b in blocks(report):
         if b.severity.value != severity:
             severity = b.severity.value
-            lines += ["", f"{HEADINGS[severity]}:"]
+            lines += ["", f"{heading(report, severity)}:"]
         icon = ICON[b.severity.value]
         if b.is_node:
             first = b.issues[0]
@@ -188,14 +197,16 @@ def to_html(report: ValidationReport, max_issues: int = MAX_HTML_ISSUES) -> str:
     if badges:
         out.append(f'<p class="ecr-counts">{badges}</p>')
     drawn = 0
-    severity = None
+    severity: str | None = None
     for n, b in enumerate(blocks(report)):
         if drawn >= max_issues:
             break
         sev = b.severity.value
         if sev != severity:
             severity = sev
-            out.append(f'<h4 class="ecr-section" style="color:{COLOURS[sev][0]}">{e(HEADINGS[sev])}</h4>')
+            out.append(
+                f'<h4 class="ecr-section" style="color:{COLOURS[sev][0]}">{e(heading(report, sev))}</h4>'
+            )
         small = b.is_node or b.groups[0].count <= _OPEN_ROWS  # long lists start folded
         is_open = " open" if n < _OPEN_BLOCKS and sev == "error" and small else ""
         fg = COLOURS[sev][0]
@@ -272,3 +283,12 @@ def _group_block(report: ValidationReport, g: IssueGroup, room: int) -> tuple[st
     if g.count > len(issues):
         out.append(f"<p>… and {g.count - len(issues)} more</p>")
     return "".join(out), len(issues)
+
+
+def html_page(fragment: str, title: str) -> str:
+    """A fragment (what Jupyter shows) as a stand-alone page for a file: UTF-8 declared, so "✗" stays "✗"."""
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n</head>\n'
+        f'<body style="margin:1.5em">\n{fragment}\n</body>\n</html>\n'
+    )
