@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..constants import KG_INSTANCE_NS, KG_META_PREFIXES
+from ..constants import KG_INSTANCE_NS, KG_META_PREFIXES, V3_NS
 from ..errors import LoadError
 from ..schemas.versions import VERSIONS
 
@@ -112,7 +112,7 @@ def _vocab_of(items: list[Any]) -> str:
                         return v
             t = item.get("@type")
             for x in t if isinstance(t, list) else [t]:
-                if isinstance(x, str) and x.startswith("https://openminds.ebrains.eu/"):
+                if isinstance(x, str) and x.startswith(V3_NS):
                     return VERSIONS["v3"].vocab
     return VERSIONS["v4"].vocab
 

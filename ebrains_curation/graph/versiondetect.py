@@ -19,12 +19,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from ..constants import OMI_NS as _OMI
 from ..schemas.versions import V3_NS, get_version
 from .context import version_for_context_url
 
 __all__ = ["VersionGuess", "guess_version"]
 
-_OMI = "https://openminds.om-i.org/"
 _OMI_TYPES = _OMI + "types/"
 _OMI_PROPS = _OMI + "props/"
 
