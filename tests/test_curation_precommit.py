@@ -1,8 +1,8 @@
 """The pre-commit hook, the way a lab uses it: ``pre-commit try-repo`` on a temporary git repository.
 
-pre-commit installs the hook as it would for any lab: a virtualenv with this package and its
-dependencies from the configured package index (pip's own settings: PyPI or its mirror), in a
-``PRE_COMMIT_HOME`` inside the test's folder. Nothing else is fetched. Only the metadata files
+pre-commit installs the hook as it would for any lab (a virtualenv, then this repository
+installed into it), in a ``PRE_COMMIT_HOME`` inside the test's folder, but offline: see
+``_OFFLINE``. Only the metadata files
 staged in a commit are checked, so a committed bad file does not block an unrelated change.
 """
 
@@ -37,11 +37,23 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
 
 
+# pre-commit builds the hook's environment as it would for a lab (a virtualenv, then `pip install .`
+# of this repository), but offline: pip may use no index, builds with the setuptools already
+# installed here, and the hook finds the dependencies in this environment's site-packages. So the
+# test needs no network and takes seconds instead of minutes of downloads.
+_OFFLINE = {
+    "PIP_NO_INDEX": "1",
+    "PIP_NO_DEPS": "1",
+    "PIP_NO_BUILD_ISOLATION": "0",  # pip reads this store_false option inverted: "0" means no isolation
+    "PYTHONPATH": os.pathsep.join(p for p in sys.path if p.endswith("site-packages")),
+}
+
+
 def _try_repo(repo: Path, home: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     # the committed head: with uncommitted changes try-repo would make a new shadow commit, and so
     # a new hook environment, on every call
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never", **_OFFLINE}
     cmd = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "ebrains-curation-validate"]
     cmd += ["--ref", head.stdout.strip(), *extra]
     return subprocess.run(cmd, cwd=repo, capture_output=True, text=True, env=env, timeout=900)
