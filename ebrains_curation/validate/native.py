@@ -120,7 +120,7 @@ class NativeEngine:
         self._reverse_cache: dict[str, dict[str, list[tuple[Any, str | None]]]] = {}
         self._inherit_cache: dict[Any, dict[str, list[str]]] = {}
         self._linked_sets = {} if self._only_json else self._cross_node_sets(nodes)
-        self._link_verdicts: dict[tuple[int, str, Any], Any] = {}
+        self._link_verdicts = {}
         for c in self._run_caches:
             c.clear()
         by_type, check_node = self._by_type, self._check_node
@@ -443,8 +443,8 @@ class NativeEngine:
 
         def check_str(text: str, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...]) -> None:
             if only_patterns:  # the usual case (an IRI's or identifier's format): no dispatch on kinds
-                for meta, rx in patterns:
-                    if rx.search(text) is None:
+                for meta, prx in patterns:
+                    if prx.search(text) is None:
                         emit(meta, ctx, prefix, prefix_iri, text)
                 return
             for c, rx in str_checks:
