@@ -12,7 +12,6 @@ spells ``1e+16`` as ``1e16``: the same number, but not the same text).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import msgspec
@@ -20,9 +19,18 @@ import msgspec
 __all__ = ["dumps", "loads"]
 
 _decoder = msgspec.json.Decoder()
-#: a number token with a fraction or an exponent (a float) where a value starts; it may also match
-#: inside a string (then the json module writes that value: slower, never different)
-_FLOAT = re.compile(rb"(?:^|[\[,:])\s*-?\d+[.eE]")
+
+
+class _Float(Exception):
+    """Raised by the probe below at the first float literal."""
+
+
+def _on_float(_text: str) -> Any:
+    raise _Float
+
+
+#: reads our own output again and stops at the first float (msgspec spells some floats otherwise)
+_float_probe = msgspec.json.Decoder(float_hook=_on_float)
 _encoder = msgspec.json.Encoder(order="sorted")
 
 
@@ -42,7 +50,9 @@ def dumps(value: Any, indent: int | None) -> str | None:
         return None
     if b"null" in out:  # a NaN or an infinity becomes null in msgspec: let the json module judge
         return None
-    if _FLOAT.search(out):  # msgspec spells some floats otherwise (1e16, not 1e+16): same text or none
+    try:  # msgspec spells some floats otherwise (1e16, not 1e+16): the same text or none
+        _float_probe.decode(out)
+    except (_Float, RecursionError):
         return None
     if indent is not None:
         out = msgspec.json.format(out, indent=indent)
