@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -83,3 +84,18 @@ def test_a_document_with_nan_is_refused_with_the_known_message() -> None:
 
     with pytest.raises(LoadError, match="NaN"):
         loads('{"@id": "https://example.org/x", "https://example.org/v": NaN}')
+
+
+@pytest.mark.parametrize("indent", [2, 4, None])
+def test_graph_text_in_batches_is_json_dumps_text(indent: int | None) -> None:
+    """The writer's batched graph text is json.dumps' text, with a float (node-by-node batch) in the middle."""
+    from ebrains_curation.graph.writers import _encode_graph
+
+    nodes: list[dict[str, Any]] = [{"@id": f"x{i}", "b": [i, {"c": "é\n"}], "a": {}} for i in range(2500)]
+    nodes[1500]["f"] = 1.5e16  # msgspec writes 1.5e16, json 1.5e+16: that batch goes node by node
+    ctx = {"@vocab": "https://openminds.om-i.org/props/"}
+    for part in (nodes, nodes[:1], nodes[:1000], nodes[:1001]):
+        seps = (",", ":") if indent is None else None
+        doc = {"@context": ctx, "@graph": part}
+        ref = json.dumps(doc, sort_keys=True, ensure_ascii=False, indent=indent, separators=seps) + "\n"
+        assert "".join(_encode_graph(ctx, part, indent)) == ref
