@@ -12,6 +12,7 @@ spells ``1e+16`` as ``1e16``: the same number, but not the same text).
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import msgspec
@@ -50,10 +51,17 @@ def dumps(value: Any, indent: int | None) -> str | None:
         return None
     if b"null" in out:  # a NaN or an infinity becomes null in msgspec: let the json module judge
         return None
-    try:  # msgspec spells some floats otherwise (1e16, not 1e+16): the same text or none
+    # msgspec spells some floats otherwise (1e16, not 1e+16): the same text or none. The probe builds
+    # (and drops) a copy of the value: the cyclic GC would scan the whole heap for nothing meanwhile.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
         _float_probe.decode(out)
     except (_Float, RecursionError):
         return None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     if indent is not None:
         out = msgspec.json.format(out, indent=indent)
     return out.decode("utf-8")

@@ -366,12 +366,14 @@ def _encode_graph(ctx: Any, nodes: list[Any], indent: int | None, key: str = "@g
     yield "{\n" + f'{pad}"@context": {head},\n{pad}"{key}": [\n'
     inner = pad * 2
     batch: list[str] = []
+    open_, close = "{\n" + f'{pad}"{key}": [\n', f"\n{pad}]\n" + "}"
     for start in range(0, len(nodes), 1000):
-        # a thousand nodes encoded as one list in C; their text is the list's without its brackets,
-        # one level deeper (or, when msgspec must not write them, node by node as before)
-        fast = fastjson.dumps(nodes[start : start + 1000], indent)
-        if fast is not None:
-            text = pad + fast[2:-2].replace("\n", "\n" + pad)
+        # a thousand nodes encoded in C, as {key: [nodes]} so that they come out at their final
+        # indentation: the text between the brackets is theirs (when msgspec must not write them,
+        # node by node as before)
+        fast = fastjson.dumps({key: nodes[start : start + 1000]}, indent)
+        if fast is not None and fast.startswith(open_) and fast.endswith(close):
+            text = fast[len(open_) : -len(close)]
             yield text if start == 0 else ",\n" + text
             continue
         for i, n in enumerate(nodes[start : start + 1000], start):
