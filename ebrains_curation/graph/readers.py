@@ -71,7 +71,9 @@ def load(source: Any, version: VersionLike = None, *, kind: str | None = None) -
         return source.copy()
     if isinstance(source, (dict, list)):
         # the graph must not share dicts with the caller's document (the fast path adopts nodes as they are)
-        return _guard(lambda: _from_document(_copy_json(source), version, "<document>"), "<document>")
+        return _guard(
+            lambda: _from_document(_copy_json(source), version, "<document>", consume=True), "<document>"
+        )
     if _is_rdflib_graph(source):
         from .rdf import from_rdflib
 
@@ -86,7 +88,7 @@ def load(source: Any, version: VersionLike = None, *, kind: str | None = None) -
             return _guard(lambda: _load_folder(path, version), name)
         if kind in ("turtle", "ntriples"):
             return _guard(lambda: _load_rdf_file(path, version, kind), name)
-        return _guard(lambda: _from_document(_read_json(path), version, name), name)
+        return _guard(lambda: _from_document(_read_json(path), version, name, consume=True), name)
     raise LoadError(
         f"cannot load metadata from a {type(source).__name__}; give a path, a dict/list or an rdflib.Graph"
     )
@@ -99,7 +101,9 @@ def loads(text: str | bytes, version: VersionLike = None, format: str = "json-ld
         raise LoadError("loads() reads a string; use load() for a folder")
     if kind in ("turtle", "ntriples"):
         return _guard(lambda: _parse_rdf_text(text, version, kind, "<string>"), "<string>")
-    return _guard(lambda: _from_document(_parse_json(text, "<string>"), version, "<string>"), "<string>")
+    return _guard(
+        lambda: _from_document(_parse_json(text, "<string>"), version, "<string>", consume=True), "<string>"
+    )
 
 
 def load_kg_response(payload: Any, version: VersionLike = None) -> MetadataGraph:
@@ -246,10 +250,10 @@ def _load_folder(path: Path, version: str | None) -> MetadataGraph:
     for f in files:
         doc = _read_json(f)
         if graph is None:
-            graph = _from_document(doc, version, str(f))
+            graph = _from_document(doc, version, str(f), consume=True)
             continue
         _check_version(doc, graph.version, str(f))
-        _add_document(graph, doc, str(f))
+        _add_document(graph, doc, str(f), consume=True)
     assert graph is not None
     _embed_blank_nodes(graph)
     return graph
@@ -320,14 +324,16 @@ def _guard(fn: Any, source: str) -> MetadataGraph:
 # ------------------------------------------------------------------------------------------------
 # documents
 # ------------------------------------------------------------------------------------------------
-def _from_document(doc: Any, version: str | None, source: str, *, kg: bool = False) -> MetadataGraph:
+def _from_document(
+    doc: Any, version: str | None, source: str, *, kg: bool = False, consume: bool = False
+) -> MetadataGraph:
     if version is None:
         v = detect_version(doc)
     else:
         v = get_version(version)
         _check_version(doc, v, source)
     graph = MetadataGraph(v)
-    _add_document(graph, doc, source, kg=kg)
+    _add_document(graph, doc, source, kg=kg, consume=consume)
     _embed_blank_nodes(graph)
     return graph
 
@@ -374,8 +380,12 @@ def _scan_namespace(doc: Any, budget: list[int]) -> str | None:
     return None
 
 
-def _add_document(graph: MetadataGraph, doc: Any, source: str, *, kg: bool = False) -> None:
+def _add_document(
+    graph: MetadataGraph, doc: Any, source: str, *, kg: bool = False, consume: bool = False
+) -> None:
+    """Add a document's nodes; ``consume``: the document is ours (parsed or copied), emptied as it is read."""
     reader = _Reader(graph, source, kg=kg)
+    reader.consume = consume
     for raw in reader.top_nodes(doc):
         reader.add_top(raw)
 
@@ -395,6 +405,7 @@ class _Reader:
         self._kinds: dict[tuple[Any, str], frozenset[str]] = {}
         self._registry: Any = None
         self._iri_key_set: frozenset[str] | None = None
+        self.consume = False  #: empty the document's @graph list as its nodes are read (when it is ours)
 
     # -- document structure -----------------------------------------------------------------------
     def top_nodes(self, doc: Any) -> Iterable[Any]:
@@ -420,7 +431,9 @@ class _Reader:
                 )
             if not isinstance(items, list):
                 items = [items]
-            for item in items:
+            for i, item in enumerate(items):
+                if self.consume:  # drop each raw node once read: the peak holds one copy, not two
+                    items[i] = None
                 if (
                     isinstance(item, dict)
                     and "@context" in item
