@@ -407,7 +407,7 @@ class NativeEngine:
                 v = node.get(key)
                 if v is None:
                     v = node.get(vocab + key)
-                if v is None or v == [] or (isinstance(v, list) and all(x is None for x in v)):
+                if v is None or (isinstance(v, list) and all(x is None for x in v)):  # [] too
                     emit(meta, ctx, prefix, prefix_iri, type_name=type_name)
             for nr in node_rules:
                 self._node_rule(nr, node, ctx, prefix, prefix_iri, type_name)
