@@ -110,10 +110,24 @@ def main() -> None:
             same = shacl.keys() == native.keys()
             print(f"  ratio shacl / native = {t_shacl / t_native:6.1f}x; identical findings: {same}")
         if n == args.files:
-            print(
-                f"  native at {n:,} Files: {t_native:.3f} s (target < 3 s): {'OK' if t_native < 3 else 'SLOW'}"
-            )
+            _native_targets(n, t_native, t_om, native.counts["error"], om_count)
         del objects, graph, coll
+
+
+def _native_targets(n: int, t_native: float, t_om: float, native_errors: int, om_count: int) -> None:
+    """The issue-19 target lines of the native engine, and its figures for run.py's comparison."""
+    from _figures import record, target
+
+    target(f"native validation of {n:,} Files, seconds (idle machine)", t_native, "< 0.5 s", t_native < 0.5)
+    target("openminds Collection.validate() / native", t_om / t_native, ">= 10x", t_om / t_native >= 10)
+    target(
+        "same number of findings (native errors == openminds messages)",
+        native_errors,
+        str(om_count),
+        native_errors == om_count,
+    )
+    record(f"native validate {n} Files", t_native, "s")
+    record(f"openminds validate / native, {n} Files", t_om / t_native, "x", "higher")
 
 
 def _graph(objects: list) -> object:

@@ -28,6 +28,7 @@ _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")  # as
 _XSD = "http://www.w3.org/2001/XMLSchema#"  # embedded nodes deeper than this are not checked (reported once)
 
 Emit = Callable[..., None]
+_UNSET: Any = object()
 
 
 class _Ctx:
@@ -59,6 +60,9 @@ class NativeEngine:
         self._term_types: dict[str, str | None] = {}
         self._coercions = _coercions(plan.version)
         self.issues: list[Issue] = []
+        self._link_verdicts: dict[tuple[int, str, Any], Any] = {}
+        self._run_caches: list[dict[Any, Any]] = []  # per-property caches that depend on the nodes of a run
+        self._by_type: dict[str, Callable[..., None] | None] = {}  # @type string → its compiled check
 
     # -- issues -----------------------------------------------------------------------------------
     def _emit(
@@ -116,10 +120,21 @@ class NativeEngine:
         self._reverse_cache: dict[str, dict[str, list[tuple[Any, str | None]]]] = {}
         self._inherit_cache: dict[Any, dict[str, list[str]]] = {}
         self._linked_sets = {} if self._only_json else self._cross_node_sets(nodes)
+        self._link_verdicts = {}
+        for c in self._run_caches:
+            c.clear()
+        by_type, check_node = self._by_type, self._check_node
         for node_id, node in nodes.items():
             ctx = _Ctx(node_id if isinstance(node_id, str) else repr(node_id), None, sources.get(node_id))
             try:
-                self._check_node(node, ctx)
+                # a node of a type seen before goes straight to its compiled check (most nodes)
+                t = node.get("@type") if node.__class__ is dict else None
+                checker = by_type.get(t) if t.__class__ is str else None
+                if checker is not None:
+                    ctx.node_type = checker.type_name  # type: ignore[attr-defined]
+                    checker(node, ctx, (), (), 0)
+                else:
+                    check_node(node, ctx)
             except RecursionError:
                 self._emit(
                     self.plan.metas["check-not-run"],
@@ -291,6 +306,11 @@ class NativeEngine:
         ):
             self._emit(metas["invalid-node"], ctx, (), (), t, expected="@type must be a type IRI string")
             return
+        checker = self._by_type.get(t) if t.__class__ is str else None
+        if checker is not None:  # the common case: a type seen before
+            ctx.node_type = checker.type_name  # type: ignore[attr-defined]
+            checker(node, ctx, (), (), 0)
+            return
         plan = self._plan_for(t)
         if plan is None:
             if self._only_json:
@@ -309,7 +329,10 @@ class NativeEngine:
                 )
             return
         ctx.node_type = plan.spec.name
-        self._checker(plan)(node, ctx, (), (), 0)
+        checker = self._checker(plan)
+        if t.__class__ is str:
+            self._by_type[t] = checker
+        checker(node, ctx, (), (), 0)
 
     def _example_type(self) -> str:
         from ..schemas import get_version
@@ -349,6 +372,10 @@ class NativeEngine:
             node: dict[str, Any], ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...], depth: int
         ) -> None:
             for key, value in node.items():
+                fn = props.get(key)  # the common case first: a known property
+                if fn is not None:
+                    fn(value, ctx, prefix, prefix_iri, depth)
+                    continue
                 if not isinstance(key, str):
                     if not only_json:
                         emit(
@@ -357,24 +384,22 @@ class NativeEngine:
                     continue
                 if not key or key[0] == "@":  # "" is not a JSON-LD term: ignored, as by JSON-LD processors
                     continue
-                fn = props.get(key)
-                if fn is None:
-                    short = iri_keys.get(key)
-                    if short is None:
-                        if not only_json and _has_value(value):  # null / [] is no data (RDF agrees)
-                            short_key = key[len(vocab) :] if key.startswith(vocab) else key
-                            emit(
-                                unknown,
-                                ctx,
-                                prefix,
-                                prefix_iri,
-                                key,
-                                type_name=type_name,
-                                key=short_key,
-                                iri=key if ":" in key else vocab + key,
-                            )
-                        continue
-                    fn = props[short]
+                short = iri_keys.get(key)  # its full IRI form, or not a property of the type
+                if short is None:
+                    if not only_json and _has_value(value):  # null / [] is no data (RDF agrees)
+                        short_key = key[len(vocab) :] if key.startswith(vocab) else key
+                        emit(
+                            unknown,
+                            ctx,
+                            prefix,
+                            prefix_iri,
+                            key,
+                            type_name=type_name,
+                            key=short_key,
+                            iri=key if ":" in key else vocab + key,
+                        )
+                    continue
+                fn = props[short]
                 fn(value, ctx, prefix, prefix_iri, depth)
             if only_json:
                 return
@@ -382,11 +407,12 @@ class NativeEngine:
                 v = node.get(key)
                 if v is None:
                     v = node.get(vocab + key)
-                if v is None or v == [] or (isinstance(v, list) and all(x is None for x in v)):
+                if v is None or (isinstance(v, list) and all(x is None for x in v)):  # [] too
                     emit(meta, ctx, prefix, prefix_iri, type_name=type_name)
             for nr in node_rules:
                 self._node_rule(nr, node, ctx, prefix, prefix_iri, type_name)
 
+        check.type_name = type_name  # type: ignore[attr-defined]
         return check
 
     def _compile_prop(self, pp: PropPlan) -> Callable[..., None]:
@@ -410,7 +436,17 @@ class NativeEngine:
         coerce_id = coercion == "@id"
         date_coerced = bool(coercion and coercion.startswith(_XSD) and str_ok)
 
+        patterns = [
+            (c.meta, rx) for c, rx in str_checks if c.kind in ("pattern", "format") and rx is not None
+        ]
+        only_patterns = len(patterns) == len(str_checks)
+
         def check_str(text: str, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...]) -> None:
+            if only_patterns:  # the usual case (an IRI's or identifier's format): no dispatch on kinds
+                for meta, prx in patterns:
+                    if prx.search(text) is None:
+                        emit(meta, ctx, prefix, prefix_iri, text)
+                return
             for c, rx in str_checks:
                 if c.kind in ("pattern", "format"):
                     if rx is not None and rx.search(text) is None:
@@ -427,9 +463,73 @@ class NativeEngine:
                 elif c.kind == "one-of" and c.values is not None and text not in c.values:
                     emit(c.meta, ctx, prefix, prefix_iri, text)
 
+        # one value passes every count check (the common case: the fast paths below rely on it)
+        one_ok = (
+            (lo_items is None or lo_items[0] <= 1)
+            and (hi_items is None or hi_items[0] >= 1)
+            and all((lo is None or lo <= 1) and (hi is None or hi >= 1) for lo, hi, _, _ in counts)
+        )
+        str_fast = one_ok and (only_json or str_ok)
+        check_strs = bool(str_checks) and not only_json
+        int_fast = one_ok and (only_json or ((num_ok or int_ok) and not date_coerced))
+        link_fast = one_ok and link_ok and not only_json
+        emb_fast = one_ok and emb_ok and not only_json
+        link_verdict = self._link_verdict
+        embedded = self._embedded
+        # Thousands of nodes link to the same few targets (their repository, a content type, a unit):
+        # the verdict depends on the target and the type hint only, so it is kept (cleared by each run)
+        verdicts: dict[Any, Any] = {}
+        self._run_caches.append(verdicts)
+        emb_checkers: dict[str, Any] = {}  # embedded @type → its compiled check (None: not checked)
+        emb_key, emb_iri = (pp.key,), (pp.iri,)
+
         def check(
             value: Any, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...], depth: int
         ) -> None:
+            # Fast paths for the two values most nodes are made of (a text, one link): the same
+            # verdicts as the general code below, without building a list of items first.
+            cls = value.__class__
+            if cls is list and len(value) == 1:  # one item in a list is that item (JSON-LD sees a set)
+                first = value[0]
+                if first is not None and first.__class__ is not list:
+                    value, cls = first, first.__class__
+            if cls is str:
+                if str_fast:
+                    if check_strs:
+                        check_str(value, ctx, prefix, prefix_iri)
+                    return
+            elif cls is dict:
+                vid = value.get("@id")
+                if vid.__class__ is str:
+                    if link_fast:
+                        hint = value.get("@type")
+                        k = vid if hint is None else (vid, hint) if hint.__class__ is str else None
+                        verdict = verdicts.get(k, _UNSET) if k is not None else _UNSET
+                        if verdict is _UNSET:
+                            verdict = link_verdict(pp, vid, hint)
+                            if k is not None:
+                                verdicts[k] = verdict
+                        if verdict is not None:
+                            emit(verdict[0], ctx, prefix, prefix_iri, verdict[1])
+                        if str_checks:
+                            check_str(vid, ctx, prefix, prefix_iri)
+                        return
+                elif vid is None and emb_fast and "@value" not in value:
+                    et = value.get("@type")
+                    if et.__class__ is str and et in emb_types:
+                        sub = emb_checkers.get(et, _UNSET)
+                        if sub is _UNSET:
+                            plan = self._plan_for(et)
+                            sub = emb_checkers[et] = None if plan is None else self._checker(plan)
+                        if sub is None or depth >= _MAX_DEPTH:  # (deep: reported by the general path)
+                            embedded(pp, value, ctx, prefix, prefix_iri, depth)
+                        elif prefix:
+                            sub(value, ctx, (*prefix, pp.key), (*prefix_iri, pp.iri), depth + 1)
+                        else:
+                            sub(value, ctx, emb_key, emb_iri, depth + 1)
+                        return
+            elif cls is int and int_fast:
+                return
             items = flat_values(value) if isinstance(value, list) else ([] if value is None else [value])
             n = len(items)
             if only_json:
@@ -530,8 +630,14 @@ class NativeEngine:
         prefix_iri: tuple[str, ...],
         depth: int,
     ) -> None:
-        plan = self._plan_for(v.get("@type"))
-        if plan is None:
+        t = v.get("@type")
+        checker = self._by_type.get(t, _UNSET) if t.__class__ is str else _UNSET
+        if checker is _UNSET:
+            plan = self._plan_for(t)
+            checker = None if plan is None else self._checker(plan)
+            if t.__class__ is str:
+                self._by_type[t] = checker
+        if checker is None:
             return
         if depth >= _MAX_DEPTH:
             self._emit(
@@ -544,7 +650,7 @@ class NativeEngine:
                 iri=pp.iri,
             )
             return
-        self._checker(plan)(v, ctx, (*prefix, pp.key), (*prefix_iri, pp.iri), depth + 1)
+        checker(v, ctx, (*prefix, pp.key), (*prefix_iri, pp.iri), depth + 1)
 
     def _link(
         self,
@@ -555,6 +661,19 @@ class NativeEngine:
         prefix: tuple[str, ...],
         prefix_iri: tuple[str, ...],
     ) -> None:
+        # Thousands of nodes link to the same few targets (their repository, a content type, a unit):
+        # the verdict depends on the property, the target and the type hint only, so it is kept.
+        key = (id(pp), target_id, hint) if hint is None or hint.__class__ is str else None
+        verdict = self._link_verdicts.get(key, _UNSET) if key is not None else _UNSET
+        if verdict is _UNSET:
+            verdict = self._link_verdict(pp, target_id, hint)
+            if key is not None:
+                self._link_verdicts[key] = verdict
+        if verdict is not None:
+            self._emit(verdict[0], ctx, prefix, prefix_iri, verdict[1])
+
+    def _link_verdict(self, pp: PropPlan, target_id: str, hint: Any) -> tuple[Meta | None, Any] | None:
+        """What is wrong with a link to ``target_id`` through ``pp`` (the issue's meta and value), or None."""
         target = self._nodes.get(target_id)
         ttypes = (
             _types_of(target.get("@type"), strict=True) if isinstance(target, dict) else set()
@@ -564,18 +683,16 @@ class NativeEngine:
             if not ttypes:
                 t = self._term_type(target_id)
                 if t is None:
-                    self._emit(pp.unknown_term, ctx, prefix, prefix_iri, target_id)
-                    return
+                    return pp.unknown_term, target_id
                 ttypes = {t}
             if not (ttypes & set(pp.link_types)):
-                self._emit(
-                    pp.term_kind, ctx, prefix, prefix_iri, f"{target_id} (a {_short_type(sorted(ttypes)[0])})"
-                )
-            return
+                return pp.term_kind, f"{target_id} (a {_short_type(sorted(ttypes)[0])})"
+            return None
         if not ttypes:  # not in the graph (or only a stub without @type)
-            self._emit(pp.missing_link, ctx, prefix, prefix_iri, target_id)
-        elif not (ttypes & set(pp.link_types)):
-            self._emit(pp.link_type, ctx, prefix, prefix_iri, _short_type(sorted(ttypes)[0]))
+            return pp.missing_link, target_id
+        if not (ttypes & set(pp.link_types)):
+            return pp.link_type, _short_type(sorted(ttypes)[0])
+        return None
 
     def _term_type(self, iri: str) -> str | None:
         if iri not in self._term_types:

@@ -1,0 +1,67 @@
+"""JSON text in and out at C speed (msgspec), with the ``json`` module's results kept.
+
+``loads`` and ``dumps`` give the same data and the same text as
+``json.loads(text)`` and ``json.dumps(value, sort_keys=True, ensure_ascii=False,
+indent=…)``, byte for byte (big integers stay exact). Whatever msgspec would treat
+differently gives ``None``, and the caller uses the ``json`` module as before: a
+document it refuses (so the error messages stay the ones people know, and ``NaN``
+is still refused), a lone surrogate, a key that is not a string, values that would
+come out as ``null`` (msgspec writes NaN and infinities so) and floats (msgspec
+spells ``1e+16`` as ``1e16``: the same number, but not the same text).
+"""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+import msgspec
+
+__all__ = ["dumps", "loads"]
+
+_decoder = msgspec.json.Decoder()
+
+
+class _Float(Exception):
+    """Raised by the probe below at the first float literal."""
+
+
+def _on_float(_text: str) -> Any:
+    raise _Float
+
+
+#: reads our own output again and stops at the first float (msgspec spells some floats otherwise)
+_float_probe = msgspec.json.Decoder(float_hook=_on_float)
+_encoder = msgspec.json.Encoder(order="sorted")
+
+
+def loads(data: str | bytes) -> Any | None:
+    """The JSON value of ``data``, or None when the json module must decide (errors, unusual input)."""
+    try:
+        return _decoder.decode(data)
+    except (msgspec.DecodeError, UnicodeError, RecursionError):
+        return None
+
+
+def dumps(value: Any, indent: int | None) -> str | None:
+    """Sorted-key JSON text of plain JSON data (compact, or indented), or None to leave it to the json module."""
+    try:
+        out = _encoder.encode(value)
+    except (TypeError, ValueError, OverflowError, RecursionError, msgspec.EncodeError):
+        return None
+    if b"null" in out:  # a NaN or an infinity becomes null in msgspec: let the json module judge
+        return None
+    # msgspec spells some floats otherwise (1e16, not 1e+16): the same text or none. The probe builds
+    # (and drops) a copy of the value: the cyclic GC would scan the whole heap for nothing meanwhile.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _float_probe.decode(out)
+    except (_Float, RecursionError):
+        return None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    if indent is not None:
+        out = msgspec.json.format(out, indent=indent)
+    return out.decode("utf-8")

@@ -1,0 +1,101 @@
+"""graph.fastjson (msgspec) against the json module: the same data in and out, else None (json decides)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ebrains_curation.graph import fastjson, loads
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)  # beyond 64 bits too
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text()  # lone surrogates included
+)
+_values = st.recursive(
+    _scalars,
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+    max_leaves=20,
+)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON data (NaN equal to NaN; int and float kept apart, as JSON-LD keeps them)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_values, st.sampled_from([None, 1, 2, 4]))
+def test_dumps_writes_what_json_writes(value: Any, indent: int | None) -> None:
+    fast = fastjson.dumps(value, indent)
+    if fast is None:
+        return  # left to the json module: nothing to compare
+    seps = (",", ":") if indent is None else None
+    slow = json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent, separators=seps)
+    assert fast == slow
+
+
+@settings(max_examples=400, deadline=None)
+@given(_values)
+def test_loads_reads_what_json_reads(value: Any) -> None:
+    try:
+        text = json.dumps(value, ensure_ascii=False)  # NaN and Infinity written as json writes them
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value)  # a lone surrogate: as an escape
+    fast = fastjson.loads(text)
+    if fast is None:
+        return
+    assert _same(fast, json.loads(text))
+
+
+def test_nan_is_still_refused_and_null_still_written() -> None:
+    assert fastjson.loads("[NaN]") is None and fastjson.loads('{"a": 1e400}') is None
+    assert fastjson.dumps({"v": float("nan")}, 2) is None  # msgspec would write null
+    assert fastjson.dumps({"v": None}, 2) is None  # json writes the null itself: same text, one path
+    assert fastjson.loads("1" * 30) == int("1" * 30)  # exact, not a float
+    assert fastjson.dumps([1e16, 1e-05], None) is None  # msgspec would write 1e16 and 0.00001
+    assert fastjson.dumps({"a": "x,1.5"}, None) == '{"a":"x,1.5"}'  # a float in a text is text
+    assert fastjson.dumps({"digest": "00e3", "value": 1001, "IRI": "https://x.org:80/a"}, 2) is not None
+    assert fastjson.dumps({"b": [1, "é\n"], "a": {}}, 2) == json.dumps(
+        {"b": [1, "é\n"], "a": {}}, sort_keys=True, ensure_ascii=False, indent=2
+    )
+
+
+def test_a_document_with_nan_is_refused_with_the_known_message() -> None:
+    import pytest
+
+    from ebrains_curation.errors import LoadError
+
+    with pytest.raises(LoadError, match="NaN"):
+        loads('{"@id": "https://example.org/x", "https://example.org/v": NaN}')
+
+
+@pytest.mark.parametrize("indent", [2, 4, None])
+def test_graph_text_in_batches_is_json_dumps_text(indent: int | None) -> None:
+    """The writer's batched graph text is json.dumps' text, with a float (node-by-node batch) in the middle."""
+    from ebrains_curation.graph.writers import _encode_graph
+
+    nodes: list[dict[str, Any]] = [{"@id": f"x{i}", "b": [i, {"c": "é\n"}], "a": {}} for i in range(2500)]
+    nodes[1500]["f"] = 1.5e16  # msgspec writes 1.5e16, json 1.5e+16: that batch goes node by node
+    ctx = {"@vocab": "https://openminds.om-i.org/props/"}
+    for part in (nodes, nodes[:1], nodes[:1000], nodes[:1001]):
+        seps = (",", ":") if indent is None else None
+        doc = {"@context": ctx, "@graph": part}
+        ref = json.dumps(doc, sort_keys=True, ensure_ascii=False, indent=indent, separators=seps) + "\n"
+        assert "".join(_encode_graph(ctx, part, indent)) == ref
