@@ -121,6 +121,7 @@ class NativeEngine:
         self._inherit_cache: dict[Any, dict[str, list[str]]] = {}
         self._linked_sets = {} if self._only_json else self._cross_node_sets(nodes)
         self._link_verdicts = {}
+        self._stubs_reported: set[str] = set()
         for c in self._run_caches:
             c.clear()
         by_type, check_node = self._by_type, self._check_node
@@ -132,7 +133,8 @@ class NativeEngine:
                 checker = by_type.get(t) if t.__class__ is str else None
                 if checker is not None:
                     ctx.node_type = checker.type_name  # type: ignore[attr-defined]
-                    checker(node, ctx, (), (), 0)
+                    if not _is_reference(node, ctx.node_id):  # a typed link stub describes nothing
+                        checker(node, ctx, (), (), 0)
                 else:
                     check_node(node, ctx)
             except RecursionError:
@@ -309,10 +311,11 @@ class NativeEngine:
         checker = self._by_type.get(t) if t.__class__ is str else None
         if checker is not None:  # the common case: a type seen before
             ctx.node_type = checker.type_name  # type: ignore[attr-defined]
-            checker(node, ctx, (), (), 0)
+            if not _is_reference(node, ctx.node_id):
+                checker(node, ctx, (), (), 0)
             return
-        plan = self._plan_for(t)
-        if plan is None:
+        plans = self._plans_for(t)
+        if not plans:
             if self._only_json:
                 return
             if not _types_of(t):
@@ -328,11 +331,14 @@ class NativeEngine:
                     expected=self.plan.version,
                 )
             return
-        ctx.node_type = plan.spec.name
-        checker = self._checker(plan)
+        ctx.node_type = plans[0].spec.name
         if t.__class__ is str:
-            self._by_type[t] = checker
-        checker(node, ctx, (), (), 0)
+            self._by_type[t] = self._checker(plans[0])
+        if _is_reference(node, ctx.node_id):
+            return  # a typed link stub {"@id", "@type"} refers to a node; it does not describe it
+        # a node with several openMINDS types is an instance of each (as in RDF): checked as each
+        for plan in plans:
+            self._checker(plan)(node, ctx, (), (), 0)
 
     def _example_type(self) -> str:
         from ..schemas import get_version
@@ -633,10 +639,12 @@ class NativeEngine:
         t = v.get("@type")
         checker = self._by_type.get(t, _UNSET) if t.__class__ is str else _UNSET
         if checker is _UNSET:
-            plan = self._plan_for(t)
-            checker = None if plan is None else self._checker(plan)
+            plans = self._plans_for(t)
+            checker = None if not plans else self._checker(plans[0])
             if t.__class__ is str:
                 self._by_type[t] = checker
+            elif len(plans) > 1:  # several openMINDS types: checked as each (as in RDF)
+                checker = self._all_checkers(plans)
         if checker is None:
             return
         if depth >= _MAX_DEPTH:
@@ -678,6 +686,8 @@ class NativeEngine:
         ttypes = (
             _types_of(target.get("@type"), strict=True) if isinstance(target, dict) else set()
         ) | _types_of(hint)
+        if target is None and hint is not None and not target_id.startswith("_:"):
+            self._stub_types(target_id, hint)
         if target_id.startswith(self.instance_ns):
             # a library instance (controlled term, licence, ...): its kind comes from the library
             if not ttypes:
@@ -693,6 +703,33 @@ class NativeEngine:
         if not (ttypes & set(pp.link_types)):
             return pp.link_type, _short_type(sorted(ttypes)[0])
         return None
+
+    def _stub_types(self, target_id: str, hint: Any) -> None:
+        """A typed link stub says its target has these types (as RDF does): none known is unknown-type."""
+        types = _types_of(hint, strict=True)
+        if types and not self._plans_for(sorted(types)) and target_id not in self._stubs_reported:
+            self._stubs_reported.add(target_id)
+            first = hint if isinstance(hint, str) else next(x for x in hint if isinstance(x, str) and x)
+            meta = self.plan.metas["unknown-type"]
+            self._emit(meta, _Ctx(target_id, None, None), (), (), first, expected=self.plan.version)
+
+    def _plans_for(self, t: Any) -> list[TypePlan]:
+        """The plans of every openMINDS type of an @type value, in order."""
+        if isinstance(t, str):
+            t = [t]
+        if not isinstance(t, list):
+            return []
+        plans = [self.plan.type_plan(x) for x in dict.fromkeys(x for x in t if isinstance(x, str))]
+        return [p for p in plans if p is not None]
+
+    def _all_checkers(self, plans: list[TypePlan]) -> Callable[..., None]:
+        checkers = [self._checker(p) for p in plans]
+
+        def check_all(*args: Any) -> None:
+            for c in checkers:
+                c(*args)
+
+        return check_all
 
     def _term_type(self, iri: str) -> str | None:
         if iri not in self._term_types:
@@ -856,6 +893,13 @@ def flat_values(values: list[Any]) -> list[Any]:
             elif v is not None:
                 out.append(v)
     return out
+
+
+def _is_reference(node: dict[str, Any], node_id: str | None) -> bool:
+    """A typed link stub: an IRI node with nothing but its @type (no property holds a value)."""
+    if not isinstance(node_id, str) or node_id.startswith("_:") or "@type" not in node:
+        return False
+    return not any(isinstance(k, str) and k and k[0] != "@" and _has_value(v) for k, v in node.items())
 
 
 def _has_value(value: Any) -> bool:
