@@ -1,6 +1,6 @@
 """Validation benchmark: native engine vs the shacl engine vs openminds' own Collection.validate().
 
-Run:  .venv/bin/python benchmarks/bench_validate.py [--files 100000] [--shacl-files 5000]
+Run:  .venv/bin/python benchmarks/bench_validate.py [--files 100000] [--shacl-files 1000,5000,50000]
 
 The graph is one DatasetVersion (openMINDS v4) with N Files, each with an embedded Hash and
 storage size, a content type and a file repository hosted by an organisation: the same
@@ -84,8 +84,11 @@ def timed(label: str, fn, *args, **kwargs):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=100_000)
-    ap.add_argument("--shacl-files", type=int, default=5_000)
+    ap.add_argument(
+        "--shacl-files", default="1000,5000,50000", help="sizes for the SHACL lines (comma-separated)"
+    )
     args = ap.parse_args()
+    shacl_sizes = {int(x) for x in str(args.shacl_files).split(",") if x.strip()}
 
     from openminds import Collection
 
@@ -93,7 +96,7 @@ def main() -> None:
 
     validate([{"@id": "_:w", "@type": "https://openminds.om-i.org/types/File"}])  # warm caches (specs, terms)
 
-    for n in sorted({args.shacl_files, args.files}):
+    for n in sorted(shacl_sizes | {args.files}):
         print(f"\n== DatasetVersion with {n:,} Files (openMINDS v4, profile 'openminds') ==")
         objects, _ = timed("build openminds objects", build_objects, n)
         graph, _ = timed("MetadataGraph.add(objects) (conversion, not validation)", _graph, objects)
@@ -103,12 +106,8 @@ def main() -> None:
         om_count = sum(len(v) for v in om_result.values()) if isinstance(om_result, dict) else len(om_result)
         print(f"  native findings: {native.counts}; openminds findings: {om_count} messages")
         print(f"  ratio openminds.validate / native = {t_om / t_native:6.1f}x")
-        if n == args.shacl_files:
-            shacl, t_shacl = timed(
-                "shacl engine: validate(graph, engine='shacl')", validate, graph, engine="shacl"
-            )
-            same = shacl.keys() == native.keys()
-            print(f"  ratio shacl / native = {t_shacl / t_native:6.1f}x; identical findings: {same}")
+        if n in shacl_sizes:
+            shacl_lines(graph, native, t_native)
         if n == args.files:
             _native_targets(n, t_native, t_om, native.counts["error"], om_count)
         del objects, graph, coll
@@ -128,6 +127,45 @@ def _native_targets(n: int, t_native: float, t_om: float, native_errors: int, om
     )
     record(f"native validate {n} Files", t_native, "s")
     record(f"openminds validate / native, {n} Files", t_om / t_native, "x", "higher")
+
+
+def shacl_lines(graph, native, t_native: float) -> None:
+    """The SHACL side: our shacl engine with each backend, and plain pyshacl on the exported shapes."""
+    import importlib.util
+
+    from ebrains_curation.validate import validate
+
+    for engine in ("shacl", "shacl-turbo"):
+        if engine == "shacl-turbo" and importlib.util.find_spec("pyshacl_turbo") is None:
+            print("  (pyshacl-turbo is not installed: no shacl-turbo line)")
+            continue
+        report, t = timed(
+            f"{engine} engine: validate(graph, engine={engine!r})", validate, graph, engine=engine
+        )
+        same = report.keys() == native.keys()
+        print(f"  ratio {engine} / native = {t / t_native:6.1f}x; identical findings: {same}")
+    plain, t_plain = _plain_pyshacl(graph)
+    print(f"  ratio plain pyshacl (exported shapes) / native = {t_plain / t_native:6.1f}x; results: {plain}")
+
+
+def _plain_pyshacl(graph) -> tuple[int, float]:
+    """pyshacl with nothing but the exported shapes file and the converter's Turtle (parsing untimed)."""
+    import pyshacl
+    import rdflib
+
+    from ebrains_curation.graph.rdf import rdf_text
+    from ebrains_curation.validate import shacl_shapes
+
+    shapes = rdflib.Graph().parse(data=shacl_shapes("v4", "openminds"), format="turtle")
+    data = rdflib.Graph().parse(data=rdf_text(graph, "turtle"), format="turtle")
+    (_conforms, results, _text), took = timed(
+        "plain pyshacl.validate(data, shacl_graph=exported shapes)",
+        pyshacl.validate,
+        data,
+        shacl_graph=shapes,
+    )
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    return len(set(results.objects(None, sh.result))), took
 
 
 def _graph(objects: list) -> object:

@@ -61,10 +61,11 @@ def _write(text: str, output: str | None) -> None:
 )
 @click.option(
     "--engine",
-    type=click.Choice(["native", "shacl"]),
+    type=click.Choice(["native", "shacl", "shacl-turbo"]),
     default="native",
     show_default=True,
-    help="native is fast; shacl runs the generated SHACL shapes with pyshacl (same rule ids).",
+    help="native is fast; shacl runs the exported SHACL shapes with pyshacl (same rule ids); "
+    "shacl-turbo with the optional pyshacl-turbo.",
 )
 @click.option(
     "--format",
@@ -141,6 +142,12 @@ def shapes() -> None:
 @click.option("--profile", "-p", default="openminds", show_default=True, help="Profile name or profile file.")
 @context_option
 @click.option(
+    "--type",
+    "types",
+    multiple=True,
+    help="Only the shapes of this type (name or IRI; repeat for several). Default: every type.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
@@ -148,15 +155,31 @@ def shapes() -> None:
     help="Write the Turtle to this file instead of standard output.",
 )
 @handle_errors
-def export(om_version: str | None, profile: str, context_file: str | None, output: str | None) -> None:
+def export(
+    om_version: str | None, profile: str, context_file: str | None, types: tuple[str, ...], output: str | None
+) -> None:
     """Export the SHACL shapes (Turtle) of one openMINDS version and profile.
 
+    The file is self-contained: any SHACL engine runs it on the data alone (e.g. plain
+    `pyshacl -s shapes.ttl data.ttl`), controlled terms included as sh:in lists. Each
+    shape names the rule (ecv:ruleId) and property (ecv:key) the native engine reports.
     Rules that read the validation context (e.g. "today") are built with the values of
     --context (today's date by default).
     """
+    from ..schemas import get_registry, normalize_version
     from ..validate import shacl_shapes
 
-    _write(shacl_shapes(om_version or "v4", profile, context=_context(context_file)), output)
+    version = normalize_version(om_version or "v4")
+    iris = None
+    if types:
+        reg = get_registry(version)
+        iris = []
+        for t in types:
+            spec = reg.find(t)
+            if spec is None:
+                raise ConfigurationError(f"{t!r} is not an openMINDS {version} type")
+            iris.append(spec.iri)
+    _write(shacl_shapes(version, profile, context=_context(context_file), types=iris), output)
 
 
 @click.command()

@@ -23,7 +23,7 @@ from .rules import format_message
 
 __all__ = ["ENGINES", "to_graph", "validate"]
 
-ENGINES = ("native", "shacl")
+ENGINES = ("native", "shacl", "shacl-turbo")
 
 
 def validate(
@@ -40,8 +40,9 @@ def validate(
     document dict (with ``@graph``), or a path (file or folder; read with
     :func:`ebrains_curation.load`). ``profile`` is a built-in profile name
     (``draft``, ``openminds``, …; see :func:`list_profiles`), a path to a profile file, or a
-    :class:`Profile`. ``engine`` is ``"native"`` (fast) or ``"shacl"`` (pyshacl on the RDF
-    view; same rule ids). ``version`` defaults to the graph's own version, else v4.
+    :class:`Profile`. ``engine`` is ``"native"`` (fast), ``"shacl"`` (the exported SHACL
+    shapes run by pyshacl on the RDF view; same rule ids) or ``"shacl-turbo"`` (the same shapes
+    run by the optional pyshacl-turbo). ``version`` defaults to the graph's own version, else v4.
     ``context`` is a JSON-like dict that profile rules may read (``{"context": "record.x"}``);
     ``context["today"]`` defaults to today's date (ISO), read here so validation itself
     never looks at the clock. ``kg`` is an optional KG client: controlled terms given as KG
@@ -75,7 +76,7 @@ def validate(
     else:
         from .shacl import run_shacl
 
-        issues.extend(run_shacl(graph, plan))
+        issues.extend(run_shacl(graph, plan, backend="turbo" if engine == "shacl-turbo" else "pyshacl"))
     issues = term_needs_kg_issues(graph, issues)
     return ValidationReport(
         issues=tuple(issues),
