@@ -58,7 +58,7 @@ def validate(
     prof = get_profile(profile)
     explicit = get_version(version) if version is not None else None  # decided here, once
     graph = as_graph(target, explicit)
-    if engine == "shacl":
+    if engine in ("shacl", "shacl-turbo"):
         _check_shacl_size(graph)
     if kg is not None:
         graph = resolve_kg_terms(graph, kg)
