@@ -6,8 +6,8 @@ Every check of the plan becomes its own shape, annotated with ``ecv:ruleId`` (an
 
 * no helper triples in the data graph: "an instance of one of these types" is ``sh:class``
   for one type and a qualified ``rdf:type`` value in an ``sh:in`` list for several;
-* controlled-term membership is data inside the shapes: one ``sh:in`` list per kind of
-  library instance (``ecv:terms-<Kind>``) and one of every instance (``ecv:terms-all``);
+* controlled-term membership is data inside the shapes: an ``sh:in`` list of every library
+  instance (``ecv:terms-all``); its kind is told by its folder (``…/instances/licenses/…``);
 * only SHACL Core, plus one SHACL-SPARQL constraint (the ORCID check digit); no
   SHACL-AF, so plain ``pyshacl.validate(data, shacl_graph=shapes)`` runs them.
 
@@ -236,30 +236,30 @@ class ShapeBuilder:
         self.NEVER = self.shared((sh["not"], self.ANYTHING))
         self.ALL_TYPES = sorted(t.iri for t in get_registry(self.plan.version))
         self._terms = _terms_by_kind(self.plan.version)
-        self._term_lists: dict[str | None, Any] = {}
+        self._all_terms: Any = None
 
-    def terms_list(self, type_iri: str | None) -> Any:
-        """The sh:in list of the library instances of one kind (None: of every kind)."""
-        head = self._term_lists.get(type_iri)
-        if head is None:
-            if type_iri is None:
-                iris = sorted(i for ids in self._terms.values() for i in ids)
-                name = "terms-all"
-            else:
-                iris = sorted(self._terms[type_iri])
-                name = "terms-" + type_iri.rsplit("/", 1)[-1]
+    def terms_list(self) -> Any:
+        """The sh:in list of every library instance of the version (``ecv:terms-all``)."""
+        if self._all_terms is None:
+            iris = sorted(i for ids in self._terms.values() for i in ids)
             if self.term_filter is not None:  # (the engine: only the instances the data links to)
                 iris = [i for i in iris if i in self.term_filter]
-            head = self._term_lists[type_iri] = self.lst((self.uri(i) for i in iris), name=name)
-        return head
+            self._all_terms = self.lst((self.uri(i) for i in iris), name="terms-all")
+        return self._all_terms
 
     def in_terms(self, types: Iterable[str]) -> Any | None:
-        """A shape "a library instance of one of ``types``" (None when they have no instances)."""
-        kinds = sorted(t for t in set(types) if self._terms.get(t))
-        members = [self.shared((self.sh["in"], self.terms_list(t))) for t in kinds]
-        if not members:
+        """A constraint "in the library folder of one of ``types``" (None when they have no instances).
+
+        Each kind of library instance has folders of its own (``…/instances/licenses/…``), so
+        for a member of ``ecv:terms-all`` the folder tells its kind: one sh:pattern instead of a
+        list per kind.
+        """
+        ns = self.version.instance_ns
+        folders = sorted({i[len(ns) :].split("/", 1)[0] for t in set(types) for i in self._terms.get(t, ())})
+        if not folders:
             return None
-        return members[0] if len(members) == 1 else self.shared((self.sh["or"], self.lst(members)))
+        pattern = "^" + re.escape(ns) + "(?:" + "|".join(re.escape(f) for f in folders) + ")/"
+        return self.shared((self.sh.pattern, self.lit(pattern)))
 
     _NODE_KINDS = {
         frozenset({"iri"}): "IRI",
@@ -553,7 +553,7 @@ class _TypeShapes:
             self.prop_shape(pp.key, pp.iri, pp.term_kind, None, (sh["not"], bad))
             # untyped: the library decides (a library instance, but not of an allowed kind)
             allowed = b.in_terms(pp.link_types)
-            pairs = [(sh["in"], b.terms_list(None)), (sh.property, b.NO_TYPE)]
+            pairs = [(sh["in"], b.terms_list()), (sh.property, b.NO_TYPE)]
             if allowed is not None:
                 pairs.append((sh["not"], allowed))
             self.prop_shape(pp.key, pp.iri, pp.term_kind, None, (sh["not"], b.shared(*pairs)))
@@ -562,7 +562,7 @@ class _TypeShapes:
                 (sh.nodeKind, sh.IRI),
                 (sh.pattern, b.IN_LIBRARY_RE),
                 (sh.property, b.NO_TYPE),
-                (sh["not"], b.shared((sh["in"], b.terms_list(None)))),
+                (sh["not"], b.shared((sh["in"], b.terms_list()))),
             )
             self.prop_shape(pp.key, pp.iri, pp.unknown_term, None, (sh["not"], bad))
 
