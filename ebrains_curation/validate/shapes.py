@@ -619,6 +619,8 @@ def _terms_by_kind(version: str) -> dict[str, list[str]]:
 class _Path:
     """A SHACL property path that is a blank node: inverse (``inv``), sequence (``seq``), alternative (``alt``)."""
 
+    key: str
+
     def __init__(self, kind: str, steps: tuple[Any, ...]):
         self.kind = kind
         self.steps = steps
