@@ -162,7 +162,7 @@ def _plain_pyshacl(graph) -> tuple[int, float]:
     from ebrains_curation.validate import shacl_shapes
 
     shapes = rdflib.Graph().parse(data=shacl_shapes("v4", "openminds"), format="turtle")
-    data = rdflib.Graph().parse(data=rdf_text(graph, "turtle"), format="turtle")
+    data = rdflib.Graph().parse(data=rdf_text(graph, "turtle", typed=True), format="turtle")
     (_conforms, results, _text), took = timed(
         "plain pyshacl.validate(data, shacl_graph=exported shapes)",
         pyshacl.validate,

@@ -101,7 +101,7 @@ def _native_and_data(path: Path) -> tuple[dict[str, Any], str, set, rdflib.Graph
     native = validate(graph, profile=profile, context=fx.get("context"))
     found = set(native.keys())
     keys = {k for k in found if k[2] not in NOT_IN_RDF}
-    data = rdflib.Graph().parse(data=rdf_text(graph, "turtle"), format="turtle")
+    data = rdflib.Graph().parse(data=rdf_text(graph, "turtle", typed=True), format="turtle")
     return fx, profile, keys, data
 
 
