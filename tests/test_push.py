@@ -75,6 +75,14 @@ def test_plan_rerun_conflict_delete(dp: DataProxySandbox, tmp_path: Path) -> Non
     assert client.object_url("b", "sub-00/file 0 #.dat") in iris
 
 
+def test_unreadable_file_fails_the_push(dp: DataProxySandbox, tmp_path: Path) -> None:
+    """A file the inventory cannot read (a dangling link here) makes the push incomplete: exit code 1."""
+    root = make_tree(tmp_path / "data", 3)
+    (root / "broken-link.dat").symlink_to(tmp_path / "nowhere")
+    result = push(root, client_for(dp, tmp_path), "b", cache=tmp_path / "c.sqlite", progress=False)
+    assert not result.ok and "broken-link.dat" in result.failed and len(result.uploaded) == 3
+
+
 def test_prefix_and_multipart_objects_verify(dp: DataProxySandbox, tmp_path: Path) -> None:
     """Under a prefix, a file uploaded in parts verifies by its multipart hash and is skipped next time."""
     root = tmp_path / "data"

@@ -261,6 +261,9 @@ def push(
     """
     plan = plan or plan_push(root, client, bucket, prefix=prefix, cache=cache, version=version)
     result = PushResult(plan, dry_run=dry_run)
+    for problem in getattr(plan.inventory, "problems", []):
+        # a file the inventory could not read is not uploaded: the push is not complete
+        result.failed[plan.prefix + problem.path] = f"not inventoried ({problem.kind}): {problem.message}"
     if dry_run:
         return result
     start = time.perf_counter()
