@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..constants import KG_INSTANCE_NS, KG_META_PREFIXES, V3_NS
+from ..constants import KG_INSTANCE_NS, KG_META_PREFIX, KG_META_PREFIXES, V3_NS
 from ..errors import LoadError
 from ..schemas.versions import VERSIONS
 
@@ -35,7 +35,7 @@ __all__ = ["KG_INSTANCE_NS", "QUERY_RESPONSE_VOCAB", "is_kg_document", "kg_nodes
 #: the response vocabulary of KG queries (``query:`` in the query context)
 QUERY_RESPONSE_VOCAB = "https://schema.hbp.eu/myQuery/"
 SCHEMA_IDENTIFIER = "http://schema.org/identifier"
-META_SPACE = "https://core.kg.ebrains.eu/vocab/meta/space"
+META_SPACE = KG_META_PREFIX + "space"
 _ENVELOPE_KEYS = frozenset(
     {"data", "message", "error", "startTime", "durationInMs", "transactionId", "total", "size", "from"}
 )
