@@ -9,6 +9,7 @@ with its defaults (no ``ont_graph``, no inference, no advanced mode). A result i
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from functools import cache
@@ -27,6 +28,15 @@ from ebrains_curation.validate.shacl import ECV, shapes_graph
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 FIXTURES = Path(__file__).parent / "fixtures" / "validation"
 CASES = sorted(FIXTURES.glob("*.json"))
+# Plain pyshacl on the self-contained shapes takes tens of seconds per fixture on 2 cores, so
+# `make test` runs every fifth fixture (a fixed, spread sample, plus the agreement-sensitive
+# ones); EBRAINS_CURATION_SHACL_FULL=1 runs the whole corpus (the release check).
+_ALWAYS = {"two-types", "typed-link-stubs", "kg-shaped", "required", "term-kind", "unknown-term"}
+SAMPLE = (
+    CASES
+    if os.environ.get("EBRAINS_CURATION_SHACL_FULL")
+    else [c for i, c in enumerate(CASES) if i % 5 == 0 or c.stem in _ALWAYS]
+)
 # what RDF cannot see (duplicates merge into one triple; a non-object is no node): the engine
 # checks these on the JSON, and the shapes leave them out (documented in shacl_shapes)
 NOT_IN_RDF = {"unique-items", "invalid-node"}
@@ -106,7 +116,7 @@ def _native_and_data(path: Path) -> tuple[dict[str, Any], str, set, rdflib.Graph
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", CASES, ids=[c.stem for c in CASES])
+@pytest.mark.parametrize("path", SAMPLE, ids=[c.stem for c in SAMPLE])
 def test_plain_pyshacl_with_exported_shapes_agrees_with_native(path: Path) -> None:
     """Every fixture: plain pyshacl + exported shapes = the native engine's (node, path, rule) set."""
     import pyshacl
@@ -197,7 +207,7 @@ def test_terms_are_data_inside_the_shapes() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", CASES, ids=[c.stem for c in CASES])
+@pytest.mark.parametrize("path", SAMPLE, ids=[c.stem for c in SAMPLE])
 def test_pyshacl_turbo_with_exported_shapes_agrees_with_native(path: Path) -> None:
     """A second SHACL engine (pyshacl-turbo, Rust) with the exported shapes gives the native set too."""
     turbo = pytest.importorskip("pyshacl_turbo")
