@@ -626,6 +626,12 @@ class _Resolver:
 
     def then(self, spec: TypeSpec, c: dict[str, Any]) -> list[NodeSpec]:
         """The node checks of a ``then`` (or ``any_of`` item): one per reported property."""
+        if "required" in c or "absent" in c or "context_required" in c:
+            return self.then_keys(spec, c)
+        return [self.then_value(spec, c)]
+
+    def then_keys(self, spec: TypeSpec, c: dict[str, Any]) -> list[NodeSpec]:
+        """``then`` forms over a list of keys: ``required``, ``absent``, ``context_required``."""
         if "required" in c:
             inh = self.inherit(spec, c.get("inherit"))
             out = []
@@ -662,6 +668,10 @@ class _Resolver:
                 )
                 for k in c["context_required"]
             ]
+        raise AssertionError(f"not a keys form: {c}")  # the profile schema allows no other
+
+    def then_value(self, spec: TypeSpec, c: dict[str, Any]) -> NodeSpec:
+        """``then`` forms on a property or path: ``after``/``before``, ``present``, ``one_of``, ``equals``/``has_value``."""
         keys = (c["property"],) if "property" in c else c["path"]
         path, last = self.path(spec, keys)
         label, iri = path.label, path.steps[-1].iri
@@ -669,44 +679,33 @@ class _Resolver:
             op = "after" if "after" in c else "before"
             date, shown = self.one(c[op], last)
             pat = after_pattern(date) if op == "after" else before_pattern(date)
-            return [
-                NodeSpec(label, iri, "date-order", (), Req("all_in", path=path, pattern=pat), f"{op} {date}")
-            ]
+            return NodeSpec(
+                label, iri, "date-order", (), Req("all_in", path=path, pattern=pat), f"{op} {date}"
+            )
         if "present" in c:
-            return [
-                NodeSpec(
-                    label,
-                    iri,
-                    "path-required",
-                    (),
-                    Req("present", path=path, min_count=c.get("min_count") or 1),
-                    "a value",
-                )
-            ]
-        if "one_of" in c:
-            vals, shown = self.values(c["one_of"], last)
-            return [
-                NodeSpec(
-                    label,
-                    iri,
-                    "conditional-value",
-                    (),
-                    Req("all_in", path=path, pattern=one_of_pattern(vals), values=vals),
-                    f"one of {shown}",
-                )
-            ]
-        op = "equals" if "equals" in c else "has_value"
-        vals, shown = self.values((c[op],), last)
-        return [
-            NodeSpec(
+            return NodeSpec(
                 label,
                 iri,
-                "path-value",
+                "path-required",
                 (),
-                Req(op, path=path, pattern=one_of_pattern(vals), values=vals),
-                shown,
+                Req("present", path=path, min_count=c.get("min_count") or 1),
+                "a value",
             )
-        ]
+        if "one_of" in c:
+            vals, shown = self.values(c["one_of"], last)
+            return NodeSpec(
+                label,
+                iri,
+                "conditional-value",
+                (),
+                Req("all_in", path=path, pattern=one_of_pattern(vals), values=vals),
+                f"one of {shown}",
+            )
+        op = "equals" if "equals" in c else "has_value"
+        vals, shown = self.values((c[op],), last)
+        return NodeSpec(
+            label, iri, "path-value", (), Req(op, path=path, pattern=one_of_pattern(vals), values=vals), shown
+        )
 
     def linked(self, r: ProfileRule, spec: TypeSpec) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         if spec.embedded:
