@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from ..constants import DEFAULT_VERSION_KEY
 from .common import EXIT_PROBLEMS, handle_errors, version_option
 
 host_option = click.option(
@@ -71,7 +72,7 @@ def _client(host: str | None, token_file: str | None, om_version: str | None = N
     from ..kg.auth import file_token
     from ..kg.client import DEFAULT_HOST, KGClient
 
-    kwargs: dict[str, Any] = {"openminds_version": om_version or "v4"}
+    kwargs: dict[str, Any] = {"openminds_version": om_version or DEFAULT_VERSION_KEY}
     if token_file:
         return KGClient(host or DEFAULT_HOST, token_provider=file_token(token_file), **kwargs)
     if not os.environ.get("KG_AUTH_TOKEN", "").strip():
@@ -438,7 +439,7 @@ def serve(
         port,
         db=db,
         users=users_file,
-        version=om_version or "v4",
+        version=om_version or DEFAULT_VERSION_KEY,
         with_atlases=with_atlases,
         faults=faults,
     )

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from ..constants import DEFAULT_VERSION_KEY
 from ..errors import ConfigurationError
 from .common import EXIT_OK, EXIT_PROBLEMS, handle_errors, version_option
 
@@ -169,7 +170,7 @@ def export(
     from ..schemas import get_registry, normalize_version
     from ..validate import shacl_shapes
 
-    version = normalize_version(om_version or "v4")
+    version = normalize_version(om_version or DEFAULT_VERSION_KEY)
     iris = None
     if types:
         reg = get_registry(version)

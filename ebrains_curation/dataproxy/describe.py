@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from ..graph.model import MetadataGraph, Node
 from ..schemas import get_registry, get_term, get_version, iter_terms
+from ..schemas.versions import OpenMINDSVersion
 from .client import DataProxyClient, RemoteObject
 
 __all__ = ["BucketDescription", "describe_bucket", "describe_listing"]
@@ -52,7 +53,7 @@ def _content_types(version: str) -> dict[str, str]:
 def _ebrains(version: str) -> Node:
     reg = get_registry(version)
     node: Node = {"@id": _uuid5("organization\nEBRAINS"), "@type": reg.get("Organization").iri}
-    if version in ("v3", "v4"):
+    if version in (OpenMINDSVersion.V3, OpenMINDSVersion.V4):
         node.update(fullName="EBRAINS", shortName="EBRAINS")
     else:
         node.update(name="EBRAINS", acronym="EBRAINS")

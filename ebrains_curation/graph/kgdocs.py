@@ -28,7 +28,7 @@ from typing import Any
 
 from ..constants import KG_INSTANCE_NS, KG_META_PREFIX, KG_META_PREFIXES, V3_NS
 from ..errors import LoadError
-from ..schemas.versions import VERSIONS
+from ..schemas.versions import VERSIONS, OpenMINDSVersion
 
 __all__ = ["KG_INSTANCE_NS", "QUERY_RESPONSE_VOCAB", "is_kg_document", "kg_nodes"]
 
@@ -113,8 +113,8 @@ def _vocab_of(items: list[Any]) -> str:
             t = item.get("@type")
             for x in t if isinstance(t, list) else [t]:
                 if isinstance(x, str) and x.startswith(V3_NS):
-                    return VERSIONS["v3"].vocab
-    return VERSIONS["v4"].vocab
+                    return OpenMINDSVersion.V3.vocab
+    return OpenMINDSVersion.V4.vocab
 
 
 def _node(item: Any, vocab: str, source: str) -> Any:

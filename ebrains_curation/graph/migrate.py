@@ -151,9 +151,9 @@ class MigrationReport:
         return "\n".join(lines)
 
 
-def _key(version: OpenMINDSVersion) -> str:
+def _key(version: OpenMINDSVersion) -> OpenMINDSVersion:
     v = get_version(version)
-    return "v5" if v == "latest" else v
+    return OpenMINDSVersion.V5 if v is OpenMINDSVersion.LATEST else v
 
 
 def migrate(graph: MetadataGraph, to: str) -> tuple[MetadataGraph, MigrationReport]:
@@ -167,15 +167,15 @@ def migrate(graph: MetadataGraph, to: str) -> tuple[MetadataGraph, MigrationRepo
     target = get_version(to)
     src, dst = _key(graph.version), _key(target)
     report = MigrationReport(graph.version, target)
-    order = ["v3", "v4", "v5"]
+    order = [OpenMINDSVersion.V3, OpenMINDSVersion.V4, OpenMINDSVersion.V5]
     g = graph.copy()
     i, j = order.index(src), order.index(dst)
     step = 1 if j >= i else -1
     while i != j:
         a, b = order[i], order[i + step]
-        if {a, b} == {"v3", "v4"}:
+        if {a, b} == {OpenMINDSVersion.V3, OpenMINDSVersion.V4}:
             g = _rename_namespace(g, a, b, report)
-        elif (a, b) == ("v4", "v5"):
+        elif (a, b) == (OpenMINDSVersion.V4, OpenMINDSVersion.V5):
             g = _v4_to_v5(g, report)
         else:
             g = _v5_to_v4(g, report)
@@ -189,8 +189,10 @@ def migrate(graph: MetadataGraph, to: str) -> tuple[MetadataGraph, MigrationRepo
 # ------------------------------------------------------------------------------------------------
 # v3 <-> v4: namespace rename
 # ------------------------------------------------------------------------------------------------
-def _rename_namespace(graph: MetadataGraph, src: str, dst: str, report: MigrationReport) -> MetadataGraph:
-    s_inst, d_inst = (V3_INST, OMI_INST) if src == "v3" else (OMI_INST, V3_INST)
+def _rename_namespace(
+    graph: MetadataGraph, src: OpenMINDSVersion, dst: OpenMINDSVersion, report: MigrationReport
+) -> MetadataGraph:
+    s_inst, d_inst = (V3_INST, OMI_INST) if src == OpenMINDSVersion.V3 else (OMI_INST, V3_INST)
     s_vocab, d_vocab = get_version(src).vocab, get_version(dst).vocab
     d_reg = get_registry(dst)
     s_reg = get_registry(src)
@@ -293,9 +295,9 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _v4_to_v5(graph: MetadataGraph, report: MigrationReport) -> MetadataGraph:
-    v5 = get_registry("v5")
+    v5 = get_registry(OpenMINDSVersion.V5)
     g = graph.copy()
-    g.version = "v5"
+    g.version = OpenMINDSVersion.V5
     v4_keys: set[str] = set()
     # Dataset.hasVersion -> DatasetVersion.isVersionOf (the direction flips)
     for nid, node in list(g.nodes.items()):
@@ -707,9 +709,9 @@ def _affiliations_v5_to_v4(g: MetadataGraph, v4: Any, report: MigrationReport) -
 # v5 -> v4
 # ------------------------------------------------------------------------------------------------
 def _v5_to_v4(graph: MetadataGraph, report: MigrationReport) -> MetadataGraph:
-    v4 = get_registry("v4")
+    v4 = get_registry(OpenMINDSVersion.V4)
     g = graph.copy()
-    g.version = "v4"
+    g.version = OpenMINDSVersion.V4
     # DatasetVersion.isVersionOf -> Dataset.hasVersion
     for nid, node in list(g.nodes.items()):
         if "isVersionOf" not in node:

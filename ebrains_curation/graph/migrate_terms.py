@@ -25,6 +25,7 @@ from typing import Any
 
 from ..constants import OMI_NS
 from ..schemas import term_by_iri
+from ..schemas.versions import OpenMINDSVersion
 
 __all__ = ["identifiers_v4_to_v5", "identifiers_v5_to_v4", "rename_v4_instance", "rename_v5_instance"]
 
@@ -66,7 +67,7 @@ def _v5_anatomy_by_name() -> dict[str, str]:
         "organismSystem",
     )
     out: dict[str, str] = {}
-    for term in iter_terms("v5"):
+    for term in iter_terms(OpenMINDSVersion.V5):
         iri = str(term.id)
         kind, _, name = iri[len(INST) :].partition("/")
         if kind in kinds:
@@ -93,9 +94,9 @@ def rename_v5_instance(iri: str) -> str | None:
     kind, _, name = iri[len(INST) :].partition("/")
     if kind in _SEGMENTS_BACK:
         return INST + _SEGMENTS_BACK[kind] + "/" + name
-    if _v5_anatomy_by_name().get(name) == iri and term_by_iri(iri, "v4") is None:
+    if _v5_anatomy_by_name().get(name) == iri and term_by_iri(iri, OpenMINDSVersion.V4) is None:
         old = INST + "UBERONParcellation/" + name
-        return old if term_by_iri(old, "v4") is not None else None
+        return old if term_by_iri(old, OpenMINDSVersion.V4) is not None else None
     return None
 
 

@@ -113,7 +113,10 @@ class _Reader:
             vocab = ctx.get("@vocab")
             if set(ctx) <= {"@vocab", "xsd"} and vocab in {v.vocab for v in VERSIONS.values()}:
                 return ctx.get("xsd", XSD) == XSD
-            return vocab == self.vocab and any(ctx == context_for(v)["@context"] for v in ("v3", "v4", "v5"))
+            return vocab == self.vocab and any(
+                ctx == context_for(v)["@context"]
+                for v in (OpenMINDSVersion.V3, OpenMINDSVersion.V4, OpenMINDSVersion.V5)
+            )
         return False
 
     def _expand_with_pyld(self, doc: dict[str, Any]) -> list[Any]:

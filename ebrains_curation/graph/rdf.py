@@ -198,7 +198,7 @@ def to_rdflib_typed(graph: MetadataGraph) -> Any:
 def _bind(g: Any, version: OpenMINDSVersion) -> None:
     v = get_version(version)
     g.bind("xsd", XSD)
-    if v.key == "v3":
+    if v is OpenMINDSVersion.V3:
         g.bind("omv", v.vocab)
         g.bind("omcore", V3_NS + "core/")
         g.bind("omterms", V3_NS + "controlledTerms/")

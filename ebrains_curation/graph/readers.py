@@ -132,8 +132,10 @@ def _guess(doc: Any) -> VersionGuess:
         if named:
             return VersionGuess(named, f"the document names the openMINDS {named} context")
     guess = guess_version(doc)
-    if guess.ambiguous and _scan_namespace(doc, budget=[2000]) == "v3":
-        return VersionGuess("v3", "the document uses the openMINDS v3 namespace (openminds.ebrains.eu)")
+    if guess.ambiguous and _scan_namespace(doc, budget=[2000]) is OpenMINDSVersion.V3:
+        return VersionGuess(
+            OpenMINDSVersion.V3, "the document uses the openMINDS v3 namespace (openminds.ebrains.eu)"
+        )
     return guess
 
 
@@ -142,7 +144,7 @@ def _version_of_context(ctx: Any) -> str | None:
     if isinstance(ctx, str):
         return version_for_context_url(ctx)
     if isinstance(ctx, dict) and len(ctx) > 2:
-        for v in ("v5", "v4", "v3"):
+        for v in (OpenMINDSVersion.V5, OpenMINDSVersion.V4, OpenMINDSVersion.V3):
             if ctx == context_for(v)["@context"]:
                 return v
     return None
@@ -325,28 +327,29 @@ def _check_version(doc: Any, version: OpenMINDSVersion, source: str) -> None:
     found = _scan_namespace(doc, budget=[200])
     if found is None:
         return
-    if (found == "v3") != (version == "v3"):
+    found_v3 = found is OpenMINDSVersion.V3
+    if found_v3 != (version == OpenMINDSVersion.V3):
         raise LoadError(
-            f"this is openMINDS {'v3 (openminds.ebrains.eu)' if found == 'v3' else 'v4/v5 (openminds.om-i.org)'} "
+            f"this is openMINDS {'v3 (openminds.ebrains.eu)' if found_v3 else 'v4/v5 (openminds.om-i.org)'} "
             f"metadata but openMINDS {version} was asked for; load it as "
-            f"{'v3' if found == 'v3' else 'v4 or v5'} and use migrate()",
+            f"{'v3' if found_v3 else 'v4 or v5'} and use migrate()",
             source=source,
         )
 
 
-def _scan_namespace(doc: Any, budget: list[int]) -> str | None:
-    """'v3', 'v4' or None from the first openMINDS IRI found (a bounded walk)."""
+def _scan_namespace(doc: Any, budget: list[int]) -> OpenMINDSVersion | None:
+    """V3, V4 or None from the first openMINDS IRI found (a bounded walk)."""
     stack = [doc]
     while stack and budget[0] > 0:
         item = stack.pop()
         budget[0] -= 1
         if isinstance(item, str):
             if item.startswith(V3_NS):
-                return "v3"
+                return OpenMINDSVersion.V3
             if item.startswith(OMI_NS):
                 if "/contexts/v3" in item:
-                    return "v3"
-                return "v4"
+                    return OpenMINDSVersion.V3
+                return OpenMINDSVersion.V4
         elif isinstance(item, dict):
             for k, val in item.items():
                 if isinstance(k, str) and k.startswith(("https://openminds", "@vocab", "@type", "@context")):

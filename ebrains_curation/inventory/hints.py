@@ -95,83 +95,70 @@ class HintCollector:
 
     def hints(self, duplicates: Iterable[tuple[str, ...]] = ()) -> list[Hint]:
         """The hints, given groups of paths with identical content."""
-        out: list[Hint] = []
         lim = self.limits
-        if self.empty.count:
-            out.append(
-                Hint(
-                    "empty-folder",
-                    f"{self.empty.count} empty folder(s)",
-                    "remove empty folders, or add a README saying why they are empty",
-                    self.empty.count,
-                    tuple(self.empty.examples),
-                )
-            )
-        if self.empty_files.count:
-            out.append(
-                Hint(
-                    "empty-file",
-                    f"{self.empty_files.count} empty file(s) (0 bytes)",
-                    "check that nothing went wrong when these were written; remove them if unneeded",
-                    self.empty_files.count,
-                    tuple(self.empty_files.examples),
-                )
-            )
+        # (code, bucket, what was found, what to do), in the order they are reported
+        found = [
+            (
+                "empty-folder",
+                self.empty,
+                f"{self.empty.count} empty folder(s)",
+                "remove empty folders, or add a README saying why they are empty",
+            ),
+            (
+                "empty-file",
+                self.empty_files,
+                f"{self.empty_files.count} empty file(s) (0 bytes)",
+                "check that nothing went wrong when these were written; remove them if unneeded",
+            ),
+        ]
+        out = [Hint(code, msg, tip, b.count, tuple(b.examples)) for code, b, msg, tip in found if b.count]
         groups = list(duplicates)
         if groups:
-            extra = sum(len(g) - 1 for g in groups)
-            out.append(
-                Hint(
-                    "duplicate-files",
-                    f"{len(groups)} group(s) of files with identical content ({extra} redundant copies)",
-                    "keep one copy, or explain in the data descriptor why copies are needed",
-                    extra,
-                    tuple(" = ".join(g[:3]) + (" …" if len(g) > 3 else "") for g in groups[:EXAMPLES]),
-                )
-            )
-        if self.awkward.count:
-            out.append(
-                Hint(
-                    "awkward-name",
-                    f"{self.awkward.count} name(s) with spaces or characters that break URLs or scripts",
-                    "use only letters, digits, '-', '_' and '.', e.g. sub-01_ses-1_T1w.nii.gz",
-                    self.awkward.count,
-                    tuple(self.awkward.examples),
-                )
-            )
-        if self.deep.count:
-            out.append(
-                Hint(
-                    "deep-tree",
-                    f"folders nested {self.max_depth} levels deep (more than {lim.max_depth})",
-                    "flatten the structure: a few meaningful levels (subject/session/modality) are easier to browse",
-                    self.deep.count,
-                    tuple(self.deep.examples),
-                )
-            )
-        if self.large.count:
-            out.append(
-                Hint(
-                    "large-folder",
-                    f"{self.large.count} folder(s) with more than {lim.max_entries} entries",
-                    "split very large folders into sub-folders (e.g. by subject or by date)",
-                    self.large.count,
-                    tuple(self.large.examples),
-                )
-            )
+            out.append(_duplicates_hint(groups))
+        found = [
+            (
+                "awkward-name",
+                self.awkward,
+                f"{self.awkward.count} name(s) with spaces or characters that break URLs or scripts",
+                "use only letters, digits, '-', '_' and '.', e.g. sub-01_ses-1_T1w.nii.gz",
+            ),
+            (
+                "deep-tree",
+                self.deep,
+                f"folders nested {self.max_depth} levels deep (more than {lim.max_depth})",
+                "flatten the structure: a few meaningful levels (subject/session/modality) are easier to browse",
+            ),
+            (
+                "large-folder",
+                self.large,
+                f"{self.large.count} folder(s) with more than {lim.max_entries} entries",
+                "split very large folders into sub-folders (e.g. by subject or by date)",
+            ),
+        ]
+        out += [Hint(code, msg, tip, b.count, tuple(b.examples)) for code, b, msg, tip in found if b.count]
         if self.ambiguous:
-            exts = sorted(self.ambiguous, key=lambda e: -self.ambiguous_count[e])
-            out.append(
-                Hint(
-                    "ambiguous-format",
-                    f"the content type of {len(exts)} extension(s) is a guess among several openMINDS types",
-                    "check the chosen format, or choose one, e.g. formats={'.mat': 'application/5-mat'} "
-                    "(CLI: --format .mat=application/5-mat)",
-                    sum(self.ambiguous_count.values()),
-                    tuple(
-                        f"{e} → {self.ambiguous[e][0]} (of {len(self.ambiguous[e])})" for e in exts[:EXAMPLES]
-                    ),
-                    severity="info",
-                )
-            )
+            out.append(self._ambiguous_hint())
         return out
+
+    def _ambiguous_hint(self) -> Hint:
+        exts = sorted(self.ambiguous, key=lambda e: -self.ambiguous_count[e])
+        return Hint(
+            "ambiguous-format",
+            f"the content type of {len(exts)} extension(s) is a guess among several openMINDS types",
+            "check the chosen format, or choose one, e.g. formats={'.mat': 'application/5-mat'} "
+            "(CLI: --format .mat=application/5-mat)",
+            sum(self.ambiguous_count.values()),
+            tuple(f"{e} → {self.ambiguous[e][0]} (of {len(self.ambiguous[e])})" for e in exts[:EXAMPLES]),
+            severity="info",
+        )
+
+
+def _duplicates_hint(groups: list[tuple[str, ...]]) -> Hint:
+    extra = sum(len(g) - 1 for g in groups)
+    return Hint(
+        "duplicate-files",
+        f"{len(groups)} group(s) of files with identical content ({extra} redundant copies)",
+        "keep one copy, or explain in the data descriptor why copies are needed",
+        extra,
+        tuple(" = ".join(g[:3]) + (" …" if len(g) > 3 else "") for g in groups[:EXAMPLES]),
+    )

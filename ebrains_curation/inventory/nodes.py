@@ -176,7 +176,7 @@ class NodeFactory:
 
     def _org_node(self, name: str, homepage: str | None) -> Node:
         node: Node = {"@id": self.mint("organization", name), "@type": self.t_org}
-        if self.version in ("v3", "v4"):
+        if self.version in (OpenMINDSVersion.V3, OpenMINDSVersion.V4):
             node["fullName"] = name
             if name == "EBRAINS":
                 node["shortName"] = name

@@ -136,32 +136,19 @@ def walk(
     detected either way). ``need_stat`` fills ``size``/``mtime_ns`` of each file.
     Entries in ``own_files`` (the inventory's cache and output) are skipped.
     """
-    root = os.fspath(root)
-    if not os.path.exists(root):
-        raise InventoryError(f"The folder {root!r} does not exist")
-    if not os.path.isdir(root):
-        raise InventoryError(f"{root!r} is a file, not a folder: give the folder that holds the data")
+    root = _check_root(os.fspath(root))
     root_real = os.path.realpath(root)
     st_root = os.stat(root)
     visited = {(st_root.st_dev, st_root.st_ino)}
     stack: list[tuple[str, str, int]] = [(root, "", 0)]
     sep = os.sep
+    # the per-entry loop stays in this one frame: it runs once per file (a call per file costs time)
     while stack:
         path, rel, depth = stack.pop()
         stat_errors: dict[str, OSError] = {}
-        try:
-            entries = _list(path, need_stat, stat_errors)
-        except FileNotFoundError:
-            yield Problem(
-                display_path(rel or path), "vanished", "the folder disappeared during the inventory"
-            )
-            continue
-        except OSError as exc:
-            yield Problem(
-                display_path(rel or path),
-                "unlistable-folder",
-                f"the folder cannot be listed ({exc.strerror or exc}); its files are missing",
-            )
+        entries = _list_folder(path, rel, need_stat, stat_errors)
+        if isinstance(entries, Problem):
+            yield entries
             continue
         yield DirInfo(rel, depth, len(entries))
         subdirs: list[tuple[str, str, int]] = []
@@ -210,6 +197,30 @@ def walk(
             except OSError as exc:
                 yield Problem(erel, "unreadable", f"cannot be examined ({exc.strerror or exc})")
         stack.extend(reversed(subdirs))
+
+
+def _check_root(root: str) -> str:
+    if not os.path.exists(root):
+        raise InventoryError(f"The folder {root!r} does not exist")
+    if not os.path.isdir(root):
+        raise InventoryError(f"{root!r} is a file, not a folder: give the folder that holds the data")
+    return root
+
+
+def _list_folder(
+    path: str, rel: str, need_stat: bool, stat_errors: dict[str, OSError]
+) -> list[os.DirEntry[str]] | Problem:
+    """The entries of a folder, or the Problem saying why they cannot be listed."""
+    try:
+        return _list(path, need_stat, stat_errors)
+    except FileNotFoundError:
+        return Problem(display_path(rel or path), "vanished", "the folder disappeared during the inventory")
+    except OSError as exc:
+        return Problem(
+            display_path(rel or path),
+            "unlistable-folder",
+            f"the folder cannot be listed ({exc.strerror or exc}); its files are missing",
+        )
 
 
 def _list(path: str, need_stat: bool, stat_errors: dict[str, OSError]) -> list[os.DirEntry[str]]:

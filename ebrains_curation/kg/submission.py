@@ -301,6 +301,58 @@ def _fetch_existing(client: KGClient, uuids: list[str], workers: int) -> dict[st
     return out
 
 
+def _map_terms(client: KGClient, terms: list[str], mapping: dict[str, str], result: SubmissionResult) -> None:
+    """Map library instances (controlled terms…) to the KG's ids: released first, then in progress."""
+    resolved = client.resolve(terms, stage="RELEASED")
+    missing = [t for t in terms if not resolved.get(t)]
+    if missing:
+        resolved.update({k: v for k, v in client.resolve(missing, stage="IN_PROGRESS").items() if v})
+    for t in terms:
+        doc = resolved.get(t)
+        if doc and isinstance(doc.get("@id"), str):
+            mapping[t] = doc["@id"]
+            if _is_kg_id(doc["@id"]):  # so that to_graph() maps it back without asking
+                client.term_ids.remember(kg_iri(doc["@id"]), doc)
+        else:
+            result.warnings.append(f"the KG has no instance for {t}; the link is kept as that IRI")
+
+
+def _link_errors(
+    local_ids: list[str], targets: dict[str, set[str]], mapping: dict[str, str], result: SubmissionResult
+) -> dict[str, str]:
+    """Nodes linking to local ids that are not in the graph (errors); external IRIs become warnings."""
+    errors: dict[str, str] = {}
+    external: dict[str, int] = {}
+    for nid in local_ids:
+        bad = sorted(
+            t for t in targets[nid] if t not in mapping and not t.startswith(("http://", "https://"))
+        )
+        if bad:
+            errors[nid] = f"links to {', '.join(bad)}, which is not in the graph"
+        for t in targets[nid]:
+            if t not in mapping and t.startswith(("http://", "https://")) and not t.startswith(KG_NAMESPACE):
+                external[t] = external.get(t, 0) + 1
+    for t, n in sorted(external.items()):
+        result.warnings.append(
+            f"{n} node(s) link to {t}, which is not in the graph: the KG must already know it as an identifier"
+        )
+    return errors
+
+
+def _payload(nid: str, node: dict[str, Any], mapping: dict[str, str], meta: dict[str, Any]) -> dict[str, Any]:
+    """The document to write for one node: links mapped to KG ids, every known identifier kept."""
+    payload = _map_links(node, mapping, root=True)
+    payload["@id"] = mapping[nid]
+    idents = _identifiers(payload)
+    idents += [i for i in _identifiers(meta) if i not in idents]  # from a KG download
+    if nid.startswith(("http://", "https://")) and nid not in idents and nid != mapping[nid]:
+        idents.append(nid)
+    if mapping[nid] not in idents:
+        idents.insert(0, mapping[nid])
+    payload[IDENTIFIER] = idents
+    return payload
+
+
 def plan_submission(
     graph: MetadataGraph,
     client: KGClient,
@@ -332,47 +384,9 @@ def plan_submission(
     outside = {t for ts in targets.values() for t in ts if t not in mapping}
     terms = sorted(t for t in outside if t.startswith(instance_ns) or term_by_iri(t, version) is not None)
     if terms:
-        resolved = client.resolve(terms, stage="RELEASED")
-        missing = [t for t in terms if not resolved.get(t)]
-        if missing:
-            resolved.update({k: v for k, v in client.resolve(missing, stage="IN_PROGRESS").items() if v})
-        for t in terms:
-            doc = resolved.get(t)
-            if doc and isinstance(doc.get("@id"), str):
-                mapping[t] = doc["@id"]
-                if _is_kg_id(doc["@id"]):  # so that to_graph() maps it back without asking
-                    client.term_ids.remember(kg_iri(doc["@id"]), doc)
-            else:
-                result.warnings.append(f"the KG has no instance for {t}; the link is kept as that IRI")
-
-    errors: dict[str, str] = {}
-    external: dict[str, int] = {}
-    for nid in local_ids:
-        bad = sorted(
-            t for t in targets[nid] if t not in mapping and not t.startswith(("http://", "https://"))
-        )
-        if bad:
-            errors[nid] = f"links to {', '.join(bad)}, which is not in the graph"
-        for t in targets[nid]:
-            if t not in mapping and t.startswith(("http://", "https://")) and not t.startswith(KG_NAMESPACE):
-                external[t] = external.get(t, 0) + 1
-    for t, n in sorted(external.items()):
-        result.warnings.append(
-            f"{n} node(s) link to {t}, which is not in the graph: the KG must already know it as an identifier"
-        )
-
-    payloads: dict[str, dict[str, Any]] = {}
-    for nid in local_ids:
-        payload = _map_links(nodes[nid], mapping, root=True)
-        payload["@id"] = mapping[nid]
-        idents = _identifiers(payload)
-        idents += [i for i in _identifiers(graph.meta.get(nid, {})) if i not in idents]  # from a KG download
-        if nid.startswith(("http://", "https://")) and nid not in idents and nid != mapping[nid]:
-            idents.append(nid)
-        if mapping[nid] not in idents:
-            idents.insert(0, mapping[nid])
-        payload[IDENTIFIER] = idents
-        payloads[nid] = payload
+        _map_terms(client, terms, mapping, result)
+    errors = _link_errors(local_ids, targets, mapping, result)
+    payloads = {nid: _payload(nid, nodes[nid], mapping, graph.meta.get(nid, {})) for nid in local_ids}
 
     existing = _fetch_existing(client, [uuids[n] for n in local_ids], workers)
     actions: dict[str, PlannedAction] = {}

@@ -17,6 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from jsonschema.exceptions import best_match, relevance
+
 from .._files import decode_text, read_input
 from ..errors import ConfigurationError, LoadError, UnknownTermError
 from ..schemas import get_registry, get_term, get_version
@@ -58,24 +61,9 @@ CHECKS = (
     "path",
     "any_of",
 )
-_SEVERITIES = ("error", "warning", "info")
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # profile names
-_RULE_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]|\.(?=[a-z0-9]))*$")  # rule ids: dots allowed
-_TOP_FIELDS = {
-    "name",
-    "title",
-    "description",
-    "extends",
-    "versions",
-    "schema_required",
-    "unknown_properties",
-    "severity",
-    "types",
-    "rules",
-    "$schema",
-    "_comment",
-}
-_SHORTHAND = {"min_items", "max_items", "min_length", "max_length", "pattern", "pattern_label", "one_of"}
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # profile names (built-in file names)
+#: the JSON Schema every profile file is checked against (in ``schemas/profiles``)
+SCHEMA_FILE = "profile.schema.json"
 
 
 @dataclass(frozen=True)
@@ -195,9 +183,13 @@ def _builtin_dir() -> Any:
     return resources.files("ebrains_curation.schemas").joinpath("profiles")
 
 
+def _is_profile(filename: str) -> bool:
+    return filename.endswith(".json") and filename != SCHEMA_FILE
+
+
 def list_profiles() -> list[Profile]:
     """The built-in profiles, sorted by name."""
-    names = sorted(p.name[:-5] for p in _builtin_dir().iterdir() if p.name.endswith(".json"))
+    names = sorted(p.name[:-5] for p in _builtin_dir().iterdir() if _is_profile(p.name))
     return [get_profile(n) for n in names]
 
 
@@ -215,7 +207,7 @@ def get_profile(name: str | Path | Profile) -> Profile:
 def _builtin(name: str) -> Profile:
     res = _builtin_dir().joinpath(f"{name}.json")
     if not _ID_RE.match(name) or not res.is_file():
-        known = ", ".join(sorted(p.name[:-5] for p in _builtin_dir().iterdir() if p.name.endswith(".json")))
+        known = ", ".join(sorted(p.name[:-5] for p in _builtin_dir().iterdir() if _is_profile(p.name)))
         raise ConfigurationError(
             f"No validation profile called {name!r}. Built-in profiles: {known}; "
             "or give the path of a profile .json file."
@@ -236,441 +228,224 @@ def load_profile(path: str | Path) -> Profile:
 
 
 def _parse(data: Any, *, source: str, seen: tuple[str, ...], base: Path | None = None) -> Profile:
+    """Check ``data`` against ``profile.schema.json``, load its parent, and merge the two."""
+    _check_schema(data, source)
+
     def bad(msg: str) -> ConfigurationError:
-        return ConfigurationError(f"Profile {source}: {msg}")
+        return ConfigurationError(f"Profile file {source}: {msg}")
 
-    if not isinstance(data, dict):
-        raise bad("the file must hold a JSON object")
-    unknown = set(data) - _TOP_FIELDS
-    if unknown:
-        raise bad(f"unknown field(s) {', '.join(sorted(unknown))}; see schemas/profiles/FORMAT.md")
-    name = data.get("name")
-    if not isinstance(name, str) or not _ID_RE.match(name):
-        raise bad("'name' must be a lower-case name such as \"my-lab\"")
-
-    parent: Profile | None = None
-    ext = data.get("extends")
-    if ext is not None:
-        if not isinstance(ext, str):
-            raise bad("'extends' must be a profile name")
-        is_path = ext.endswith(".json") or "/" in ext
-        key = str((base / ext).resolve()) if is_path and base else ext
-        if key in seen:
-            raise bad(f"'extends' makes a cycle: {' -> '.join((*seen, key))}")
-        if is_path and base is not None:
-            p = base / ext
-            try:
-                pdata = json.loads(decode_text(read_input(p, what="profile file"), str(p), "JSON"))
-            except (LoadError, json.JSONDecodeError) as exc:
-                raise bad(f"cannot read the profile it extends ({p}): {exc}") from None
-            parent = _parse(pdata, source=str(p), seen=(*seen, key), base=p.parent)
-        else:
-            res = _builtin_dir().joinpath(f"{ext}.json")
-            if not _ID_RE.match(ext) or not res.is_file():
-                raise bad(f"'extends' names an unknown profile {ext!r}")
-            parent = _parse(json.loads(res.read_text("utf-8")), source=f"<built-in {ext}>", seen=(*seen, ext))
-
-    versions = data.get("versions", list(parent.versions) if parent else [])
-    if not isinstance(versions, list) or not all(isinstance(v, str) for v in versions):
-        raise bad('\'versions\' must be a list such as ["v4", "v5"]')
+    parent = _parent(data.get("extends"), seen, base, bad)
     try:
-        versions = [get_version(v) for v in versions]
-    except ConfigurationError as exc:
+        versions = tuple(get_version(v) for v in data.get("versions", parent.versions if parent else ()))
+    except ConfigurationError as exc:  # a spelling get_version does not know (the schema says "strings")
         raise bad(str(exc)) from None
-
-    severity = dict(parent.severity) if parent else {}
-    sev = data.get("severity", {})
-    if not isinstance(sev, dict):
-        raise bad("'severity' must map rule ids to error/warning/info/off")
-    for rid, level in sev.items():
-        if level not in (*_SEVERITIES, "off"):
-            raise bad(f"severity of {rid!r} must be error, warning, info or off, not {level!r}")
-        severity[rid] = level
-
+    severity = {**(parent.severity if parent else {}), **data.get("severity", {})}
     rules: list[ProfileRule] = list(parent.rules) if parent else []
-    not_required = set(parent.not_required) if parent else set()
     types = data.get("types", {})
-    if isinstance(types, dict):
-        for tname, entry in types.items():
-            if isinstance(entry, dict):
-                nr = entry.get("not_required", [])
-                if not isinstance(nr, list) or not all(isinstance(k, str) for k in nr):
-                    raise bad(f"types.{tname}.not_required must be a list of property keys")
-                not_required |= {(tname, k) for k in nr}
-                req = entry.get("required", [])
-                if isinstance(req, list):
-                    not_required -= {(tname, k) for k in req if isinstance(k, str)}
-    new_rules = _parse_types(types, bad) + _parse_rules(data.get("rules", []), bad)
-    for r in new_rules:
+    for r in _type_rules(types) + [_rule(r) for r in data.get("rules", [])]:
+        # a child's custom rule replaces the parent's with the same id and type
         rules = [
             old for old in rules if not (old.custom and r.custom and old.id == r.id and old.type == r.type)
         ]
         rules.append(r)
-
-    def flag(key: str, default: bool) -> bool:
-        value = data.get(key, getattr(parent, key) if parent else default)
-        if not isinstance(value, bool):
-            raise bad(f"'{key}' must be true or false")
-        return value
-
     return Profile(
-        name=name,
+        name=data["name"],
         title=str(data.get("title", "")),
         description=str(data.get("description", "")),
-        extends=ext,
-        versions=tuple(versions),
-        schema_required=flag("schema_required", False),
-        unknown_properties=flag("unknown_properties", True),
+        extends=data.get("extends"),
+        versions=versions,
+        schema_required=data.get("schema_required", parent.schema_required if parent else False),
+        unknown_properties=data.get("unknown_properties", parent.unknown_properties if parent else True),
         severity=severity,
         rules=tuple(rules),
         source=source,
-        not_required=frozenset(not_required),
+        not_required=_not_required(types, parent.not_required if parent else frozenset()),
     )
 
 
-def _int(value: Any, what: str, bad: Any) -> int | None:
-    if value is None:
+def _parent(ext: str | None, seen: tuple[str, ...], base: Path | None, bad: Any) -> Profile | None:
+    """The profile ``extends`` names (a built-in name, or a path relative to the child file)."""
+    if ext is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise bad(f"{what} must be a non-negative integer, not {value!r}")
-    return value
+    is_path = ext.endswith(".json") or "/" in ext
+    key = str((base / ext).resolve()) if is_path and base else ext
+    if key in seen:
+        raise bad(f"'extends' makes a cycle: {' -> '.join((*seen, key))}")
+    if is_path and base is not None:
+        p = base / ext
+        try:
+            pdata = json.loads(decode_text(read_input(p, what="profile file"), str(p), "JSON"))
+        except (LoadError, json.JSONDecodeError) as exc:
+            raise bad(f"cannot read the profile it extends ({p}): {exc}") from None
+        return _parse(pdata, source=str(p), seen=(*seen, key), base=p.parent)
+    res = _builtin_dir().joinpath(f"{ext}.json")
+    if not _ID_RE.match(ext) or not res.is_file():
+        raise bad(f"'extends' names an unknown profile {ext!r}")
+    return _parse(json.loads(res.read_text("utf-8")), source=f"<built-in {ext}>", seen=(*seen, ext))
 
 
-def _pattern(value: Any, what: str, bad: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise bad(f"{what} must be a regular expression string")
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise bad(f"{what} is not a valid regular expression: {exc}") from None
-    return value
+def _not_required(types: dict[str, Any], inherited: frozenset[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """(type, key) pairs whose openMINDS "required" flag is relaxed; a child's ``required`` puts one back."""
+    out = set(inherited)
+    for tname, entry in types.items():
+        out |= {(tname, k) for k in entry.get("not_required", [])}
+        out -= {(tname, k) for k in entry.get("required", [])}
+    return frozenset(out)
 
 
-def _values(value: Any, what: str, bad: Any) -> tuple[Any, ...]:
-    if not isinstance(value, list) or not value:
-        raise bad(f"{what} must be a non-empty list of values")
-    for v in value:
-        _check_value(v, what, bad)
-    return tuple(_freeze(v) for v in value)
+# -- checking against the JSON Schema -------------------------------------------------------------
+@cache
+def _validator() -> Draft202012Validator:
+    schema = json.loads(_builtin_dir().joinpath(SCHEMA_FILE).read_text("utf-8"))
+    # "regex" is checked with Python's re.compile, the engine the rules run with
+    return Draft202012Validator(schema, format_checker=FormatChecker(formats=("regex",)))
 
 
-def _check_value(v: Any, what: str, bad: Any) -> None:
-    if isinstance(v, dict):
-        if (
-            len(v) == 1
-            and next(iter(v)) in ("term", "@id", "context", "any_term_of")
-            and isinstance(next(iter(v.values())), str)
-        ):
-            return
-        raise bad(
-            f'{what}: a value object must be {{"term": NAME}}, {{"@id": IRI}}, '
-            f'{{"context": KEY}} or {{"any_term_of": KIND}}, not {v!r}'
-        )
-    if not isinstance(v, (str, int, float, bool)):
-        raise bad(f"{what}: {v!r} is not a JSON literal")
+def _check_schema(data: Any, source: str) -> None:
+    """Raise a ConfigurationError naming the file and the field when ``data`` breaks the profile schema."""
+    # deepest first: "rules[0].id" says more than "rules[0]" (jsonschema's default prefers the shallow one);
+    # "unevaluated" last: a failing per-check part leaves that check's own fields unevaluated too
+    err = best_match(_validator().iter_errors(data), key=_rank)
+    if err is not None:
+        raise ConfigurationError(f"Profile file {source}: {explain_schema_error(err)}")
 
 
+def _rank(err: ValidationError) -> tuple[Any, ...]:
+    return (len(err.path), err.validator != "unevaluatedProperties", relevance(err))
+
+
+def _where(path: Any) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def explain_schema_error(err: ValidationError) -> str:
+    """One sentence for a profile-schema error: the field (``rules[3].then.required``) and what it expects."""
+    where = _where(err.absolute_path)
+    if err.validator in ("additionalProperties", "unevaluatedProperties"):
+        names = ", ".join(re.findall(r"'([^']*)'", err.message)) or "?"
+        check = err.instance.get("check") if isinstance(err.instance, dict) and where else None
+        text = f"unknown field(s) {names}" + (f" for check {check!r}" if check else "")
+        return f"{where + ': ' if where else ''}{text}; see schemas/profiles/FORMAT.md"
+    if err.validator == "format":
+        try:
+            re.compile(str(err.instance))
+        except re.error as exc:
+            return f"{where}: {err.instance!r} is not a valid regular expression: {exc}"
+    if not where and err.validator == "type":
+        return "the file must hold a JSON object"
+    # the nearest schema (this one, or a oneOf/anyOf around it) that says in words what it expects
+    node: Any = err
+    while node is not None and "x-expected" not in node.schema:
+        node = node.parent
+    if node is None:
+        return f"{where or 'the file'}: {err.message}"
+    expected = f"{_where(node.absolute_path) or 'the file'}: expected {node.schema['x-expected']}"
+    if node is err or err.validator in ("oneOf", "anyOf"):  # jsonschema's words would add nothing
+        return expected
+    return f"{expected} ({where or 'the file'}: {err.message})"
+
+
+# -- normalising valid rules ----------------------------------------------------------------------
 def _freeze(v: Any) -> Any:
     return tuple(sorted(v.items())) if isinstance(v, dict) else v
 
 
-def _parse_types(types: Any, bad: Any) -> list[ProfileRule]:
-    if not isinstance(types, dict):
-        raise bad('\'types\' must map type names to {"required": [...], "properties": {...}}')
+def _values(value: list[Any]) -> tuple[Any, ...]:
+    return tuple(_freeze(v) for v in value)
+
+
+def _names(value: str | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _inherit(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else {"from_types": _names(value["from_types"]), "via": value["via"]}
+
+
+def _cond(data: dict[str, Any]) -> dict[str, Any]:
+    """An ``if``, ``then`` or ``any_of`` item with lists as tuples and value objects frozen (hashable)."""
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if k in ("required", "context_required", "absent", "path"):
+            out[k] = _names(v)
+        elif k == "inherit":
+            out[k] = _inherit(v)
+        elif k == "one_of":
+            out[k] = _values(v)
+        elif k in ("equals", "has_value", "after", "before"):
+            out[k] = _freeze(v)
+        else:  # property, context, present, min_count
+            out[k] = v
+    return out
+
+
+def _type_rules(types: dict[str, Any]) -> list[ProfileRule]:
+    """The shorthand of ``types`` as rules reporting the built-in ids."""
     out: list[ProfileRule] = []
     for tname, entry in types.items():
-        if not isinstance(entry, dict) or set(entry) - {"required", "not_required", "properties"}:
-            raise bad(f"types.{tname} may only hold 'required', 'not_required' and 'properties'")
-        req = entry.get("required", [])
-        if not isinstance(req, list) or not all(isinstance(p, str) for p in req):
-            raise bad(f"types.{tname}.required must be a list of property keys")
-        if req:
+        if entry.get("required"):
             out.append(
-                ProfileRule(id="required", check="required", type=tname, properties=tuple(req), custom=False)
+                ProfileRule("required", "required", tname, properties=tuple(entry["required"]), custom=False)
             )
-        props = entry.get("properties", {})
-        if not isinstance(props, dict):
-            raise bad(f"types.{tname}.properties must be an object")
-        for pkey, opts in props.items():
-            where = f"types.{tname}.properties.{pkey}"
-            if not isinstance(opts, dict) or set(opts) - _SHORTHAND:
-                raise bad(f"{where} may only hold {', '.join(sorted(_SHORTHAND))}")
-            mi, ma = (
-                _int(opts.get("min_items"), f"{where}.min_items", bad),
-                _int(opts.get("max_items"), f"{where}.max_items", bad),
-            )
-            if mi is not None or ma is not None:
+        for pkey, o in entry.get("properties", {}).items():
+            common: dict[str, Any] = {"type": tname, "property": pkey, "custom": False}
+            if "min_items" in o or "max_items" in o:
                 out.append(
                     ProfileRule(
-                        id="items",
-                        check="items",
-                        type=tname,
-                        property=pkey,
-                        min_items=mi,
-                        max_items=ma,
-                        custom=False,
+                        "items", "items", min_items=o.get("min_items"), max_items=o.get("max_items"), **common
                     )
                 )
-            ml, xl = (
-                _int(opts.get("min_length"), f"{where}.min_length", bad),
-                _int(opts.get("max_length"), f"{where}.max_length", bad),
-            )
-            if ml is not None or xl is not None:
+            if "min_length" in o or "max_length" in o:
                 out.append(
                     ProfileRule(
-                        id="length",
-                        check="length",
-                        type=tname,
-                        property=pkey,
-                        min_length=ml,
-                        max_length=xl,
-                        custom=False,
+                        "length",
+                        "length",
+                        min_length=o.get("min_length"),
+                        max_length=o.get("max_length"),
+                        **common,
                     )
                 )
-            pat = _pattern(opts.get("pattern"), f"{where}.pattern", bad)
-            if pat:
+            if o.get("pattern"):
                 out.append(
                     ProfileRule(
-                        id="pattern",
-                        check="pattern",
-                        type=tname,
-                        property=pkey,
-                        pattern=pat,
-                        pattern_label=opts.get("pattern_label"),
-                        custom=False,
+                        "pattern",
+                        "pattern",
+                        pattern=o["pattern"],
+                        pattern_label=o.get("pattern_label"),
+                        **common,
                     )
                 )
-            if "one_of" in opts:
-                out.append(
-                    ProfileRule(
-                        id="not-allowed-value",
-                        check="one_of",
-                        type=tname,
-                        property=pkey,
-                        values=_values(opts["one_of"], f"{where}.one_of", bad),
-                        custom=False,
-                    )
-                )
+            if "one_of" in o:
+                out.append(ProfileRule("not-allowed-value", "one_of", values=_values(o["one_of"]), **common))
     return out
 
 
-def _path(value: Any, what: str, bad: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if (
-        not isinstance(value, list)
-        or not value
-        or not all(isinstance(k, str) and k.lstrip("^") for k in value)
-    ):
-        raise bad(f'{what} must be a list of property keys ("^key" for a link into this node)')
-    return tuple(value)
+def _check_fields(r: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a (schema-valid) rule that are particular to its ``check``."""
+    check = r["check"]
+    if check == "required":
+        return {"properties": tuple(r["properties"]), "inherit": _inherit(r.get("inherit"))}
+    if check in ("items", "length", "pattern", "one_of"):
+        keys = ("property", "min_items", "max_items", "min_length", "max_length", "pattern", "pattern_label")
+        return {k: r.get(k) for k in keys} | {"values": _values(r.get("values", []))}
+    if check == "conditional":
+        return {"if_": _cond(r["if"]), "then": _cond(r["then"])}
+    if check == "path":
+        paths = tuple(_names(p) for p in r["paths"])
+        return {"paths": paths, "min_count": r.get("min_count", 1), "inherit": _inherit(r.get("inherit"))}
+    if check == "any_of":
+        return {"any_of": tuple(_cond(i) for i in r["any_of"])}
+    then = _cond(r["then"]) if check == "when_linked_from" else None
+    return {"from_types": _names(r["from_types"]), "via": _names(r["via"]), "then": then}
 
 
-def _inherit(value: Any, what: str, bad: Any) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict) or set(value) != {"from_types", "via"}:
-        raise bad(f'{what} must be {{"from_types": [TYPES], "via": KEY}}')
-    ft = value["from_types"]
-    ft = [ft] if isinstance(ft, str) else ft
-    if (
-        not isinstance(ft, list)
-        or not ft
-        or not all(isinstance(t, str) for t in ft)
-        or not isinstance(value["via"], str)
-    ):
-        raise bad(f'{what} must be {{"from_types": [TYPES], "via": KEY}}')
-    return {"from_types": tuple(ft), "via": value["via"]}
-
-
-_IF_FORMS = '{"property"|"path"|"context": ..., "equals"|"one_of"|"present": ...}'
-_THEN_FORMS = (
-    '{"required": [KEYS]}, {"property": KEY, "one_of"|"after"|"before": ...}, '
-    '{"path": [KEYS], "equals"|"has_value"|"one_of": ...|"present": true}, '
-    '{"context_required": [KEYS]} or {"absent": [KEYS]}'
-)
-
-
-def _cond(data: Any, what: str, bad: Any, *, then: bool) -> dict[str, Any]:
-    """Validate an ``if`` (then=False) or a ``then``/``any_of`` item and return it normalised."""
-    if not isinstance(data, dict):
-        raise bad(f"{what} must be an object")
-    forms = _THEN_FORMS if then else _IF_FORMS
-
-    def keys(name: str) -> tuple[str, ...]:
-        v = data[name]
-        if (
-            set(data) - {name, "inherit"}
-            or not isinstance(v, list)
-            or not v
-            or not all(isinstance(k, str) for k in v)
-        ):
-            raise bad(f"{what}: use {forms}")
-        return tuple(v)
-
-    if then:
-        for name in ("required", "context_required", "absent"):
-            if name in data:
-                out: dict[str, Any] = {name: keys(name)}
-                if "inherit" in data:
-                    if name != "required":
-                        raise bad(f"{what}: 'inherit' only goes with 'required'")
-                    out["inherit"] = _inherit(data["inherit"], f"{what}.inherit", bad)
-                return out
-    subject = [k for k in ("property", "path", "context") if k in data]
-    if len(subject) != 1 or (then and subject == ["context"]):
-        raise bad(f"{what}: use {forms}")
-    sk = subject[0]
-    if sk == "property" and not isinstance(data[sk], str):
-        raise bad(f"{what}.property must be a property key")
-    if sk == "context" and not isinstance(data[sk], str):
-        raise bad(f'{what}.context must be a dotted key such as "record.embargo.requested"')
-    out = {sk: _path(data[sk], f"{what}.path", bad) if sk == "path" else data[sk]}
-    ops = [k for k in data if k not in (sk, "min_count")]
-    allowed = (
-        ({"one_of", "after", "before"} if sk == "property" else {"equals", "has_value", "one_of", "present"})
-        if then
-        else {"equals", "one_of", "present"}
-    )
-    if len(ops) != 1 or ops[0] not in allowed:
-        raise bad(f"{what}: use {forms}")
-    op = ops[0]
-    if op == "present":
-        if data[op] is not True:
-            raise bad(f'{what}: "present" must be true')
-        out["present"] = True
-        if "min_count" in data:
-            out["min_count"] = _int(data["min_count"], f"{what}.min_count", bad)
-    elif op == "one_of":
-        out["one_of"] = _values(data[op], f"{what}.one_of", bad)
-    else:
-        _check_value(data[op], f"{what}.{op}", bad)
-        out[op] = _freeze(data[op])
-    return out
-
-
-def _parse_rules(rules: Any, bad: Any) -> list[ProfileRule]:
-    if not isinstance(rules, list):
-        raise bad("'rules' must be a list")
-    out: list[ProfileRule] = []
-    for n, r in enumerate(rules):
-        where = f"rules[{n}]"
-        if not isinstance(r, dict):
-            raise bad(f"{where} must be an object")
-        rid, check, tname = r.get("id"), r.get("check"), r.get("type")
-        if not isinstance(rid, str) or not _RULE_ID_RE.match(rid):
-            raise bad(f'{where}.id must be a lower-case id such as "my-lab.description"')
-        where = f"rule {rid!r}"
-        if check not in CHECKS:
-            raise bad(f"{where}: 'check' must be one of {', '.join(CHECKS)}")
-        if not isinstance(tname, str) or not tname:
-            raise bad(f"{where}: 'type' must be an openMINDS type name")
-        sev = r.get("severity", "error")
-        if sev not in _SEVERITIES:
-            raise bad(f"{where}: 'severity' must be error, warning or info")
-        for k in ("message", "hint"):
-            if k in r and not isinstance(r[k], str):
-                raise bad(f"{where}: {k!r} must be a string")
-        common = {
-            "id": rid,
-            "check": check,
-            "type": tname,
-            "severity": sev,
-            "message": r.get("message"),
-            "hint": r.get("hint"),
-        }
-        allowed = {"id", "check", "type", "severity", "message", "hint"}
-        prop = r.get("property")
-        if check == "required":
-            allowed |= {"properties", "inherit"}
-            props = r.get("properties")
-            if not isinstance(props, list) or not props or not all(isinstance(p, str) for p in props):
-                raise bad(f"{where}: 'properties' must be a non-empty list of property keys")
-            rule = ProfileRule(
-                **common, properties=tuple(props), inherit=_inherit(r.get("inherit"), f"{where}.inherit", bad)
-            )
-        elif check in ("items", "length", "pattern", "one_of"):
-            allowed |= {
-                "property",
-                "min_items",
-                "max_items",
-                "min_length",
-                "max_length",
-                "pattern",
-                "pattern_label",
-                "values",
-            }
-            if not isinstance(prop, str):
-                raise bad(f"{where}: 'property' must be a property key")
-            rule = ProfileRule(
-                **common,
-                property=prop,
-                min_items=_int(r.get("min_items"), f"{where}.min_items", bad),
-                max_items=_int(r.get("max_items"), f"{where}.max_items", bad),
-                min_length=_int(r.get("min_length"), f"{where}.min_length", bad),
-                max_length=_int(r.get("max_length"), f"{where}.max_length", bad),
-                pattern=_pattern(r.get("pattern"), f"{where}.pattern", bad),
-                pattern_label=r.get("pattern_label"),
-                values=_values(r.get("values"), f"{where}.values", bad) if check == "one_of" else (),
-            )
-            missing = {
-                "items": rule.min_items is None and rule.max_items is None,
-                "length": rule.min_length is None and rule.max_length is None,
-                "pattern": rule.pattern is None,
-                "one_of": False,
-            }[check]
-            if missing:
-                raise bad(f"{where}: check {check!r} needs its limits (see FORMAT.md)")
-        elif check == "conditional":
-            allowed |= {"if", "then"}
-            rule = ProfileRule(
-                **common,
-                if_=_cond(r.get("if"), f"{where}.if", bad, then=False),
-                then=_cond(r.get("then"), f"{where}.then", bad, then=True),
-            )
-        elif check == "path":
-            allowed |= {"paths", "min_count", "inherit"}
-            paths = r.get("paths")
-            if not isinstance(paths, list) or not paths:
-                raise bad(f"{where}: 'paths' must be a list of paths (each a list of property keys)")
-            mc = _int(r.get("min_count", 1), f"{where}.min_count", bad)
-            rule = ProfileRule(
-                **common,
-                paths=tuple(_path(p, f"{where}.paths", bad) for p in paths),
-                min_count=mc if mc is not None else 1,
-                inherit=_inherit(r.get("inherit"), f"{where}.inherit", bad),
-            )
-        elif check == "any_of":
-            allowed |= {"any_of"}
-            items = r.get("any_of")
-            if not isinstance(items, list) or not items:
-                raise bad(f"{where}: 'any_of' must be a non-empty list of requirements ({_THEN_FORMS})")
-            rule = ProfileRule(
-                **common,
-                any_of=tuple(_cond(i, f"{where}.any_of[{k}]", bad, then=True) for k, i in enumerate(items)),
-            )
-        else:  # linked_from, when_linked_from
-            allowed |= {"from_types", "via"} | ({"then"} if check == "when_linked_from" else set())
-            ft, via = r.get("from_types"), r.get("via")
-            if isinstance(via, str):
-                via = [via]
-            if isinstance(ft, str):
-                ft = [ft]
-            if not isinstance(ft, list) or not ft or not all(isinstance(t, str) for t in ft):
-                raise bad(f"{where}: 'from_types' must be a list of type names")
-            if not isinstance(via, list) or not via or not all(isinstance(v, str) for v in via):
-                raise bad(f"{where}: 'via' must be a property key (or a list of them)")
-            then = (
-                _cond(r.get("then"), f"{where}.then", bad, then=True) if check == "when_linked_from" else None
-            )
-            rule = ProfileRule(**common, from_types=tuple(ft), via=tuple(via), then=then)
-        extra = set(r) - allowed
-        if extra:
-            raise bad(f"{where}: unknown field(s) {', '.join(sorted(extra))} for check {check!r}")
-        out.append(rule)
-    return out
+def _rule(r: dict[str, Any]) -> ProfileRule:
+    """A schema-valid rule object as a :class:`ProfileRule`."""
+    common: dict[str, Any] = {k: r.get(k) for k in ("id", "check", "type", "message", "hint")}
+    return ProfileRule(**common, severity=r.get("severity", "error"), **_check_fields(r))
 
 
 # -- resolving for one version --------------------------------------------------------------------
@@ -851,6 +626,12 @@ class _Resolver:
 
     def then(self, spec: TypeSpec, c: dict[str, Any]) -> list[NodeSpec]:
         """The node checks of a ``then`` (or ``any_of`` item): one per reported property."""
+        if "required" in c or "absent" in c or "context_required" in c:
+            return self.then_keys(spec, c)
+        return [self.then_value(spec, c)]
+
+    def then_keys(self, spec: TypeSpec, c: dict[str, Any]) -> list[NodeSpec]:
+        """``then`` forms over a list of keys: ``required``, ``absent``, ``context_required``."""
         if "required" in c:
             inh = self.inherit(spec, c.get("inherit"))
             out = []
@@ -887,6 +668,10 @@ class _Resolver:
                 )
                 for k in c["context_required"]
             ]
+        raise AssertionError(f"not a keys form: {c}")  # the profile schema allows no other
+
+    def then_value(self, spec: TypeSpec, c: dict[str, Any]) -> NodeSpec:
+        """``then`` forms on a property or path: ``after``/``before``, ``present``, ``one_of``, ``equals``/``has_value``."""
         keys = (c["property"],) if "property" in c else c["path"]
         path, last = self.path(spec, keys)
         label, iri = path.label, path.steps[-1].iri
@@ -894,44 +679,33 @@ class _Resolver:
             op = "after" if "after" in c else "before"
             date, shown = self.one(c[op], last)
             pat = after_pattern(date) if op == "after" else before_pattern(date)
-            return [
-                NodeSpec(label, iri, "date-order", (), Req("all_in", path=path, pattern=pat), f"{op} {date}")
-            ]
+            return NodeSpec(
+                label, iri, "date-order", (), Req("all_in", path=path, pattern=pat), f"{op} {date}"
+            )
         if "present" in c:
-            return [
-                NodeSpec(
-                    label,
-                    iri,
-                    "path-required",
-                    (),
-                    Req("present", path=path, min_count=c.get("min_count") or 1),
-                    "a value",
-                )
-            ]
-        if "one_of" in c:
-            vals, shown = self.values(c["one_of"], last)
-            return [
-                NodeSpec(
-                    label,
-                    iri,
-                    "conditional-value",
-                    (),
-                    Req("all_in", path=path, pattern=one_of_pattern(vals), values=vals),
-                    f"one of {shown}",
-                )
-            ]
-        op = "equals" if "equals" in c else "has_value"
-        vals, shown = self.values((c[op],), last)
-        return [
-            NodeSpec(
+            return NodeSpec(
                 label,
                 iri,
-                "path-value",
+                "path-required",
                 (),
-                Req(op, path=path, pattern=one_of_pattern(vals), values=vals),
-                shown,
+                Req("present", path=path, min_count=c.get("min_count") or 1),
+                "a value",
             )
-        ]
+        if "one_of" in c:
+            vals, shown = self.values(c["one_of"], last)
+            return NodeSpec(
+                label,
+                iri,
+                "conditional-value",
+                (),
+                Req("all_in", path=path, pattern=one_of_pattern(vals), values=vals),
+                f"one of {shown}",
+            )
+        op = "equals" if "equals" in c else "has_value"
+        vals, shown = self.values((c[op],), last)
+        return NodeSpec(
+            label, iri, "path-value", (), Req(op, path=path, pattern=one_of_pattern(vals), values=vals), shown
+        )
 
     def linked(self, r: ProfileRule, spec: TypeSpec) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         if spec.embedded:
