@@ -9,15 +9,21 @@
   Turtle and N-Triples; UTF-16/32 (recognised by their BOM) and other bytes are refused
   with a message that shows what was found.
 * :func:`atomic_write`: a temporary file in the same folder, then a rename (never half a
-  file); the file keeps the mode of the one it replaces, or gets the umask default.
+  file); the file keeps the mode of the one it replaces, or gets the umask default. The
+  temporary files left by a killed process are removed by a later write into the folder.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import os
+import re
+import socket
 import stat
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,6 +36,7 @@ __all__ = [
     "decode_text",
     "max_input_bytes",
     "read_input",
+    "remove_stale_temp_files",
 ]
 
 MAX_INPUT_ENV = "EBRAINS_CURATION_MAX_INPUT_MB"
@@ -146,16 +153,76 @@ def _mode_for(path: Path) -> int:
     return 0o666 & ~umask
 
 
+#: a temporary file of ours: ``.<name>.~ec-<host tag>-<pid>-<random>.tmp``. The PID lets a later
+#: write tell the leftover of a killed process (``kill -9`` skips every cleanup) from a live write.
+_TMP_RE = re.compile(r"^\..*\.~ec-([0-9a-f]{8})-([0-9]+)-[^.]+\.tmp$")
+#: a leftover is removed only once this old too: a new process may have reused the PID
+STALE_TEMP_SECONDS = 60.0
+_swept: set[str] = set()
+
+
+@functools.cache
+def _host_tag() -> str:
+    # PIDs only mean something on one machine: a shared (NFS) folder holds other hosts' writes
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs, as another user
+        return True
+    return True
+
+
+def remove_stale_temp_files(folder: str | Path, *, min_age: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove the temporary files that :func:`atomic_write` calls on this host left in ``folder``.
+
+    A file is removed only when the process named in it no longer runs and it was last
+    written more than ``min_age`` seconds ago. Returns the files removed.
+    """
+    removed: list[Path] = []
+    tag, now = _host_tag(), time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TMP_RE.match(entry.name)
+        if not m or m[1] != tag or int(m[2]) == os.getpid() or _pid_alive(int(m[2])):
+            continue
+        with contextlib.suppress(OSError):
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > min_age:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def _sweep_once(folder: Path) -> None:
+    """Remove stale temporary files the first time this process writes into ``folder``."""
+    key = os.path.abspath(folder)
+    if key not in _swept:  # once per folder: one file per node must not list the folder each time
+        _swept.add(key)
+        remove_stale_temp_files(folder)
+
+
 def atomic_write(path: str | Path, data: str | bytes | Iterable[str]) -> None:
     """Write ``data`` (text, bytes, or an iterable of text chunks) to ``path`` atomically.
 
     The temporary file sits next to ``path`` and is removed if anything goes wrong
     (including KeyboardInterrupt); the result keeps the mode of the file it replaces.
+    Its name holds this process's PID, so that what a killed process left behind is
+    removed by the next write into the folder (see :func:`remove_stale_temp_files`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_once(path.parent)
     mode = _mode_for(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    prefix = f".{path.name[:100]}.~ec-{_host_tag()}-{os.getpid()}-"
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
         if isinstance(data, bytes):

@@ -180,9 +180,11 @@ def test_lone_surrogates_are_refused_on_load_and_never_written_as_question_marks
     assert result.exit_code == 2 and "surrogate" in result.output
     graph = ec.MetadataGraph("v4")
     graph.add_node({**PERSON, "givenName": "A\ud800"})
-    for fmt in ("turtle", "ntriples"):
+    for fmt in ("turtle", "ntriples", "jsonld", "expanded"):
         with pytest.raises(SerializationError, match="surrogate"):
             ec.dumps(graph, fmt)
+        with pytest.raises(SerializationError, match="surrogate"):
+            ec.dumps(graph, fmt, indent=None)
     with pytest.raises(SerializationError, match="surrogate"):
         ec.dump(graph, tmp_path / "out.jsonld")
 

@@ -71,10 +71,20 @@ class LazyGroup(click.Group):
     help="Refuse input files larger than this many MB (default 512; 0 = no limit; "
     "env EBRAINS_CURATION_MAX_INPUT_MB).",
 )
-def cli(max_input_mb: float | None) -> None:
+@click.option(
+    "--max-rdf-values",
+    type=click.IntRange(min=0),
+    default=None,
+    envvar="EBRAINS_CURATION_RDF_MAX_VALUES",
+    help="Refuse Turtle/N-Triples output of metadata holding more values than this (default 250,000; "
+    "0 = no limit; env EBRAINS_CURATION_RDF_MAX_VALUES).",
+)
+def cli(max_input_mb: float | None, max_rdf_values: int | None) -> None:
     """Author, check and publish openMINDS metadata for the EBRAINS Knowledge Graph."""
     if max_input_mb is not None:
         os.environ["EBRAINS_CURATION_MAX_INPUT_MB"] = f"{max_input_mb:g}"
+    if max_rdf_values is not None:
+        os.environ["EBRAINS_CURATION_RDF_MAX_VALUES"] = str(max_rdf_values)
 
 
 def main(argv: list[str] | None = None) -> Any:

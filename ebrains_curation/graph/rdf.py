@@ -27,15 +27,25 @@ import warnings
 from decimal import Decimal
 from typing import Any
 
-from ..errors import LoadError, OrderLostWarning
+from ..errors import LoadError, OrderLostWarning, SerializationError
 from ..schemas.versions import V3_NS, OpenMINDSVersion, VersionLike, get_version
 from .context import XSD, value_rules
+from .limits import over_value_limit
 from .model import MetadataGraph
 from .normalize import add_document, embed_blank_nodes
 from .order import export_nodes
 from .versiondetect import guess_version
 
-__all__ = ["ORDERED_KEYS", "from_rdflib", "ordered_values", "rdf_text", "to_rdflib", "to_rdflib_typed"]
+__all__ = [
+    "DEFAULT_RDF_MAX_VALUES",
+    "ORDERED_KEYS",
+    "RDF_MAX_VALUES_ENV",
+    "from_rdflib",
+    "ordered_values",
+    "rdf_text",
+    "to_rdflib",
+    "to_rdflib_typed",
+]
 
 #: property keys whose values are in a meaningful order (people in credit order, steps …)
 ORDERED_KEYS = frozenset(
@@ -229,7 +239,10 @@ def rdf_text(graph: MetadataGraph, fmt: str, *, typed: bool = False) -> str:
     """Turtle or N-Triples text of the graph (N-Triples lines sorted, so output is stable).
 
     Issues an :class:`~ebrains_curation.errors.OrderLostWarning` when ordered values would lose their order.
+    Refuses (:class:`~ebrains_curation.errors.SerializationError`) a graph of more than
+    :data:`DEFAULT_RDF_MAX_VALUES` values (``EBRAINS_CURATION_RDF_MAX_VALUES``, ``--max-rdf-values``).
     """
+    _check_rdf_size(graph, fmt)
     lost = ordered_values(graph)
     if lost:
         nid, key = lost[0]
@@ -246,6 +259,26 @@ def rdf_text(graph: MetadataGraph, fmt: str, *, typed: bool = False) -> str:
         lines = sorted(line for line in text.splitlines() if line.strip())
         return "\n".join(lines) + ("\n" if lines else "")
     return _turtle(_exact_doubles(g))
+
+
+#: rdflib builds the whole graph, then its text, in memory: measured (benchmarks/bench_rdf_limit.py)
+#: 250,000 values 22 s / 430 MB (N-Triples), 32 s / 355 MB (Turtle); a million 74 s / 1.5 GB, 121 s / 1.3 GB
+RDF_MAX_VALUES_ENV = "EBRAINS_CURATION_RDF_MAX_VALUES"
+DEFAULT_RDF_MAX_VALUES = 250_000
+
+
+def _check_rdf_size(graph: MetadataGraph, fmt: str) -> None:
+    limit = over_value_limit(graph, RDF_MAX_VALUES_ENV, DEFAULT_RDF_MAX_VALUES)
+    if limit is not None:
+        name = "Turtle" if fmt == "turtle" else "N-Triples"
+        nodes = len(graph.nodes)
+        raise SerializationError(
+            f"The metadata hold more than {limit:,} values ({nodes:,} node{'' if nodes == 1 else 's'}): "
+            f"writing them as {name} is slow and memory-hungry (rdflib holds it all in memory: about "
+            f"1.5 GB and 1-2 minutes per million values). Write JSON-LD instead (the same metadata, "
+            f"seconds at any size), or raise the limit with --max-rdf-values or {RDF_MAX_VALUES_ENV} "
+            "(0 = no limit)"
+        )
 
 
 def _turtle(g: Any) -> str:

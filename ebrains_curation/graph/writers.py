@@ -306,7 +306,15 @@ def dumps(
     """
     fmt = _normalise_format(format)
     with _serializing(fmt):
-        return _dumps(graph, fmt, indent, context)
+        text = _dumps(graph, fmt, indent, context)
+        # the file writers fail on a lone surrogate when encoding; text must fail the same way
+        bad = _SURROGATE.search(text)
+        if bad:
+            raise UnicodeEncodeError("utf-8", text, bad.start(), bad.end(), "surrogates not allowed")
+        return text
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @contextlib.contextmanager

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from ..constants import KG_INSTANCE_NS as KG_NAMESPACE
-from ..net.http import CircuitBreaker, HTTPTransport, RetryPolicy, ServiceURL
+from ..net.http import BearerToken, CircuitBreaker, HTTPTransport, RetryPolicy, ServiceURL
 from ..net.urls import parse_service_url
 from ..schemas import get_registry, get_version
 from ..schemas.versions import VersionLike
@@ -192,20 +192,29 @@ class KGClient:
         ``idempotent=True`` allows retries for a POST that only reads (bulk lookups).
         """
         clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
-        token = self._auth.get() if auth else None
+        # the token stays inside a BearerToken (redacted repr): never a frame local that
+        # error reporters capturing locals (Sentry, rich, --showlocals) would print
+        bearer = self._bearer() if auth else None
         for attempt in (1, 2):
-            headers = {"Accept": "application/json"}
-            if token:
-                headers["Authorization"] = f"Bearer {token}"
             resp = self._transport.send(
-                method, path, params=clean, json=json, headers=headers, idempotent=idempotent
+                method,
+                path,
+                params=clean,
+                json=json,
+                headers={"Accept": "application/json"},
+                idempotent=idempotent,
+                auth=bearer,
             )
-            if resp.status_code == 401 and auth and attempt == 1 and self._auth.refresh(token):
+            if resp.status_code == 401 and bearer and attempt == 1 and self._auth.refresh(bearer.token):
                 log.info("KG answered 401; asked the token provider for a fresh token")
-                token = self._auth.get()
+                bearer = self._bearer()
                 continue
             break
         return _parse(resp, method, self._base.join(path))
+
+    def _bearer(self) -> BearerToken | None:
+        """The current token as a :class:`BearerToken`, or None without one."""
+        return BearerToken(t) if (t := self._auth.get()) else None
 
     # -- setup and users ---------------------------------------------------------------------------
     def openid_configuration_url(self) -> str:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import requests
 
 __all__ = [
+    "BearerToken",
     "CircuitBreaker",
     "ConnectionFailure",
     "HTTPTransport",
@@ -65,6 +66,36 @@ class ConnectionFailure(CurationError, ConnectionError):
         self.circuit_open = circuit_open
         text = redact(message)
         super().__init__(f"{text} (on {method} {self.url})" if method else text)
+
+
+class BearerToken:
+    """An ``Authorization: Bearer …`` header that ``requests`` adds at the last moment.
+
+    Pass it as ``auth=`` to :meth:`HTTPTransport.send` instead of putting the header in a
+    dict: the token then sits in no frame local of ours (only in this object, whose repr is
+    redacted), so error reporters that show locals (Sentry, rich tracebacks, pytest
+    ``--showlocals``, ``traceback`` with ``capture_locals``) never print it.
+    """
+
+    __slots__ = ("_token",)
+
+    def __init__(self, token: str):
+        self._token = token
+
+    @property
+    def token(self) -> str:
+        """The token (read it inline: a local holding it is what this class avoids)."""
+        return self._token
+
+    def __call__(self, request: Any) -> Any:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "<BearerToken (redacted)>"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a BearerToken is not pickled (it would write the token)")
 
 
 def make_session(retry: RetryPolicy, *, idempotent: bool, pool_size: int = 16, user_agent: str = "") -> Any:
@@ -187,12 +218,14 @@ class HTTPTransport:
         headers: dict[str, str] | None = None,
         idempotent: bool | None = None,
         stream: bool = False,
+        auth: BearerToken | None = None,
     ) -> requests.Response:
         """Send one request and return the response, whatever its status.
 
         ``idempotent`` (default: by method) allows the retry policy to repeat the request
         after the server may have seen it; a POST that only reads may pass ``True``.
         Raises ``connection_error`` when there is no answer (message says which and why).
+        ``auth`` (a :class:`BearerToken`) is the way to send a token: see that class.
         """
         method = method.upper()
         url = self.url_for(path_or_url)
@@ -200,6 +233,7 @@ class HTTPTransport:
         if "://" in path_or_url and not self._same_origin(url):
             # never hand the service's token to another origin
             send_headers = {k: v for k, v in send_headers.items() if k.lower() != "authorization"}
+            auth = None
         left = self.breaker.remaining()
         if left > 0:
             raise self.connection_error(
@@ -222,6 +256,7 @@ class HTTPTransport:
                 json=json,
                 data=data,
                 headers=send_headers,
+                auth=auth,
                 timeout=self.timeout,
                 stream=stream,
             )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import re
 import time
 import warnings
@@ -13,6 +12,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..graph.coerce import as_graph
+from ..graph.limits import over_value_limit
 from ..graph.model import MetadataGraph
 from ..schemas.versions import OpenMINDSVersion, VersionLike, get_version
 from .kgterms import resolve_kg_terms, term_needs_kg_issues
@@ -171,25 +171,8 @@ DEFAULT_SHACL_MAX_VALUES = 100_000
 
 def _check_shacl_size(graph: MetadataGraph) -> None:
     """Refuse, with a clear message, a graph too big for the SHACL engine to check in reasonable time."""
-    raw = os.environ.get(SHACL_MAX_VALUES_ENV, "").strip()
-    try:
-        limit = int(raw) if raw else DEFAULT_SHACL_MAX_VALUES
-    except ValueError:
-        raise ConfigurationError(
-            f"{SHACL_MAX_VALUES_ENV}={raw!r} is not a whole number (0 = no limit)"
-        ) from None
-    if limit <= 0:
-        return
-    values, stack = 0, list(graph.nodes.values())
-    while stack and values <= limit:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(v for k, v in item.items() if k != "@id")
-        elif isinstance(item, list):
-            stack.extend(item)
-        else:
-            values += 1
-    if values > limit:
+    limit = over_value_limit(graph, SHACL_MAX_VALUES_ENV, DEFAULT_SHACL_MAX_VALUES)
+    if limit is not None:
         raise ConfigurationError(
             f"The metadata hold more than {limit:,} values ({len(graph.nodes):,} nodes): the SHACL engine "
             "would take many minutes and gigabytes of memory for them. The native engine checks the same "

@@ -29,14 +29,22 @@ def sb() -> Iterator[SandboxInfo]:
         yield info
 
 
-def _raw(sb: SandboxInfo, data: bytes, *, read_timeout: float = 10.0, then: bytes = b"") -> bytes:
-    """Send raw bytes; return everything the server answers before closing (or the timeout)."""
+def _raw(
+    sb: SandboxInfo, data: bytes, *, read_timeout: float = 10.0, then: bytes = b"", half_close: bool = False
+) -> bytes:
+    """Send raw bytes; return everything the server answers before closing (or the timeout).
+
+    ``half_close``: then shut the sending side, so the server sees the end of the stream.
+    """
     host, port = sb.url.split("//")[1].split(":")
     with socket.create_connection((host, int(port)), timeout=read_timeout) as s:
         s.sendall(data)
         if then:
             with contextlib.suppress(OSError):  # the server may already have answered and closed
                 s.sendall(then)
+        if half_close:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_WR)
         out = b""
         try:
             while True:
@@ -180,3 +188,151 @@ def test_garbage_requests_get_an_answer_or_a_close_never_a_500(
     if answer:
         assert answer.startswith(b"HTTP/"), answer[:80]
         assert _status(answer) < 500, answer[:200]
+
+
+# -- chunked request bodies (the KG accepts them; the sandbox answered 411) ------------------------------
+
+
+def _person(name: str) -> bytes:
+    return json.dumps({"@type": OM + "types/Person", OM + "props/givenName": name}).encode()
+
+
+def _chunked(body: bytes, sizes: list[int], *, ext: bytes = b"", trailer: bytes = b"") -> bytes:
+    """``body`` in chunks of the given sizes (the rest in one), with an optional extension and trailer."""
+    out, i = b"", 0
+    for n in [*sizes, len(body)]:
+        piece = body[i : i + n]
+        if piece:
+            out += f"{len(piece):x}".encode() + ext + b"\r\n" + piece + b"\r\n"
+        i += len(piece)
+    return out + b"0\r\n" + trailer + b"\r\n"
+
+
+def _post_head(sb: SandboxInfo, extra: bytes = b"Transfer-Encoding: chunked\r\n") -> bytes:
+    return (b"POST /v3/instances?space=myspace HTTP/1.1\r\nHost: x\r\n" + _auth(sb)
+            + b"Content-Type: application/json\r\n" + extra + b"\r\n")  # fmt: skip
+
+
+def _given_name(answer: bytes) -> str:
+    body = json.loads(answer.partition(b"\r\n\r\n")[2])
+    return str(body["data"][OM + "props/givenName"])
+
+
+def test_chunked_body_is_stored_like_a_content_length_one(sb: SandboxInfo) -> None:
+    """Chunks with an extension and a trailer field: the same answer as the Content-Length request."""
+    plain = _raw(
+        sb, _post_head(sb, f"Content-Length: {len(_person('Plain'))}\r\n".encode()) + _person("Plain")
+    )
+    body = _chunked(_person("Chunked"), [1, 7, 30], ext=b";name=value", trailer=b"X-Checksum: none\r\n")
+    chunked = _raw(sb, _post_head(sb) + body)
+    assert _status(chunked) == _status(plain) < 300, chunked[:300]
+    assert _given_name(chunked) == "Chunked" and _given_name(plain) == "Plain"
+
+
+def test_chunked_bodies_from_requests_and_http_client_are_accepted(sb: SandboxInfo) -> None:
+    """The chunk encoders of requests (a generator body) and http.client (encode_chunked) both work."""
+    import http.client
+
+    headers = {"Authorization": "Bearer " + sb.tokens["alice"], "Content-Type": "application/json"}
+    data = _person("FromRequests")
+    resp = requests.post(sb.url + "/v3/instances", params={"space": "myspace"}, headers=headers, timeout=10,
+                         data=(data[i : i + 5] for i in range(0, len(data), 5)))  # fmt: skip
+    assert resp.request.headers.get("Transfer-Encoding") == "chunked"
+    assert resp.status_code < 300 and resp.json()["data"][OM + "props/givenName"] == "FromRequests"
+    host, port = sb.url.split("//")[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        data = _person("FromHttpClient")
+        conn.request("POST", "/v3/instances?space=myspace", body=iter([data[:10], data[10:]]),
+                     headers=headers, encode_chunked=True)  # fmt: skip
+        answer = conn.getresponse()
+        assert answer.status < 300
+        assert json.loads(answer.read())["data"][OM + "props/givenName"] == "FromHttpClient"
+    finally:
+        conn.close()
+
+
+def test_chunked_body_consumes_exactly_itself_on_a_kept_alive_connection(sb: SandboxInfo) -> None:
+    """Two pipelined requests, the first chunked: both are answered, the second intact."""
+    first = _post_head(sb) + _chunked(_person("First"), [3])
+    second = b"GET /v3/users/me HTTP/1.1\r\nHost: x\r\n" + _auth(sb) + b"\r\n"
+    host, port = sb.url.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(first + second)
+        out = b""
+        while out.count(b"HTTP/1.1 ") < 2 or not _complete(out.rsplit(b"HTTP/1.1 ", 1)[1]):
+            chunk = s.recv(65536)
+            assert chunk, out[:400]
+            out += chunk
+    answers = out.split(b"HTTP/1.1 ")[1:]
+    assert [int(a[:3]) for a in answers][1] == 200 and int(answers[0][:3]) < 300
+
+
+@pytest.mark.parametrize(
+    ("extra", "body", "status"),
+    [
+        (b"Transfer-Encoding: chunked\r\n", b"zz\r\n{}\r\n0\r\n\r\n", 400),
+        (b"Transfer-Encoding: chunked\r\n", b"0x2\r\n{}\r\n0\r\n\r\n", 400),
+        (b"Transfer-Encoding: chunked\r\n", b"-2\r\n{}\r\n0\r\n\r\n", 400),
+        (b"Transfer-Encoding: chunked\r\n", b"2\r\n{}xx\r\n0\r\n\r\n", 400),
+        (b"Transfer-Encoding: chunked\r\n", b"2\n{}\r\n0\r\n\r\n", 400),
+        (b"Transfer-Encoding: chunked\r\n", b"1" * 5000 + b"\r\n", 400),
+        (b"Transfer-Encoding: chunked\r\n", b"FFFFFFFFFFFF\r\n{", 413),
+        (b"Transfer-Encoding: chunked\r\n", b"0\r\n" + b"X: y\r\n" * 100 + b"\r\n", 400),
+        (b"Transfer-Encoding: chunked\r\nContent-Length: 7\r\n", b"2\r\n{}\r\n0\r\n\r\n", 400),
+        (b"Transfer-Encoding: chunked, gzip\r\n", b"2\r\n{}\r\n0\r\n\r\n", 400),
+        (b"Transfer-Encoding: gzip, chunked\r\n", b"2\r\n{}\r\n0\r\n\r\n", 501),
+    ],
+    ids=["not-hex", "0x-prefix", "negative", "data-overruns-size", "bare-lf", "endless-size-line",
+         "size-over-limit", "endless-trailers", "with-content-length", "chunked-not-last", "gzip"],
+)  # fmt: skip
+def test_malformed_chunked_bodies_get_a_clear_4xx(
+    sb: SandboxInfo, extra: bytes, body: bytes, status: int
+) -> None:
+    """Bad framing, ambiguous lengths (request smuggling) and unsupported codings: an answer, then close."""
+    answer = _raw(sb, _post_head(sb, extra) + body, read_timeout=10)
+    assert _status(answer) == status, answer[:300]
+    assert b"Connection: close" in answer
+
+
+def test_chunked_body_over_the_size_limit_is_refused_in_bounded_memory(sb: SandboxInfo) -> None:
+    """Many small chunks adding up to more than max_body: 413 once over, the rest never read."""
+    httpd: Any = sb.server._httpd
+    httpd.max_body = 64 * 1024
+    try:
+        before = _rss_kb()
+        body = (b"8000\r\n" + b"[" * 0x8000 + b"\r\n") * 3
+        answer = _raw(sb, _post_head(sb) + body, then=b"8000\r\n" + b"[" * (8 * 1024 * 1024))
+        assert _status(answer) == 413
+        assert _rss_kb() - before < 40_000
+    finally:
+        httpd.max_body = 20 * 1024 * 1024
+
+
+def test_slow_chunked_body_is_cut_off(sb: SandboxInfo) -> None:
+    """Chunks that trickle in, or a body that never ends, are answered 408 at the body time limit."""
+    httpd: Any = sb.server._httpd
+    httpd.body_timeout = 1.0
+    try:
+        for partial in (b"10\r\n{", b"2\r\n{}\r\n", b"2\r\n{}\r\n0\r\n", b"1"):
+            started = time.perf_counter()
+            answer = _raw(sb, _post_head(sb) + partial, read_timeout=10)
+            assert _status(answer) == 408, (partial, answer[:200])
+            assert time.perf_counter() - started < 5
+    finally:
+        httpd.body_timeout = 30.0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.binary(max_size=200), cuts=st.lists(st.integers(1, 40), max_size=6))
+def test_random_chunked_bytes_get_an_answer_never_a_500(
+    sb: SandboxInfo, body: bytes, cuts: list[int]
+) -> None:
+    """Random bytes as a chunked body, and valid framing around random bytes: below 500, quickly."""
+    for data in (body, _chunked(body, cuts)):
+        started = time.perf_counter()
+        answer = _raw(sb, _post_head(sb) + data, read_timeout=5, half_close=True)
+        assert time.perf_counter() - started < 4  # an answer or a close, not the client's timeout
+        if answer:
+            assert answer.startswith(b"HTTP/1.1 "), answer[:80]
+            assert _status(answer) < 500, answer[:200]

@@ -12,6 +12,7 @@ import contextlib
 import io
 import logging
 import random
+import re
 import socket
 import sys
 import threading
@@ -109,12 +110,10 @@ class _Handler(BaseHTTPRequestHandler):
         """The request body within the server's size and time limits; None once refused."""
         server = self.server
         raw = self.headers.get("Content-Length")
+        coding = self.headers.get("Transfer-Encoding")
+        if coding is not None:
+            return self._read_chunked(coding, raw)
         if raw is None:
-            if self.headers.get("Transfer-Encoding"):
-                self._refuse(
-                    411, "Chunked request bodies are not supported by the sandbox: send Content-Length"
-                )
-                return None
             return b""
         if not raw.strip().isdigit() or not raw.strip().isascii():
             self._refuse(400, f"Invalid Content-Length: {raw[:40]!r}")
@@ -145,6 +144,30 @@ class _Handler(BaseHTTPRequestHandler):
             left -= len(chunk)
         self.connection.settimeout(self.timeout)
         return b"".join(chunks)
+
+    def _read_chunked(self, coding: str, length: str | None) -> bytes | None:
+        """A ``Transfer-Encoding: chunked`` body (the KG accepts it), within the same size and time limits."""
+        codings = [c.strip().lower() for c in coding.split(",")]
+        if length is not None or codings[-1] != "chunked":
+            # both headers, or chunked not last: the body's end is ambiguous (request smuggling)
+            self._refuse(400, "Transfer-Encoding must end with chunked and comes without Content-Length")
+            return None
+        if codings != ["chunked"]:
+            self._refuse(501, f"Transfer-Encoding {coding[:60]!r}: only chunked is supported")
+            return None
+        reader = _ChunkedReader(self.rfile, self.connection, self.server.max_body, self.server.body_timeout)
+        try:
+            body = reader.read()
+        except _BodyRefused as exc:
+            self._refuse(exc.status, exc.message)
+            return None
+        except ConnectionError:
+            body = None
+        if body is None:
+            self.close_connection = True  # the client went away mid-body: nothing to answer
+            return None
+        self.connection.settimeout(self.timeout)
+        return body
 
     def _handle(self) -> None:
         server = self.server
@@ -188,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
         for key, value in self.headers.items():
             name = "HTTP_" + key.upper().replace("-", "_")
-            if name not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+            if name not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"):
                 environ[name] = value
         status_line = "500 Internal Server Error"
         headers: list[tuple[str, str]] = []
@@ -229,6 +252,106 @@ class _Handler(BaseHTTPRequestHandler):
         self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
+
+
+class _BodyRefused(Exception):
+    def __init__(self, status: int, message: str):
+        self.status, self.message = status, message
+
+
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+#: longest chunk-size line (with extensions) and trailer line, and most trailer lines
+_MAX_LINE = 4096
+_MAX_TRAILERS = 64
+
+
+class _ChunkedReader:
+    """Reads one chunked body (RFC 9112 section 7.1) exactly: no byte of a next request is consumed.
+
+    Every socket read waits at most until ``timeout`` seconds after the start (then 408);
+    the data may total at most ``max_body`` bytes (then 413); malformed framing is a 400.
+    """
+
+    def __init__(self, rfile: Any, conn: socket.socket, max_body: int, timeout: float):
+        self.rfile, self.conn, self.max_body, self.timeout = rfile, conn, max_body, timeout
+        self.deadline = time.monotonic() + timeout
+
+    def _late(self) -> _BodyRefused:
+        return _BodyRefused(408, f"The request body did not arrive within {self.timeout:g} s")
+
+    def _arm(self) -> None:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise self._late()
+        self.conn.settimeout(remaining)
+
+    def _line(self) -> bytes | None:
+        """One CRLF-ended line without its CRLF (None: the client closed)."""
+        line = bytearray()
+        while True:
+            self._arm()
+            try:
+                peeked = self.rfile.peek(1)  # at most one socket read, nothing consumed yet
+            except TimeoutError:
+                raise self._late() from None
+            if not peeked:
+                return None
+            end = peeked.find(b"\n", 0, _MAX_LINE + 2 - len(line))
+            line += self.rfile.read(end + 1 if end >= 0 else min(len(peeked), _MAX_LINE + 2 - len(line)))
+            if end >= 0:
+                if not line.endswith(b"\r\n"):
+                    raise _BodyRefused(400, "Malformed chunked body: lines must end with CRLF")
+                return bytes(line[:-2])
+            if len(line) > _MAX_LINE:
+                raise _BodyRefused(400, f"Malformed chunked body: a line longer than {_MAX_LINE} bytes")
+
+    def _data(self, size: int, parts: list[bytes]) -> bool:
+        """Read ``size`` bytes of chunk data into ``parts``; False if the client closed."""
+        while size > 0:
+            self._arm()
+            try:
+                piece = self.rfile.read1(min(size, 65536))
+            except TimeoutError:  # the socket waited until the deadline (a timed-out socket cannot go on)
+                raise self._late() from None
+            if not piece:
+                return False
+            parts.append(piece)
+            size -= len(piece)
+        return True
+
+    def read(self) -> bytes | None:
+        """The de-chunked body, or None if the client closed the connection mid-body."""
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            line = self._line()
+            if line is None:
+                return None
+            size_text = line.split(b";", 1)[0].strip(b" \t")
+            if not _CHUNK_SIZE.fullmatch(size_text):
+                raise _BodyRefused(400, f"Malformed chunked body: chunk size {size_text[:40]!r}")
+            size = int(size_text, 16)
+            total += size
+            if total > self.max_body:
+                raise _BodyRefused(
+                    413, f"The request body is over the sandbox limit of {self.max_body} bytes"
+                )
+            if size == 0:
+                break
+            if not self._data(size, parts):
+                return None
+            end = self._line()
+            if end is None:
+                return None
+            if end:
+                raise _BodyRefused(400, "Malformed chunked body: chunk data longer than its size")
+        for _ in range(_MAX_TRAILERS + 1):  # trailer fields, ignored, up to an empty line
+            trailer = self._line()
+            if trailer is None:
+                return None
+            if not trailer:
+                return b"".join(parts)
+        raise _BodyRefused(400, f"Malformed chunked body: more than {_MAX_TRAILERS} trailer lines")
 
 
 class ThreadedWSGIServer(ThreadingHTTPServer):
