@@ -19,11 +19,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import IO, Any
 
 from ...net.iam_sandbox import REALM_PATH, IAMSandbox
+from ...net.serving import TrackedThreadingHTTPServer
 from .app import DataProxyApp
 from .store import ObjectStore
 
@@ -187,9 +188,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(TrackedThreadingHTTPServer):
+    log = log
     request_queue_size = 512
 
     def __init__(self, address: tuple[str, int], apps: list[tuple[str, Callable[..., Any]]], faults: Faults):
@@ -197,7 +197,6 @@ class _Server(ThreadingHTTPServer):
         self.faults = faults
         self.requests_seen = 0
         self.lock = threading.Lock()
-        self._connections: set[socket.socket] = set()
         super().__init__(address, _Handler)
 
     def call(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], Any]:
@@ -214,30 +213,6 @@ class _Server(ThreadingHTTPServer):
             log.exception("sandbox error on %s %s", environ["REQUEST_METHOD"], path)
             return 500, [("Content-Type", "text/plain")], [b"Internal error"]
         return answer[0], answer[1], chunks
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)):
-            log.debug("connection from %s ended: %r", client_address, exc)
-        else:
-            log.exception("sandbox error serving %s", client_address)
-
-    def close_connections(self) -> None:
-        with self.lock:
-            conns = list(self._connections)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
 
 
 class DataProxySandbox:

@@ -19,8 +19,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from ...net.serving import TrackedThreadingHTTPServer
 
 __all__ = ["Faults", "ThreadedWSGIServer"]
 
@@ -354,11 +356,10 @@ class _ChunkedReader:
         raise _BodyRefused(400, f"Malformed chunked body: more than {_MAX_TRAILERS} trailer lines")
 
 
-class ThreadedWSGIServer(ThreadingHTTPServer):
+class ThreadedWSGIServer(TrackedThreadingHTTPServer):
     """A thread-per-connection HTTP/1.1 server for one WSGI app."""
 
-    daemon_threads = True
-    allow_reuse_address = True
+    log = log
     request_queue_size = 256
 
     #: largest request body accepted (the KG's spring.codec.max-in-memory-size is 20 MB)
@@ -369,34 +370,6 @@ class ThreadedWSGIServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], app: Callable[..., Any], faults: Faults | None = None):
         self.app = app
         self.faults = faults or Faults()
-        self._connections: set[socket.socket] = set()
         #: number of HTTP requests received (faulty ones included), for tests and benchmarks
         self.requests_seen = 0
-        self._conn_lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._conn_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._conn_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # a client that hangs up (timeout, dropped connection) is normal here: no traceback on stderr
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)):
-            log.debug("connection from %s ended: %r", client_address, exc)
-        else:
-            log.exception("sandbox error serving %s", client_address)
-
-    def close_connections(self) -> None:
-        """Close every open keep-alive connection (used when stopping)."""
-        with self._conn_lock:
-            conns = list(self._connections)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
