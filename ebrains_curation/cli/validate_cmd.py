@@ -167,10 +167,10 @@ def export(
     Rules that read the validation context (e.g. "today") are built with the values of
     --context (today's date by default).
     """
-    from ..schemas import get_registry, normalize_version
+    from ..schemas import get_registry, get_version
     from ..validate import shacl_shapes
 
-    version = normalize_version(om_version or DEFAULT_VERSION_KEY)
+    version = get_version(om_version or DEFAULT_VERSION_KEY)
     iris = None
     if types:
         reg = get_registry(version)

@@ -36,7 +36,7 @@ import requests
 
 from ..errors import ConfigurationError, DataProxyError
 from ..net.auth import TokenManager, TokenProvider
-from ..net.http import make_session
+from ..net.http import BearerToken, make_session
 from ..net.retry import RetryPolicy
 from ..net.urls import parse_service_url
 
@@ -210,20 +210,23 @@ class DataProxyClient:
         return f"{self.bucket_iri(bucket)}/{path}"
 
     # -- the API ----------------------------------------------------------------------------------
+    def _bearer(self) -> BearerToken | None:
+        """The current token inside a :class:`BearerToken` (redacted repr), never a frame local."""
+        return BearerToken(t) if (t := self._auth.get()) else None
+
     def _call(self, method: str, url: str, *, what: str, **kwargs: Any) -> Any:
         """One API call with the bearer token (renewed once on a 401); the JSON answer."""
         for attempt in (1, 2):
-            token = self._auth.get()
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            bearer = self._bearer()
             try:
-                resp = self._api.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+                resp = self._api.request(method, url, auth=bearer, timeout=self.timeout, **kwargs)
             except requests.RequestException as exc:
                 raise DataProxyError(
                     f"Cannot reach the Data Proxy to {what} ({type(exc).__name__})",
                     method=method,
                     url=_redact(url),
                 ) from None
-            if resp.status_code == 401 and attempt == 1 and token and self._auth.refresh(token):
+            if resp.status_code == 401 and attempt == 1 and bearer and self._auth.refresh(bearer.token):
                 continue
             if resp.status_code >= 300:
                 raise _error(resp, method, url, what)

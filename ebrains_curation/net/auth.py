@@ -33,6 +33,7 @@ from typing import Any
 
 from .._files import atomic_write
 from ..errors import AuthError
+from .http import BearerToken
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
@@ -391,7 +392,7 @@ def userinfo(access_token: str, config: IAMConfig | None = None) -> dict[str, An
     try:
         resp = requests.get(
             config.userinfo_endpoint,
-            headers={"Authorization": f"Bearer {access_token}"},
+            auth=BearerToken(access_token),
             timeout=config.timeout,
         )
     except requests.RequestException as exc:
