@@ -179,3 +179,70 @@ def test_viewer_cannot_write(sandbox: SandboxInfo, om: Any) -> None:
     bob = KGClient(token=sandbox.tokens["bob"], host=f"localhost:{sandbox.server.port}")
     with pytest.raises(AuthorizationError):
         om.Person(given_name="Bob", family_name=unique("Builder")).save(bob, space=SPACE)
+
+
+def test_fairgraph_reads_what_we_submit(sandbox: SandboxInfo, client: Any, om: Any) -> None:
+    """Our expanded JSON-LD, written to a file, loaded and submitted, reads back in fairgraph unchanged.
+
+    Dates, numbers (96.0 stays a float), web addresses, embedded nodes and the order of
+    authors are what a fairgraph user sees of a dataset we published.
+    """
+    import datetime
+    from pathlib import Path
+    from tempfile import TemporaryDirectory
+
+    import ebrains_curation as ec
+    from ebrains_curation.constants import OMI_NS
+    from ebrains_curation.graph.writers import dump
+    from ebrains_curation.kg.submission import submit
+
+    t, tag = OMI_NS + "types/", uuid.uuid4().hex[:8]
+    family = [unique("Hodgkin"), unique("Huxley")]
+    g = ec.MetadataGraph("v4")
+    for i, name in enumerate(family):
+        g.add_node({"@id": f"https://example.org/{tag}/p{i}", "@type": t + "Person", "familyName": name})
+    g.add_node(
+        {
+            "@id": f"https://example.org/{tag}/f",
+            "@type": t + "File",
+            "name": "spikes.nwb",
+            "IRI": "https://data-proxy.ebrains.eu/api/v1/buckets/b/spikes.nwb",
+            "hash": [{"@type": t + "Hash", "algorithm": "MD5", "digest": "0" * 32}],
+            "storageSize": {"@type": t + "QuantitativeValue", "value": 96.0},
+        }
+    )
+    g.add_node(
+        {
+            "@id": f"https://example.org/{tag}/dsv",
+            "@type": t + "DatasetVersion",
+            "shortName": f"squid axon {tag}",
+            "versionIdentifier": "v1",
+            "releaseDate": "2024-05-01",
+            "homepage": "https://example.org/squid",
+            "author": [{"@id": f"https://example.org/{tag}/p1"}, {"@id": f"https://example.org/{tag}/p0"}],
+        }
+    )
+    with TemporaryDirectory() as tmp:
+        path = Path(tmp) / "expanded.jsonld"
+        dump(g, path, format="expanded")
+        loaded = ec.load(path)
+    result = submit(loaded, sandbox.client("alice"), SPACE, progress=False)
+    assert result.ok, result.errors
+
+    dsv = om.DatasetVersion.from_id(
+        result.ids[f"https://example.org/{tag}/dsv"],
+        client,
+        release_status="in progress",
+        follow_links={"authors": {}},
+    )
+    assert dsv.short_name == f"squid axon {tag}" and dsv.version_identifier == "v1"
+    assert dsv.release_date == datetime.date(2024, 5, 1)
+    assert str(dsv.homepage) == "https://example.org/squid"
+    assert [a.family_name for a in dsv.authors] == [family[1], family[0]]  # order kept
+    f = om.File.from_id(result.ids[f"https://example.org/{tag}/f"], client, release_status="in progress")
+    assert (
+        f.name == "spikes.nwb" and str(f.iri) == "https://data-proxy.ebrains.eu/api/v1/buckets/b/spikes.nwb"
+    )
+    assert f.storage_size.value == 96.0 and isinstance(f.storage_size.value, float)
+    hashes = f.hashes if isinstance(f.hashes, list) else [f.hashes]
+    assert (hashes[0].algorithm, hashes[0].digest) == ("MD5", "0" * 32)
