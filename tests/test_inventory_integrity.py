@@ -182,3 +182,49 @@ def test_digests_whatever_the_size_on_both_read_paths(
     # are read twice more from the start (the two reads must agree)
     expected_seeks = len(sizes) - small if settled else 2 * len(sizes)
     assert len(seeks) == expected_seeks
+
+
+def _settle_ctime_change(path: Path, before_ns: int) -> None:
+    """Wait until ``path``'s status-change time differs from ``before_ns`` (clock ticks are coarse)."""
+    for _ in range(200):
+        if os.stat(path).st_ctime_ns != before_ns:
+            return
+        os.utime(path, ns=(PAST_NS, PAST_NS))  # same mtime again; ctime moves with each call
+    raise AssertionError("the file system's ctime never moved")
+
+
+def test_cache_notices_same_size_same_mtime_replacements(tmp_path: Path) -> None:
+    """A file replaced by another (new inode) or rewritten in place with size and mtime restored is read again.
+
+    Size and mtime alone miss both (tools such as rsync -t, cp -p or tar restore the mtime);
+    like git and rsync, the cache also compares ctime, inode and device.
+    """
+    root = tmp_path / "data"
+    root.mkdir()
+    for name, text in (("a.txt", "aaaa"), ("b.txt", "bbbb"), ("c.txt", "cccc")):
+        (root / name).write_text(text)
+        os.utime(root / name, ns=(PAST_NS, PAST_NS))
+    db = tmp_path / "cache.sqlite"
+    first = inventory(root, BASE, cache=db, progress=False)
+    assert first.stats.files_read == 3
+    before_b = os.stat(root / "b.txt").st_ctime_ns
+    # a.txt: replaced by another file of the same size and mtime (new inode: an atomic save, a restore)
+    (tmp_path / "new-a").write_text("AAAA")
+    os.utime(tmp_path / "new-a", ns=(PAST_NS, PAST_NS))
+    os.replace(tmp_path / "new-a", root / "a.txt")
+    # b.txt: rewritten in place, same size, mtime put back (same inode; only ctime tells)
+    with open(root / "b.txt", "r+b") as fh:
+        fh.write(b"BBBB")
+    os.utime(root / "b.txt", ns=(PAST_NS, PAST_NS))
+    _settle_ctime_change(root / "b.txt", before_b)
+    again = inventory(root, BASE, cache=db, progress=False)
+    digests = {n["name"]: n["hash"][0]["digest"] for n in again.files()}
+    assert digests == {
+        "a.txt": hashlib.sha256(b"AAAA").hexdigest(),
+        "b.txt": hashlib.sha256(b"BBBB").hexdigest(),
+        "c.txt": hashlib.sha256(b"cccc").hexdigest(),
+    }
+    assert (again.stats.files_read, again.stats.files_cached) == (2, 1)
+    third = inventory(root, BASE, cache=db, progress=False)  # and now all of it comes from the cache
+    assert (third.stats.files_read, third.stats.files_cached) == (0, 3)
+    assert third.graph == again.graph

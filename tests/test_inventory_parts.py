@@ -18,6 +18,7 @@ from ebrains_curation.inventory.formats import format_index
 from ebrains_curation.inventory.hashing import CHUNK_SIZE, hash_batch, hash_file, normalize_algorithms
 from ebrains_curation.inventory.nodes import NodeFactory
 from ebrains_curation.inventory.scan import DirInfo, FileEntry, Problem, display_path, walk
+from ebrains_curation.inventory.stamp import stamp
 
 BASE = "https://example.org/bucket"
 
@@ -35,6 +36,7 @@ def test_hash_file_chunk_boundaries(tmp_path: Path, size: int) -> None:
         hashlib.sha1(data).hexdigest(),
     )
     assert d.mtime_ns == f.stat().st_mtime_ns
+    assert d.stamp == stamp(f.stat())
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -107,31 +109,37 @@ def test_display_path() -> None:
 
 def test_cache_roundtrip(tmp_path: Path) -> None:
     db = tmp_path / "c.sqlite"
+    big = 2**64 - 1  # inode and device numbers are unsigned 64-bit
+    s1 = (10, 123, 456, big, 7)
     with InventoryCache(db) as c:
-        c.put("/data/a", 10, 123, {"SHA-256": "aa", "MD5": "bb"})
-        assert c.get("/data/a", 10, 123, ("MD5", "SHA-256")) == ("bb", "aa")
-        assert c.get("/data/a", 11, 123, ("MD5",)) is None  # size changed
-        assert c.get("/data/a", 10, 124, ("MD5",)) is None  # touched
-        assert c.get("/data/a", 10, 123, ("SHA-1",)) is None  # never computed
-        assert c.get(os.fsdecode(b"/data/\xff"), 1, 1, ("MD5",)) is None  # any bytes in names
-        assert (c.hits, c.misses) == (1, 4)
+        c.put("/data/a", s1, {"SHA-256": "aa", "MD5": "bb"})
+        assert c.get("/data/a", s1, ("MD5", "SHA-256")) == ("bb", "aa")
+        assert c.get("/data/a", (11, 123, 456, big, 7), ("MD5",)) is None  # size changed
+        assert c.get("/data/a", (10, 124, 456, big, 7), ("MD5",)) is None  # touched
+        assert c.get("/data/a", (10, 123, 457, big, 7), ("MD5",)) is None  # rewritten, mtime put back
+        assert c.get("/data/a", (10, 123, 456, 99, 7), ("MD5",)) is None  # replaced by another file
+        assert c.get("/data/a", (10, 123, 456, big, 8), ("MD5",)) is None  # another device
+        assert c.get("/data/a", s1, ("SHA-1",)) is None  # never computed
+        assert c.get(os.fsdecode(b"/data/\xff"), (1, 1, 1, 1, 1), ("MD5",)) is None  # any bytes in names
+        assert (c.hits, c.misses) == (1, 7)
     with InventoryCache(db) as c:  # persisted
         assert len(c) == 1
-        # batched upserts: digests of other algorithms are kept while size and mtime stay, dropped otherwise
-        c.put("/data/a", 10, 123, {"SHA-1": "cc"})
-        c.put("/elsewhere/b", 1, 1, {"MD5": "dd"})  # another folder: written without reading the old row
-        assert c.get("/data/a", 10, 123, ("SHA-256", "MD5", "SHA-1")) == ("aa", "bb", "cc")
-        c.put("/data/a", 10, 999, {"MD5": "ee"})
-        assert c.get("/data/a", 10, 999, ("SHA-256",)) is None
+        # batched upserts: digests of other algorithms are kept while the stamp stays, dropped otherwise
+        c.put("/data/a", s1, {"SHA-1": "cc"})
+        c.put("/elsewhere/b", (1, 1, 1, 1, 1), {"MD5": "dd"})  # another folder: written without reading
+        assert c.get("/data/a", s1, ("SHA-256", "MD5", "SHA-1")) == ("aa", "bb", "cc")
+        s2 = (10, 123, 999, big, 7)  # only the ctime differs
+        c.put("/data/a", s2, {"MD5": "ee"})
+        assert c.get("/data/a", s2, ("SHA-256",)) is None
     with InventoryCache(db) as c:
         assert len(c) == 2
-        assert c.get("/data/a", 10, 999, ("MD5",)) == ("ee",)
-        assert c.get("/data/a", 10, 999, ("SHA-1",)) is None
-        assert c.get("/elsewhere/b", 1, 1, ("MD5",)) == ("dd",)
+        assert c.get("/data/a", s2, ("MD5",)) == ("ee",)
+        assert c.get("/data/a", s2, ("SHA-1",)) is None
+        assert c.get("/elsewhere/b", (1, 1, 1, 1, 1), ("MD5",)) == ("dd",)
     with InventoryCache(db) as c:  # the same through the database, the folder not loaded in memory first
-        c.put("/data/a", 10, 999, {"SHA-256": "ff"})
-        c.put("/elsewhere/b", 1, 1, {"MD5": "dd"})  # switch folders: the /data rows are flushed
-        assert c.get("/data/a", 10, 999, ("SHA-256", "MD5")) == ("ff", "ee")
+        c.put("/data/a", s2, {"SHA-256": "ff"})
+        c.put("/elsewhere/b", (1, 1, 1, 1, 1), {"MD5": "dd"})  # switch folders: the /data rows are flushed
+        assert c.get("/data/a", s2, ("SHA-256", "MD5")) == ("ff", "ee")
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"this is not a database" * 100)
     with pytest.raises(InventoryError, match="cannot be used"):

@@ -65,7 +65,7 @@ def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
     "--cache",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="SQLite cache file: unchanged files (same size and time) are not read again.",
+    help="SQLite cache file: unchanged files (same size, times and inode) are not read again.",
 )
 @click.option("--name", default=None, help="Repository name (default: the folder's name).")
 @click.option("--hosted-by", default=None, help="Hosting organisation: full name or @id (default: EBRAINS).")

@@ -84,8 +84,9 @@ def inventory(
         roles: FileUsageRole name → glob patterns, e.g. ``{"preview": ["*preview*.png"]}``;
             patterns without '/' match the file name, others the relative path
             (case-insensitive). Default :data:`DEFAULT_ROLES`; ``{}`` for none.
-        cache: an SQLite cache file (or :class:`InventoryCache`); files whose size
-            and modification time did not change are not read again. A cache file
+        cache: an SQLite cache file (or :class:`InventoryCache`); files whose size,
+            modification and status-change times, inode and device did not change
+            (what git and rsync compare) are not read again. A cache file
             inside ``root`` is left out of the inventory (with its journal files).
         exclude: files to leave out of the inventory, such as the output and report
             files when they are written inside ``root`` (their temporary files too).

@@ -1,14 +1,14 @@
-"""The incremental-inventory cache: (path, size, mtime) → digests, in an SQLite file.
+"""The incremental-inventory cache: (path, stamp) → digests, in an SQLite file.
 
-A file whose size and modification time (nanoseconds) match its cached row is
-not read again. SQLite keeps memory flat however many files there are and
+A file whose :data:`~ebrains_curation.inventory.stamp.Stamp` (size, mtime, ctime,
+inode and device, as git and rsync compare) matches its cached row is not read
+again. SQLite keeps memory flat however many files there are and
 survives an interrupted run (rows are committed in batches). Rows are keyed by
 (folder, name) and a folder's rows are fetched in one query when the walk
 reaches it, so a re-run costs one query per folder, not one per file. Paths are
 stored as raw bytes, so names in any encoding work.
 
-A second table keeps, per folder, its listing (names, sizes, mtime_ns of its
-files) and the finished File node dicts (a marshal blob) under a key of the run's
+A second table keeps, per folder, its listing (names and stamps of its files) and the finished File node dicts (a marshal blob) under a key of the run's
 settings: when a re-run finds the same listing and settings, the folder's
 nodes are reused as they are, without building them again.
 """
@@ -23,6 +23,7 @@ from types import TracebackType
 
 from ..errors import InventoryError
 from .hashing import ALGORITHMS
+from .stamp import Stamp
 
 __all__ = ["InventoryCache"]
 
@@ -30,17 +31,16 @@ _COLUMNS = {"SHA-256": "sha256", "MD5": "md5", "SHA-1": "sha1"}
 assert set(_COLUMNS) == set(ALGORITHMS)
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS inventory_files_v1 (
+CREATE TABLE IF NOT EXISTS inventory_files_v2 (
     dir BLOB NOT NULL,
     name BLOB NOT NULL,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
+    stamp TEXT NOT NULL,
     sha256 TEXT,
     md5 TEXT,
     sha1 TEXT,
     PRIMARY KEY (dir, name)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS inventory_folders_v1 (
+CREATE TABLE IF NOT EXISTS inventory_folders_v2 (
     dir BLOB PRIMARY KEY,
     settings TEXT NOT NULL,
     listing BLOB NOT NULL,
@@ -52,20 +52,28 @@ _SEP = os.fsencode(os.sep)
 _FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 _UPSERT = """
-INSERT INTO inventory_files_v1 (dir, name, size, mtime_ns, sha256, md5, sha1) VALUES (?, ?, ?, ?, ?, ?, ?)
+INSERT INTO inventory_files_v2 (dir, name, stamp, sha256, md5, sha1) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (dir, name) DO UPDATE SET
-    sha256 = COALESCE(excluded.sha256, CASE WHEN size = excluded.size AND mtime_ns = excluded.mtime_ns THEN sha256 END),
-    md5 = COALESCE(excluded.md5, CASE WHEN size = excluded.size AND mtime_ns = excluded.mtime_ns THEN md5 END),
-    sha1 = COALESCE(excluded.sha1, CASE WHEN size = excluded.size AND mtime_ns = excluded.mtime_ns THEN sha1 END),
-    size = excluded.size,
-    mtime_ns = excluded.mtime_ns
+    sha256 = COALESCE(excluded.sha256, CASE WHEN stamp = excluded.stamp THEN sha256 END),
+    md5 = COALESCE(excluded.md5, CASE WHEN stamp = excluded.stamp THEN md5 END),
+    sha1 = COALESCE(excluded.sha1, CASE WHEN stamp = excluded.stamp THEN sha1 END),
+    stamp = excluded.stamp
 """
 
-_Row = tuple[int, int, str | None, str | None, str | None]
+#: a cached row: the stamp (as text) and the SHA-256, MD5 and SHA-1 digests (None: not computed)
+_Row = tuple[str, str | None, str | None, str | None]
+
+
+def _text(stamp: Stamp) -> str:
+    # text, not five INTEGER columns: inode and device numbers are unsigned 64-bit (SQLite's are signed)
+    return " ".join(map(str, stamp))
 
 
 class InventoryCache:
-    """Digests of files already read, keyed by absolute path and checked against size and mtime.
+    """Digests of files already read, keyed by absolute path and checked against the file's stamp.
+
+    A stamp is ``(size, mtime_ns, ctime_ns, inode, device)``; see
+    :func:`ebrains_curation.inventory.stamp.stamp` for making one from ``os.stat``.
 
     Use as a context manager or call :meth:`close`; pending rows are committed
     every ``commit_every`` puts and on close. Only the thread that created the
@@ -78,7 +86,7 @@ class InventoryCache:
         self.hits = 0
         self.misses = 0
         self._pending = 0
-        self._batch: list[tuple[bytes, bytes, int, int, str | None, str | None, str | None]] = []
+        self._batch: list[tuple[bytes, bytes, str, str | None, str | None, str | None]] = []
         self._dir: bytes | None = None
         self._rows: dict[bytes, _Row] = {}
         try:
@@ -100,7 +108,7 @@ class InventoryCache:
 
     def _flush(self) -> None:
         # Rows are written in batches (one executemany costs a fraction of one execute per row); the
-        # upsert keeps the digests of other algorithms while size and mtime are unchanged, with no read.
+        # upsert keeps the digests of other algorithms while the stamp is unchanged, with no read.
         if self._batch:
             self._db.executemany(_UPSERT, self._batch)
             self._batch.clear()
@@ -112,21 +120,21 @@ class InventoryCache:
             self._rows = {
                 r[0]: r[1:]
                 for r in self._db.execute(
-                    "SELECT name, size, mtime_ns, sha256, md5, sha1 FROM inventory_files_v1 WHERE dir = ?",
+                    "SELECT name, stamp, sha256, md5, sha1 FROM inventory_files_v2 WHERE dir = ?",
                     (d,),
                 )
             }
         return self._rows
 
-    def get(self, path: str, size: int, mtime_ns: int, algorithms: Sequence[str]) -> tuple[str, ...] | None:
+    def get(self, path: str, stamp: Stamp, algorithms: Sequence[str]) -> tuple[str, ...] | None:
         """The cached digests (in ``algorithms`` order) if the file is unchanged and all were computed, else None."""
         d, name = self._split(path)
         row = self._folder(d).get(name)
-        if row is None or row[0] != size or row[1] != mtime_ns:
+        if row is None or row[0] != _text(stamp):
             self.misses += 1
             return None
         out: list[str] = []
-        stored = row[2:]
+        stored = row[1:]
         for a in algorithms:
             digest = stored[("SHA-256", "MD5", "SHA-1").index(a)]
             if digest is None:
@@ -136,16 +144,17 @@ class InventoryCache:
         self.hits += 1
         return tuple(out)
 
-    def put(self, path: str, size: int, mtime_ns: int, digests: dict[str, str]) -> None:
+    def put(self, path: str, stamp: Stamp, digests: dict[str, str]) -> None:
         """Remember the digests of a file just read (digests of other algorithms are kept if unchanged)."""
         d, name = self._split(path)
-        row = (size, mtime_ns, digests.get("SHA-256"), digests.get("MD5"), digests.get("SHA-1"))
+        key = _text(stamp)
+        row: _Row = (key, digests.get("SHA-256"), digests.get("MD5"), digests.get("SHA-1"))
         self._batch.append((d, name, *row))
         if d == self._dir:
             old = self._rows.get(name)
-            if old is not None and old[0] == size and old[1] == mtime_ns:
-                sha256, md5, sha1 = (new or prev for new, prev in zip(row[2:], old[2:], strict=True))
-                row = (size, mtime_ns, sha256, md5, sha1)
+            if old is not None and old[0] == key:
+                sha256, md5, sha1 = (new or prev for new, prev in zip(row[1:], old[1:], strict=True))
+                row = (key, sha256, md5, sha1)
             self._rows[name] = row
         self._pending += 1
         if self._pending >= self.commit_every:
@@ -154,7 +163,7 @@ class InventoryCache:
     def folder_get(self, folder: str, settings: str, listing: bytes) -> bytes | None:
         """The stored payload of ``folder`` if its listing and the run's settings are unchanged, else None."""
         row = self._db.execute(
-            "SELECT settings, listing, payload FROM inventory_folders_v1 WHERE dir = ?",
+            "SELECT settings, listing, payload FROM inventory_folders_v2 WHERE dir = ?",
             (os.fsencode(folder),),
         ).fetchone()
         if row is None or row[0] != settings or row[1] != listing:
@@ -164,7 +173,7 @@ class InventoryCache:
     def folder_put(self, folder: str, settings: str, listing: bytes, payload: bytes) -> None:
         """Remember the finished nodes (``payload``) of ``folder`` for this listing and these settings."""
         self._db.execute(
-            "INSERT OR REPLACE INTO inventory_folders_v1 (dir, settings, listing, payload) "
+            "INSERT OR REPLACE INTO inventory_folders_v2 (dir, settings, listing, payload) "
             "VALUES (?, ?, ?, ?)",
             (os.fsencode(folder), settings, listing, payload),
         )
@@ -180,7 +189,7 @@ class InventoryCache:
 
     def __len__(self) -> int:
         self._flush()
-        return int(self._db.execute("SELECT COUNT(*) FROM inventory_files_v1").fetchone()[0])
+        return int(self._db.execute("SELECT COUNT(*) FROM inventory_files_v2").fetchone()[0])
 
     def close(self) -> None:
         """Commit and close the database."""

@@ -19,6 +19,7 @@ from stat import S_ISREG
 from typing import Any
 
 from ..errors import ConfigurationError
+from .stamp import Stamp, stamp
 
 __all__ = [
     "ALGORITHMS",
@@ -78,7 +79,9 @@ def normalize_algorithms(algorithms: str | Iterable[str]) -> tuple[str, ...]:
 
 @dataclass(slots=True)
 class FileDigest:
-    """What reading one file gave: its size, modification time and one hex digest per algorithm.
+    """What reading one file gave: its size, modification time, one hex digest per algorithm and its stamp.
+
+    ``stamp`` is the file's (size, mtime_ns, ctime_ns, inode, device) when it was read (the cache's key).
 
     Read-only by convention (not frozen: one is made per file, a frozen one costs four times as much).
     """
@@ -86,6 +89,7 @@ class FileDigest:
     size: int
     mtime_ns: int
     digests: tuple[str, ...]
+    stamp: Stamp
 
 
 class ChangedWhileReading(OSError):
@@ -144,13 +148,16 @@ def hash_file(
         if data is not None and len(data) == st.st_size < _SMALL and st.st_ctime_ns < settled:
             if len(algorithms) == 1:
                 return FileDigest(
-                    st.st_size, st.st_mtime_ns, (_CONSTRUCTORS[algorithms[0]](data).hexdigest(),)
+                    st.st_size, st.st_mtime_ns, (_CONSTRUCTORS[algorithms[0]](data).hexdigest(),), stamp(st)
                 )
             return FileDigest(
-                st.st_size, st.st_mtime_ns, tuple([_CONSTRUCTORS[a](data).hexdigest() for a in algorithms])
+                st.st_size,
+                st.st_mtime_ns,
+                tuple([_CONSTRUCTORS[a](data).hexdigest() for a in algorithms]),
+                stamp(st),
             )
         if max_size is not None and st.st_size > max_size:
-            return FileDigest(st.st_size, st.st_mtime_ns, ())
+            return FileDigest(st.st_size, st.st_mtime_ns, (), stamp(st))
         os.lseek(fd, 0, os.SEEK_SET)
         prev: tuple[str, ...] | None = None
         for attempt in range(1, READ_ATTEMPTS + 1):
@@ -170,7 +177,7 @@ def hash_file(
                 # a change within one tick of the file system clock leaves the timestamps as they
                 # were: a file changed that recently is read twice, and two reads must agree
                 if digests == prev or _time_ns() - after.st_ctime_ns > RECENT_NS:
-                    return FileDigest(st.st_size, st.st_mtime_ns, digests)
+                    return FileDigest(st.st_size, st.st_mtime_ns, digests, stamp(after))
                 prev = digests
             else:
                 prev = None

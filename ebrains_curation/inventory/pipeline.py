@@ -5,7 +5,8 @@ files are hashed in the calling thread: handing them to threads costs more in
 GIL hand-overs than it saves. Large files go to the pool, where hashlib
 digests 1 MiB buffers without the GIL. On slow storage (network file systems)
 small files go to the pool too, so that their waits overlap. With a cache,
-a folder whose listing (names, sizes, mtimes) and settings are unchanged reuses
+a folder whose listing (names and stamps: size, mtime, ctime, inode,
+device) and settings are unchanged reuses
 its stored File nodes as they are.
 """
 
@@ -292,10 +293,10 @@ class Pipeline:
     def _add_file(self, item: FileEntry) -> None:
         db, algs, latency, n_workers = self.db, self.algs, self.latency, self.opts.workers
         early: FileDigest | OSError | None = None
-        if db is not None and item.size is not None and item.mtime_ns is not None:
-            digests = db.get(item.path, item.size, item.mtime_ns, algs)
+        if db is not None and item.stamp is not None:
+            digests = db.get(item.path, item.stamp, algs)
             if digests is not None:
-                early = FileDigest(item.size, item.mtime_ns, digests)
+                early = FileDigest(item.stamp[0], item.stamp[1], digests, item.stamp)
         from_cache = early is not None
         if early is None:
             # Small files are read right here; a larger one is only opened and sized here (or
@@ -412,7 +413,7 @@ class Pipeline:
                 n_read += 1
                 bytes_read += size
                 if db is not None:
-                    db.put(entry.path, size, res.mtime_ns, dict(zip(algs, res.digests, strict=True)))
+                    db.put(entry.path, res.stamp, dict(zip(algs, res.digests, strict=True)))
         dir_bytes[cur] += folder_bytes
         self._count(n_files, n_bytes, n_cached, n_read, bytes_read, len(items))
 
@@ -433,8 +434,8 @@ class Pipeline:
         if not entries:
             return
         cut = len(rel) + 1 if rel else 0
-        if all(e.size is not None for e in entries):
-            listing = marshal.dumps([(e.rel[cut:], e.size, e.mtime_ns) for e in entries])
+        if all(e.stamp is not None for e in entries):
+            listing = marshal.dumps([(e.rel[cut:], e.stamp) for e in entries])
             path = os.path.join(self.opts.root, rel) if rel else self.opts.root
             key = f"{self.settings}\n{rel}"
             payload = db.folder_get(path, key, listing)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from ..errors import InventoryError
+from .stamp import Stamp, stamp
 
 __all__ = ["DirInfo", "FileEntry", "OwnFiles", "Problem", "display_path", "walk"]
 
@@ -60,7 +61,7 @@ class FileEntry:
     rel: str  #: POSIX path relative to the root
     parent: str  #: ``rel`` of the folder that holds it
     size: int | None = None  #: from ``stat`` when the walk was asked for it
-    mtime_ns: int | None = None
+    stamp: Stamp | None = None  #: (size, mtime_ns, ctime_ns, inode, device), with ``size``
 
 
 def display_path(path: str) -> str:
@@ -133,7 +134,7 @@ def walk(
     Symlinks to files inside the root are inventoried (git-annex and DataLad
     trees are made of them); symlinks leaving the root and symlinks to folders
     are reported and not followed unless ``follow_symlinks`` (folder loops are
-    detected either way). ``need_stat`` fills ``size``/``mtime_ns`` of each file.
+    detected either way). ``need_stat`` fills ``size``/``stamp`` of each file.
     Entries in ``own_files`` (the inventory's cache and output) are skipped.
     """
     root = _check_root(os.fspath(root))
@@ -172,7 +173,7 @@ def walk(
                         if name in stat_errors:
                             raise stat_errors[name]
                         st = e.stat(follow_symlinks=False)  # cached by _list
-                        yield FileEntry(base + name, erel, rel, st.st_size, st.st_mtime_ns)
+                        yield FileEntry(base + name, erel, rel, st.st_size, stamp(st))
                     else:
                         yield FileEntry(base + name, erel, rel)
                 elif e.is_symlink():
@@ -279,5 +280,5 @@ def _symlink(
         visited.add((st.st_dev, st.st_ino))
         return (path, erel, depth + 1)
     if stat.S_ISREG(st.st_mode):
-        return FileEntry(path, erel, rel, st.st_size, st.st_mtime_ns)
+        return FileEntry(path, erel, rel, st.st_size, stamp(st))
     return Problem(erel, "special-file", "a link to a special file (FIFO, socket or device): it is not read")
