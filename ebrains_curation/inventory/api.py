@@ -67,6 +67,7 @@ def inventory(
     batch_bytes: int = 16 << 20,
     small_file: int = 256 << 10,
     slow_storage: float = 250e-6,
+    process_after: int | None = 2000,
 ) -> InventoryResult:
     """Describe the folder ``root`` as an openMINDS FileRepository with one File node per file.
 
@@ -112,6 +113,10 @@ def inventory(
         slow_storage: seconds per small file above which the storage counts as slow
             (network file systems, cold disks): small files then go to the pool too,
             so that their waits overlap.
+        process_after: with 2 or more ``workers``, after this many small files read in
+            the calling thread a helper process starts and reads and hashes the next
+            ones, while the calling thread builds the File nodes (two cores at work;
+            the helper applies the same checks). None: never (as with a custom ``opener``).
 
     Returns:
         An :class:`InventoryResult`. Per-file problems are in ``result.problems``;
@@ -141,6 +146,7 @@ def inventory(
         batch_bytes=batch_bytes,
         small_file=small_file,
         slow_storage=slow_storage,
+        process_after=process_after,
     )
     # Hundreds of thousands of small node dicts (no reference cycles) make the cyclic garbage
     # collector rescan the growing heap again and again; pause it for the run.

@@ -4,7 +4,10 @@ Files are processed in walk order through a bounded queue of batches. Small
 files are hashed in the calling thread: handing them to threads costs more in
 GIL hand-overs than it saves. Large files go to the pool, where hashlib
 digests 1 MiB buffers without the GIL. On slow storage (network file systems)
-small files go to the pool too, so that their waits overlap. With a cache,
+small files go to the pool too, so that their waits overlap. Past the first
+few thousand small files on fast storage, a helper process (:mod:`.hashproc`)
+reads and hashes them while this thread walks and builds the nodes: the two
+halves of the work then run on two cores. With a cache,
 a folder whose listing (names and stamps: size, mtime, ctime, inode,
 device) and settings are unchanged reuses
 its stored File nodes as they are.
@@ -27,7 +30,8 @@ from ..schemas import get_term
 from ..schemas.versions import OpenMINDSVersion
 from .cache import InventoryCache
 from .formats import FormatLinks, format_index
-from .hashing import ChangedWhileReading, FileDigest, NotARegularFile, Opener, hash_file
+from .hashing import ChangedWhileReading, FileDigest, NotARegularFile, Opener, default_opener, hash_file
+from .hashproc import HashProcess, available
 from .hints import AWKWARD_NAME, Hint, HintCollector, HintLimits
 from .nodes import FileNodes, NodeFactory, root_name, structure_node
 from .progress import Progress, ProgressCallback
@@ -67,6 +71,7 @@ class Options:
     batch_bytes: int = 16 << 20
     small_file: int = 256 << 10
     slow_storage: float = 250e-6
+    process_after: int | None = 2000
 
     def own_files(self) -> OwnFiles:
         """The inventory's own files under the root: its cache (when a path) and the ``exclude`` paths."""
@@ -137,6 +142,11 @@ class _Latency:
 
 #: a file of a batch: its entry, its digest or error when already known, whether that came from the cache
 _Item = tuple[FileEntry, FileDigest | OSError | None, bool]
+#: marks the items of a batch read by the helper process (their results come from it)
+_HELPER = FileDigest(-1, 0, (), (-1, 0, 0, 0, 0))
+#: a batch in flight: its items, the pool's job (files read by threads), the files sent to the helper
+#: process and whether they were sent (else they are read here when the batch is drained)
+_Pending = tuple[list[_Item], "Future[list[FileDigest | OSError]] | None", list[FileEntry], bool]
 
 
 def _hash_job(
@@ -196,13 +206,27 @@ class Pipeline:
         self.bad_folders: set[str] = set()
         self.file_list: list[Node] = []  # the File nodes in walk order (for the duplicates hint)
         # the bounded queue of batches between the walk and the graph
-        self.pending: deque[tuple[list[_Item], Future[list[FileDigest | OSError]] | None]] = deque()
+        self.pending: deque[_Pending] = deque()
         self.max_inflight = 2 * opts.workers
         self.executor = ThreadPoolExecutor(opts.workers, thread_name_prefix="inventory-hash")
         self.batch: list[_Item] = []
         self.latency = _Latency(opts.slow_storage)
         self.big: list[FileEntry] = []
         self.big_bytes = 0
+        # the helper process: started after ``process_after`` small files read here (never for a
+        # custom opener: it would not run in the helper), used once it answers
+        self.helper: HashProcess | None = None
+        self.use_helper = False
+        self.to_helper: list[FileEntry] = []
+        self.inline_small = 0
+        self.helper_after = (
+            opts.process_after
+            if opts.process_after is not None
+            and opts.workers > 1
+            and opts.opener is default_opener
+            and available()
+            else None
+        )
 
     def _repository_node(self) -> Node:
         opts, factory, graph = self.opts, self.factory, self.graph
@@ -251,6 +275,8 @@ class Pipeline:
             if db is not None:
                 _store_folders(db, self.to_store, self.folder_nodes, self.bad_folders, self.fmt_links)
         finally:
+            if self.helper is not None:
+                self.helper.close()
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.progress.close()
             if db is not None:
@@ -305,6 +331,12 @@ class Pipeline:
             # the waits overlap; a few files are still read here to notice when that changes.
             size = item.size
             small_file = self.opts.small_file
+            if self.use_helper and (size is None or size < small_file):
+                self.to_helper.append(item)
+                self.batch.append((item, _HELPER, False))
+                if len(self.batch) >= self.opts.batch_files:
+                    self._submit()
+                return
             to_pool = n_workers > 1 and latency.pooled and not latency.probe_due()
             if not to_pool:
                 big_enough = n_workers > 1 and (size is None or size >= small_file)
@@ -321,6 +353,15 @@ class Pipeline:
                         early = exc
                     if timed:
                         latency.observe(time.perf_counter() - t)
+                    self.inline_small += 1
+                    if (
+                        self.helper_after is not None
+                        and self.inline_small >= self.helper_after
+                        and self.helper is None
+                        and latency.decided
+                        and not latency.pooled
+                    ):
+                        self.helper = HashProcess(algs, small_file - 1)
                 to_pool = early is None
             if to_pool:
                 self.big.append(item)
@@ -337,23 +378,54 @@ class Pipeline:
     def _submit(self) -> None:
         if not self.batch:
             return
-        big = self.big
+        big, to_helper, helper = self.big, self.to_helper, self.helper
         fut = self.executor.submit(_hash_job, big, self.algs, self.opts.opener) if big else None
-        self.pending.append((self.batch, fut))
-        self.batch, self.big, self.big_bytes = [], [], 0
+        sent = bool(to_helper) and helper is not None and helper.submit([e.path for e in to_helper])
+        self.pending.append((self.batch, fut, to_helper, sent))
+        self.batch, self.big, self.big_bytes, self.to_helper = [], [], 0, []
+        if helper is not None:
+            self.use_helper = helper.poll_ready() and not self.latency.pooled
         pending = self.pending
-        while len(pending) > self.max_inflight or (pending and pending[0][1] is None):
+        while (
+            len(pending) > self.max_inflight
+            or (pending and pending[0][1] is None and not pending[0][2])
+            or (helper is not None and helper.in_flight > 1)  # it works on one batch while we build another
+        ):
             self._drain_one()
 
     def _drain_one(self) -> None:
-        items, fut = self.pending.popleft()
-        if fut is None:
+        items, fut, to_helper, sent = self.pending.popleft()
+        if fut is None and not to_helper:
             self._finish(items, None)
             return
-        done = fut.result()
+        done = fut.result() if fut is not None else []
         self.stats.files_in_threads += len(done)
-        results = iter(done)
-        self._finish(items, [next(results) if early is None else early for _, early, _ in items])
+        pooled = iter(done)
+        helped = iter(self._helper_results(to_helper, sent) if to_helper else ())
+        self._finish(
+            items,
+            [
+                next(pooled) if early is None else next(helped) if early is _HELPER else early
+                for _, early, _ in items
+            ],
+        )
+
+    def _helper_results(self, entries: list[FileEntry], sent: bool) -> list[FileDigest | OSError]:
+        """The helper's results for a batch; read here when it is gone, larger files read by the pool."""
+        helper = self.helper
+        res = helper.result() if sent and helper is not None else None
+        if res is None:  # never sent, or the helper died: only speed is lost
+            return _hash_job(entries, self.algs, self.opts.opener)
+        self.stats.files_in_process += len(res)
+        # a file too large for the helper's batches (its size unknown when sent) goes to the threads
+        large = [i for i, r in enumerate(res) if isinstance(r, FileDigest) and not r.digests]
+        if large:
+            again = self.executor.submit(_hash_job, [entries[i] for i in large], self.algs, self.opts.opener)
+            for i, r in zip(large, again.result(), strict=True):
+                res[i] = r
+            self.stats.files_in_process -= len(large)
+            self.stats.files_in_threads += len(large)
+        return res
 
     def _finish(self, items: list[_Item], results: list[FileDigest | OSError] | None) -> None:
         """Build the File nodes of a batch whose digests are all known, in walk order."""
@@ -370,7 +442,7 @@ class Pipeline:
         cur_nodes = folder_nodes.get(cur)
         match = self.matcher.match if self.matcher else None
         for i, (entry, early, from_cache) in enumerate(items):
-            res = early if results is None or early is not None else results[i]
+            res = early if results is None else results[i]
             if isinstance(res, OSError):
                 self.result.problems.append(_problem_for(entry, res))
                 self.bad_folders.add(entry.parent)

@@ -25,6 +25,7 @@ class InventoryStats:
     bytes_read: int = 0
     files_cached: int = 0
     files_in_threads: int = 0  #: files read by the worker threads (large files, or all on slow storage)
+    files_in_process: int = 0  #: small files read by the helper process (many small files, 2+ workers)
     problems: int = 0
     seconds: float = 0.0
     workers: int = 0
