@@ -42,7 +42,7 @@ from .scan import DirInfo, FileEntry, OwnFiles, Problem, walk
 __all__ = ["Options", "Pipeline"]
 
 #: version of the stored per-folder node blobs (bump when File nodes change shape)
-_NODES_FORMAT = 1
+_NODES_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -524,8 +524,7 @@ class Pipeline:
         self._submit()
         while self.pending:
             self._drain_one()
-        file_nodes, nbytes, unmatched_f, ambiguous_f, awkward, empty = marshal.loads(payload)
-        ids = [node["@id"] for node in file_nodes]
+        ids, file_nodes, nbytes, unmatched_f, ambiguous_f, awkward, empty = marshal.loads(payload)
         nodes = self.nodes
         if nodes.keys().isdisjoint(ids):
             nodes.update(zip(ids, file_nodes, strict=True))
@@ -614,14 +613,28 @@ def _store_folders(
             path,
             key,
             listing,
-            marshal.dumps((file_nodes, nbytes, dict(unmatched), dict(ambiguous), awkward, empty)),
+            # the @ids too (marshal stores each string once): no pass over the nodes to find them again
+            marshal.dumps(
+                (
+                    [n["@id"] for n in file_nodes],
+                    file_nodes,
+                    nbytes,
+                    dict(unmatched),
+                    dict(ambiguous),
+                    awkward,
+                    empty,
+                )
+            ),
         )
 
 
 def _duplicates(files: list[Node], base: str) -> list[tuple[str, ...]]:
     """Groups of relative paths whose files have the same size and first digest (empty files excluded)."""
-    # first by digest alone (one look-up per file, counted in C); sizes only for the few candidates
+    # first by digest alone (one look-up per file; a set in C says when there is none at all, the
+    # common case); sizes only for the few candidates
     digests = [n["hash"][0]["digest"] for n in files]
+    if len(set(digests)) == len(digests):
+        return []
     dup_digests = {d for d, c in Counter(digests).items() if c > 1}
     if not dup_digests:
         return []

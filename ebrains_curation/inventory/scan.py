@@ -138,6 +138,7 @@ def walk(
     Entries in ``own_files`` (the inventory's cache and output) are skipped.
     """
     root = _check_root(os.fspath(root))
+    own_files = own_files or None  # tested once per file below: a plain None is the cheapest test
     root_real = os.path.realpath(root)
     st_root = os.stat(root)
     visited = {(st_root.st_dev, st_root.st_ino)}
@@ -157,7 +158,7 @@ def walk(
         for e in entries:
             name = e.name
             erel = f"{rel}/{name}" if rel else name
-            if own_files and erel in own_files:
+            if own_files is not None and erel in own_files:
                 continue
             if not (name.isascii() or _valid_name(name)):
                 yield Problem(
@@ -173,7 +174,14 @@ def walk(
                         if name in stat_errors:
                             raise stat_errors[name]
                         st = e.stat(follow_symlinks=False)  # cached by _list
-                        yield FileEntry(base + name, erel, rel, st.st_size, stamp(st))
+                        size = st.st_size  # the stamp inline (not stamp(st)): this runs once per file
+                        yield FileEntry(
+                            base + name,
+                            erel,
+                            rel,
+                            size,
+                            (size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev),
+                        )
                     else:
                         yield FileEntry(base + name, erel, rel)
                 elif e.is_symlink():
