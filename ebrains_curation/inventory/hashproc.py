@@ -197,16 +197,32 @@ class HashProcess:
             if wait:
                 return
 
-    def _take(self) -> Any:
-        """The next complete frame in the buffer, or None."""
+    def answered(self) -> bool:
+        """Whether the answer to the oldest batch in flight has arrived (never waits)."""
+        if not self.in_flight:
+            return False
+        try:
+            if not self._frame_end():
+                self._pull(wait=False)
+        except _Gone:
+            return True  # :meth:`result` says so without waiting
+        return bool(self._frame_end())
+
+    def _frame_end(self) -> int:
+        """Where the first complete frame in the buffer ends (0: none yet)."""
         buf = self._buf
         if len(buf) < _HEADER:
-            return None
+            return 0
         end = _HEADER + int.from_bytes(buf[:_HEADER], "little")
-        if len(buf) < end:
+        return end if len(buf) >= end else 0
+
+    def _take(self) -> Any:
+        """The next complete frame in the buffer, or None."""
+        end = self._frame_end()
+        if not end:
             return None
-        obj = marshal.loads(buf[_HEADER:end])
-        del buf[:end]
+        obj = marshal.loads(self._buf[_HEADER:end])
+        del self._buf[:end]
         return obj
 
     def close(self) -> None:

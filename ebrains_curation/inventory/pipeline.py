@@ -142,6 +142,8 @@ class _Latency:
 
 #: a file of a batch: its entry, its digest or error when already known, whether that came from the cache
 _Item = tuple[FileEntry, FileDigest | OSError | None, bool]
+#: batches the helper process may have in hand before the calling thread reads the next one itself
+_HELPER_DEPTH = 3
 #: marks the items of a batch read by the helper process (their results come from it)
 _HELPER = FileDigest(-1, 0, (), (-1, 0, 0, 0, 0))
 #: a batch in flight: its items, the pool's job (files read by threads), the files sent to the helper
@@ -378,20 +380,34 @@ class Pipeline:
     def _submit(self) -> None:
         if not self.batch:
             return
-        big, to_helper, helper = self.big, self.to_helper, self.helper
+        batch, big, to_helper, helper = self.batch, self.big, self.to_helper, self.helper
         fut = self.executor.submit(_hash_job, big, self.algs, self.opts.opener) if big else None
-        sent = bool(to_helper) and helper is not None and helper.submit([e.path for e in to_helper])
-        self.pending.append((self.batch, fut, to_helper, sent))
+        sent = False
+        if to_helper:
+            # The helper gets the batch unless it is behind (busy with _HELPER_DEPTH batches, no answer
+            # yet: no free core, say): then it is read right here, rather than waited for later.
+            if helper is not None and (helper.in_flight < _HELPER_DEPTH or helper.answered()):
+                sent = helper.submit([e.path for e in to_helper])
+            if not sent:
+                done = iter(_hash_job(to_helper, self.algs, self.opts.opener))
+                batch = [(e, next(done) if early is _HELPER else early, c) for e, early, c in batch]
+                to_helper = []
+        self.pending.append((batch, fut, to_helper, sent))
         self.batch, self.big, self.big_bytes, self.to_helper = [], [], 0, []
         if helper is not None:
             self.use_helper = helper.poll_ready() and not self.latency.pooled
         pending = self.pending
-        while (
-            len(pending) > self.max_inflight
-            or (pending and pending[0][1] is None and not pending[0][2])
-            or (helper is not None and helper.in_flight > 1)  # it works on one batch while we build another
-        ):
+        # with the helper, batches read here wait behind its batches: a few more may wait
+        limit = self.max_inflight if helper is None else max(self.max_inflight, 4 * _HELPER_DEPTH)
+        while len(pending) > limit or (pending and self._front_ready()):
             self._drain_one()
+
+    def _front_ready(self) -> bool:
+        """Whether the oldest batch in flight can be finished without waiting."""
+        _, fut, _, sent = self.pending[0]
+        if fut is not None and not fut.done():
+            return False
+        return not sent or (self.helper is not None and self.helper.answered())
 
     def _drain_one(self) -> None:
         items, fut, to_helper, sent = self.pending.popleft()
