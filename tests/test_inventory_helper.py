@@ -89,8 +89,9 @@ def test_helper_results_equal_inline_results(tmp_path: Path) -> None:
     assert isinstance(got[4], NotARegularFile)
 
 
-def test_large_batches_never_deadlock(tmp_path: Path) -> None:
+def test_large_batches_never_deadlock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Requests and answers far larger than a pipe's buffer, several in flight: all answered, in order."""
+    monkeypatch.setattr(hashproc, "PIPE_SIZE", 4096)  # one page each way: both sides must take turns
     deep = tmp_path / ("d" * 200) / ("e" * 200)
     deep.mkdir(parents=True)
     names = [f"{'x' * 150}-{i:05d}" for i in range(1500)]

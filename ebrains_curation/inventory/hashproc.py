@@ -33,6 +33,8 @@ __all__ = ["HashProcess", "available", "serve"]
 
 _HEADER = 4
 _READ = 1 << 20
+#: bytes each pipe may hold (asked for; Linux grants up to /proc/sys/fs/pipe-max-size, 1 MiB by default)
+PIPE_SIZE = 1 << 20
 
 #: OSError classes a result may carry, by name (anything else comes back as a plain OSError)
 _ERRORS: dict[str, type[OSError]] = {
@@ -65,6 +67,14 @@ serve()
 def available() -> bool:
     """Whether helper processes can be used here (POSIX pipes and ``select``, a Python executable)."""
     return os.name == "posix" and bool(sys.executable)
+
+
+def _widen(fd: int) -> None:
+    """Room for several batches in a pipe (Linux; elsewhere pipes keep their size, 64 KiB or so)."""
+    with contextlib.suppress(ImportError, AttributeError, OSError):
+        import fcntl  # POSIX only
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
 
 
 def _frame(obj: Any) -> bytes:
@@ -138,6 +148,8 @@ class HashProcess:
         self._out = self._proc.stdin.fileno()
         self._in = self._proc.stdout.fileno()
         os.set_blocking(self._out, False)
+        for fd in (self._out, self._in):
+            _widen(fd)
 
     def poll_ready(self) -> bool:
         """Whether the helper has started and answers (never waits)."""

@@ -143,7 +143,7 @@ class _Latency:
 #: a file of a batch: its entry, its digest or error when already known, whether that came from the cache
 _Item = tuple[FileEntry, FileDigest | OSError | None, bool]
 #: batches the helper process may have in hand before the calling thread reads the next one itself
-_HELPER_DEPTH = 3
+_HELPER_DEPTH = 8
 #: marks the items of a batch read by the helper process (their results come from it)
 _HELPER = FileDigest(-1, 0, (), (-1, 0, 0, 0, 0))
 #: a batch in flight: its items, the pool's job (files read by threads), the files sent to the helper
