@@ -6,10 +6,11 @@ Three measurements, both sides on the same generated files in one run (under
 1. throughput on large files: ``inventory(workers=N)`` vs ``xargs -P N sha256sum``
    (target: at least 90% of sha256sum's bytes per second);
 2. 100,000 small files: ``inventory()`` (walk, hash, build the full openMINDS
-   graph) vs hashing them one after another in a plain Python loop
-   (target: 5× faster);
+   graph) vs the bare floor below (target: within 1.5×; it replaced "5× the plain
+   Python loop", which the loop's own closeness to the floor made impossible);
 3. incremental re-run on an unchanged tree with a cache vs the first run
-   (target: under 10% of the first run's time);
+   (target: under 10% of the first run's time) and vs listing the folders and
+   stat-ing each file (target: within 2×);
 4. (no target) slow storage, simulated: every open waits 1 ms, as on a network
    file system; the plain loop and inventory() get the same wait.
 
@@ -266,6 +267,12 @@ def main() -> None:
             t_slower / t_two >= 0.8,
         )
         line("  of the machine's ceiling (above)", f"{t_slower / t_two / ceiling * 100:7.0f} %")
+        record(
+            "SHA-256 + MD5 / slower digest, share of the in-memory ceiling",
+            t_slower / t_two / ceiling,
+            "x",
+            "higher",
+        )
         record("SHA-256 throughput", nbytes / t_inv / 2**20, "MiB/s", "higher")
         record("SHA-256 + MD5 throughput", nbytes / t_two / 2**20, "MiB/s", "higher")
         record("SHA-256 + MD5 / slower digest alone", t_slower / t_two, "x", "higher")
@@ -292,7 +299,7 @@ def main() -> None:
         line("inventory(), one process (process_after=None)", f"{t_inline:8.2f} s")
         line("inventory() (walk, hash, full openMINDS graph)", f"{t_small:8.2f} s")
         ratio = t_loop / t_small
-        line("speed-up of inventory() over the plain loop", f"{ratio:8.2f}×", "target ≥ 5×", ratio >= 5)
+        line("speed-up of inventory() over the plain loop", f"{ratio:8.2f}×")
         paths = [os.path.join(d, f) for d, _dirs, files in os.walk(small) for f in files]
         t_walk = best(lambda: [f for _d, _dirs, files in os.walk(small) for f in files])
         t_bare, cpu_bare, _ = timed_cpu(lambda: bare_floor(paths))
@@ -343,6 +350,11 @@ def main() -> None:
                 line(f"{label}:   floor + load the stored File nodes", f"{t_stat + t_load:8.3f} s")
                 line(
                     f"{label}:   re-run / (floor + loading the nodes)", f"{t_again / (t_stat + t_load):8.2f}"
+                )
+                record(
+                    "small files: re-run / (list+stat floor + loading the nodes)",
+                    t_again / (t_stat + t_load),
+                    "x",
                 )
                 ratio = t_again / t_stat
                 target("small files: unchanged re-run / list+stat floor (time)", ratio, "<= 2x", ratio <= 2)
