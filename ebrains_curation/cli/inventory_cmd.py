@@ -45,7 +45,12 @@ def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
     metavar="ALGS",
     help="Hash algorithms, comma-separated: sha256, md5, sha1 (all in one read).",
 )
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Hashing threads (default: CPUs).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Hashing threads (default: CPUs); 1 also turns off the helper process for many small files.",
+)
 @click.option(
     "--role",
     "roles",
