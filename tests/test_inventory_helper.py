@@ -189,3 +189,9 @@ _HELPER: dict[str, HashProcess] = {}
 def teardown_module() -> None:
     for helper in _HELPER.values():
         helper.close()
+
+
+@pytest.mark.usefixtures("patient")
+def test_one_worker_means_no_helper(many: Path) -> None:
+    r = inventory(many, BASE, process_after=1, workers=1, progress=False)
+    assert r.stats.files_in_process == 0 and r.stats.files == 303
