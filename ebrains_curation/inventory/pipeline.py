@@ -42,7 +42,7 @@ from .scan import DirInfo, FileEntry, OwnFiles, Problem, walk
 __all__ = ["Options", "Pipeline"]
 
 #: version of the stored per-folder node blobs (bump when File nodes change shape)
-_NODES_FORMAT = 2
+_NODES_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -207,6 +207,7 @@ class Pipeline:
         self.folder_nodes: dict[str, list[Node]] = {}
         self.bad_folders: set[str] = set()
         self.file_list: list[Node] = []  # the File nodes in walk order (for the duplicates hint)
+        self.first_digests: list[str] = []  # their first digests, collected on the way (not looked up again)
         # the bounded queue of batches between the walk and the graph
         self.pending: deque[_Pending] = deque()
         self.max_inflight = 2 * opts.workers
@@ -448,8 +449,9 @@ class Pipeline:
         n_files = n_bytes = n_cached = n_read = bytes_read = folder_bytes = 0
         builder, graph, nodes, db, algs = self.builder, self.graph, self.nodes, self.db, self.algs
         fmt_links, unmatched, ambiguous_count = self.fmt_links, self.unmatched, self.ambiguous_count
-        file_list, hints, dir_bytes, folder_nodes = (
+        file_list, first_digests, hints, dir_bytes, folder_nodes = (
             self.file_list,
+            self.first_digests,
             self.hints,
             self.dir_bytes,
             self.folder_nodes,
@@ -488,6 +490,7 @@ class Pipeline:
             else:
                 nodes[nid] = node
             file_list.append(node)
+            first_digests.append(res.digests[0])
             if cur_nodes is not None:
                 cur_nodes.append(node)
             if not size or AWKWARD_NAME.search(fname) or fname != fname.strip():
@@ -540,7 +543,7 @@ class Pipeline:
         self._submit()
         while self.pending:
             self._drain_one()
-        ids, file_nodes, nbytes, unmatched_f, ambiguous_f, awkward, empty = marshal.loads(payload)
+        ids, digests, file_nodes, nbytes, unmatched_f, ambiguous_f, awkward, empty = marshal.loads(payload)
         nodes = self.nodes
         if nodes.keys().isdisjoint(ids):
             nodes.update(zip(ids, file_nodes, strict=True))
@@ -548,6 +551,7 @@ class Pipeline:
             for node in file_nodes:
                 self.graph.add_node(node)
         self.file_list.extend(file_nodes)
+        self.first_digests.extend(digests)
         self.unmatched.update(unmatched_f)
         self.ambiguous_count.update(ambiguous_f)
         for r in awkward:
@@ -576,7 +580,7 @@ class Pipeline:
             self.graph.nodes[self.bundle_ids[rel]]["storageSize"] = factory.size(dir_bytes[rel])
         self.repo["storageSize"] = factory.size(stats.bytes)
         result.unmatched_extensions = dict(unmatched.most_common())
-        result.hints = self.hints.hints(_duplicates(self.file_list, factory.base))
+        result.hints = self.hints.hints(_duplicates(self.file_list, self.first_digests, factory.base))
         if unmatched:
             shown = ", ".join(f"{e} ({n})" for e, n in unmatched.most_common(5))
             result.hints.append(
@@ -629,10 +633,12 @@ def _store_folders(
             path,
             key,
             listing,
-            # the @ids too (marshal stores each string once): no pass over the nodes to find them again
+            # the @ids and first digests too (marshal stores each string once): no pass over the
+            # nodes to find them again
             marshal.dumps(
                 (
                     [n["@id"] for n in file_nodes],
+                    [n["hash"][0]["digest"] for n in file_nodes],
                     file_nodes,
                     nbytes,
                     dict(unmatched),
@@ -644,11 +650,13 @@ def _store_folders(
         )
 
 
-def _duplicates(files: list[Node], base: str) -> list[tuple[str, ...]]:
-    """Groups of relative paths whose files have the same size and first digest (empty files excluded)."""
-    # first by digest alone (one look-up per file; a set in C says when there is none at all, the
-    # common case); sizes only for the few candidates
-    digests = [n["hash"][0]["digest"] for n in files]
+def _duplicates(files: list[Node], digests: list[str], base: str) -> list[tuple[str, ...]]:
+    """Groups of relative paths whose files have the same size and first digest (empty files excluded).
+
+    ``digests`` are the first digests of ``files``, in the same order.
+    """
+    # first by digest alone (a set in C says when there is none at all, the common case); sizes
+    # only for the candidates
     if len(set(digests)) == len(digests):
         return []
     dup_digests = {d for d, c in Counter(digests).items() if c > 1}
