@@ -195,3 +195,12 @@ def teardown_module() -> None:
 def test_one_worker_means_no_helper(many: Path) -> None:
     r = inventory(many, BASE, process_after=1, workers=1, progress=False)
     assert r.stats.files_in_process == 0 and r.stats.files == 303
+
+
+@pytest.mark.usefixtures("patient")
+def test_no_helper_in_a_frozen_application(many: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """There sys.executable is the application itself, not a Python to run the helper with."""
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert not hashproc.available()
+    r = inventory(many, BASE, process_after=1, progress=False)
+    assert r.stats.files_in_process == 0 and r.stats.files == 303

@@ -65,8 +65,11 @@ serve()
 
 
 def available() -> bool:
-    """Whether helper processes can be used here (POSIX pipes and ``select``, a Python executable)."""
-    return os.name == "posix" and bool(sys.executable)
+    """Whether helper processes can be used here (POSIX pipes and ``select``, a Python executable).
+
+    Not in a frozen application (PyInstaller and the like): its executable is the application.
+    """
+    return os.name == "posix" and bool(sys.executable) and not getattr(sys, "frozen", False)
 
 
 def _widen(fd: int) -> None:
