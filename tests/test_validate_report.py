@@ -133,3 +133,12 @@ def test_unknown_format() -> None:
 
     with pytest.raises(ConfigurationError):
         _report().render("pdf")
+
+
+def test_node_ids_with_unicode_digits_group_and_sort() -> None:
+    # found by hypothesis: "¹" is a digit to str.isdigit() but not to int(); grouping raised ValueError
+    report = validate([{"@id": i, "foo": 1} for i in ("¹", "x١٢", "x2")])  # no name: sorted by @id
+    groups = report.groups()  # grouped and sorted without a traceback
+    nodes = [i.node_id for g in groups for i in g.issues if g.rule_id == "missing-type"]
+    assert set(nodes) == {"¹", "x١٢", "x2"}
+    assert nodes.index("x2") < nodes.index("x١٢")  # natural order: Arabic-Indic 12 after 2

@@ -33,23 +33,46 @@ _VALUE_RULES = frozenset(
 def kg_term_links(graph: MetadataGraph) -> dict[tuple[str, str], list[str]]:
     """(node @id, property) → KG ids linked where the property takes controlled terms (licences …)."""
     reg = get_registry(graph.version)
+    nodes = graph.nodes
     out: dict[tuple[str, str], list[str]] = {}
-    for nid, node in graph.nodes.items():
+    # It runs over every node of every validation: the keys to look at are worked out once per
+    # @type (most types have one or two term properties, most graphs a handful of types).
+    keys_of: dict[str, tuple[str, ...]] = {}
+    for nid, node in nodes.items():
         if not isinstance(node, dict):
             continue  # not a node at all: the engines report it
         t = node.get("@type")
-        spec = reg.find(t) if isinstance(t, str) else None
-        if spec is None:
+        if not isinstance(t, str):
             continue
-        for key, value in node.items():
-            prop = spec.properties.get(key) if not key.startswith("@") else None
-            if prop is None or not prop.target_types or not _any_term(reg, prop.target_types):
+        keys = keys_of.get(t)
+        if keys is None:
+            keys = keys_of[t] = _term_keys(reg, t)
+        for key in keys:
+            value = node.get(key)
+            if value is None:
                 continue
             for v in iter_values(value):
                 ref = v.get("@id") if isinstance(v, dict) else None
-                if isinstance(ref, str) and _KG_ID.match(ref) and ref not in graph.nodes:
+                if (
+                    isinstance(ref, str)
+                    and ref.startswith(KG_INSTANCE_NS)
+                    and _KG_ID.match(ref)
+                    and ref not in nodes
+                ):
                     out.setdefault((nid, key), []).append(ref)
     return out
+
+
+def _term_keys(reg: Any, type_ref: str) -> tuple[str, ...]:
+    """The keys of a type's properties that take controlled terms (none for an unknown type)."""
+    spec = reg.find(type_ref)
+    if spec is None:
+        return ()
+    return tuple(
+        key
+        for key, prop in spec.properties.items()
+        if not key.startswith("@") and prop.target_types and _any_term(reg, prop.target_types)
+    )
 
 
 def _any_term(reg: Any, types: tuple[str, ...]) -> bool:

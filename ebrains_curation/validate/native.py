@@ -373,11 +373,63 @@ class NativeEngine:
         type_name = tp.spec.name
         vocab = self.vocab
         only_json = self._only_json
+        # The loop below settles most values of a node without calling the property's check (measured:
+        # one call per value was most of the engine's time): a text where the property takes text with
+        # at most one pattern (which it matches), a whole number where it takes numbers, @id / @type
+        # strings, a link whose target's verdict is already known to be "fine", and an embedded node
+        # handed straight to its type's check. Everything else goes to the property's check, which gives
+        # the same verdicts (its fast paths are these, see _compile_prop).
+        str_noop = {"@id", "@type"} | {k for k, fn in props.items() if fn.str_noop}  # type: ignore[attr-defined]
+        str_rx = {k: fn.str_rx for k, fn in props.items() if fn.str_rx is not None}  # type: ignore[attr-defined]
+        int_noop = {k for k, fn in props.items() if fn.int_noop}  # type: ignore[attr-defined]
+        link_noop = {k: fn.verdicts for k, fn in props.items() if fn.link_noop}  # type: ignore[attr-defined]
+        emb_direct = {k: fn.emb for k, fn in props.items() if fn.emb is not None}  # type: ignore[attr-defined]
 
         def check(
             node: dict[str, Any], ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...], depth: int
         ) -> None:
             for key, value in node.items():
+                cls = value.__class__
+                if cls is str:
+                    if key in str_noop:
+                        continue
+                    rx = str_rx.get(key)
+                    if rx is not None and rx.search(value) is not None:
+                        continue
+                elif cls is int:
+                    if key in int_noop:
+                        continue
+                else:
+                    d = value if cls is dict else None
+                    if cls is list and len(value) == 1 and value[0].__class__ is dict:
+                        d = value[0]  # one item in a list is that item (JSON-LD sees a set)
+                    if d is not None:
+                        vid = d.get("@id")
+                        if vid is not None:
+                            verdicts = link_noop.get(key)
+                            if (
+                                verdicts is not None
+                                and vid.__class__ is str
+                                and d.get("@type") is None
+                                and verdicts.get(vid, _UNSET) is None
+                            ):
+                                continue
+                        else:
+                            emb = emb_direct.get(key)
+                            et = d.get("@type")
+                            if (
+                                emb is not None
+                                and et.__class__ is str
+                                and depth < _MAX_DEPTH
+                                and "@value" not in d
+                            ):
+                                sub = emb[0].get(et)  # (only types the property takes are in there)
+                                if sub is not None:
+                                    if prefix:
+                                        sub(d, ctx, (*prefix, emb[1]), (*prefix_iri, emb[3]), depth + 1)
+                                    else:
+                                        sub(d, ctx, emb[2], emb[4], depth + 1)
+                                    continue
                 fn = props.get(key)  # the common case first: a known property
                 if fn is not None:
                     fn(value, ctx, prefix, prefix_iri, depth)
@@ -431,6 +483,7 @@ class NativeEngine:
             (c.meta, rx) for c, rx in str_checks if c.kind in ("pattern", "format") and rx is not None
         ]
         only_patterns = len(patterns) == len(str_checks)
+        single_rx = patterns[0][1] if only_patterns and len(patterns) == 1 else None
 
         def check_str(text: str, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...]) -> None:
             if only_patterns:  # the usual case (an IRI's or identifier's format): no dispatch on kinds
@@ -454,6 +507,7 @@ class NativeEngine:
                 elif c.kind == "one-of" and c.values is not None and text not in c.values:
                     emit(c.meta, ctx, prefix, prefix_iri, text)
 
+        check_str.single_rx = single_rx  # type: ignore[attr-defined]  # the one pattern, if only one
         return check_str
 
     def _compile_prop(self, pp: PropPlan) -> Callable[..., None]:
@@ -638,6 +692,14 @@ class NativeEngine:
                 ):
                     emit(value_kind, ctx, prefix, prefix_iri, v)
 
+        # what the type's check may skip without calling this one (see _compile)
+        check.str_noop = str_fast and not check_strs  # type: ignore[attr-defined]
+        check.int_noop = int_fast  # type: ignore[attr-defined]
+        check.link_noop = link_fast and not str_checks  # type: ignore[attr-defined]
+        check.verdicts = verdicts  # type: ignore[attr-defined]
+        rx1 = check_str.single_rx  # type: ignore[attr-defined]
+        check.str_rx = rx1 if str_fast and check_strs else None  # type: ignore[attr-defined]
+        check.emb = (emb_checkers, pp.key, emb_key, pp.iri, emb_iri) if emb_fast else None  # type: ignore[attr-defined]
         return check
 
     def _re(self, pattern: str) -> re.Pattern[str]:
@@ -919,7 +981,12 @@ def _is_reference(node: dict[str, Any], node_id: str | None) -> bool:
     """A typed link stub: an IRI node with nothing but its @type (no property holds a value)."""
     if not isinstance(node_id, str) or node_id.startswith("_:") or "@type" not in node:
         return False
-    return not any(isinstance(k, str) and k and k[0] != "@" and _has_value(v) for k, v in node.items())
+    # a plain loop, not any() over a generator: it runs once per node and usually stops at the first
+    # property (a node with content), so the generator's set-up was most of its cost
+    for k, v in node.items():
+        if v is not None and k.__class__ is str and k and k[0] != "@" and _has_value(v):
+            return False
+    return True
 
 
 def _has_value(value: Any) -> bool:

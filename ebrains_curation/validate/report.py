@@ -273,7 +273,8 @@ def _group_key(group: IssueGroup) -> tuple[Any, ...]:
 
 def _natural(text: str) -> tuple[Any, ...]:
     """Sort key putting "sub-2" before "sub-10"."""
-    return tuple(int(t) if t.isdigit() else t.casefold() for t in re.split(r"(\d+)", text))
+    # isdecimal, not isdigit: "¹" is a digit to isdigit() but not to \d or int()
+    return tuple(int(t) if t.isdecimal() else t.casefold() for t in re.split(r"(\d+)", text))
 
 
 def group_issues(issues: Iterable[Issue], labels: dict[str, str] | None = None) -> list[IssueGroup]:
