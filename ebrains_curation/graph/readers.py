@@ -35,6 +35,7 @@ from ..errors import CurationError, LoadError
 from ..schemas.versions import OMI_NS, V3_NS, OpenMINDSVersion, VersionLike, get_version
 from . import fastjson
 from .context import context_for, version_for_context_url
+from .fastread import graph_is_clean
 from .kgdocs import kg_nodes
 from .model import MetadataGraph
 from .normalize import _add_document, _embed_blank_nodes, gc_paused
@@ -79,7 +80,7 @@ def load(source: Any, version: VersionLike = None, *, kind: str | None = None) -
             return _guard(lambda: _load_folder(path, version), name)
         if kind in ("turtle", "ntriples"):
             return _guard(lambda: _load_rdf_file(path, version, kind), name)
-        return _guard(lambda: _from_document(_read_json(path), version, name), name)
+        return _guard(lambda: _from_text(read_input(path), version, name), name)
     raise LoadError(
         f"cannot load metadata from a {type(source).__name__}; give a path, a dict/list or an rdflib.Graph"
     )
@@ -92,7 +93,7 @@ def loads(text: str | bytes, version: VersionLike = None, format: str = "json-ld
         raise LoadError("loads() reads a string; use load() for a folder")
     if kind in ("turtle", "ntriples"):
         return _guard(lambda: _parse_rdf_text(text, version, kind, "<string>"), "<string>")
-    return _guard(lambda: _from_document(_parse_json(text, "<string>"), version, "<string>"), "<string>")
+    return _guard(lambda: _from_text(text, version, "<string>"), "<string>")
 
 
 def load_kg_response(payload: Any, version: VersionLike = None) -> MetadataGraph:
@@ -206,6 +207,17 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _from_text(text: str | bytes, version: str | None, source: str) -> MetadataGraph:
+    doc, clean_graph = _read_document(text, source)
+    return _from_document(doc, version, source, clean_graph=clean_graph)
+
+
+def _read_document(text: str | bytes, source: str) -> tuple[Any, list[Any] | None]:
+    """The parsed document, and its @graph list when every node in it is already in node format."""
+    doc = _parse_json(text, source)
+    return doc, (doc["@graph"] if graph_is_clean(doc) else None)
+
+
 def _parse_json(text: str | bytes, source: str) -> Any:
     # C speed, straight from the bytes when they parse: msgspec checks the UTF-8 and refuses lone
     # surrogates, and no decoded copy of the text sits beside the data (peak memory). Whatever it
@@ -291,7 +303,7 @@ def _is_rdflib_graph(obj: Any) -> bool:
 def _guard(fn: Any, source: str) -> MetadataGraph:
     """Run a reader; anything but our own errors becomes a LoadError naming the source."""
     try:
-        with gc_paused():
+        with gc_paused(long_lived=True):
             return fn()
     except CurationError:
         raise
@@ -304,10 +316,13 @@ def _guard(fn: Any, source: str) -> MetadataGraph:
 # ------------------------------------------------------------------------------------------------
 # documents
 # ------------------------------------------------------------------------------------------------
-def _from_document(doc: Any, version: str | None, source: str, *, kg: bool = False) -> MetadataGraph:
+def _from_document(
+    doc: Any, version: str | None, source: str, *, kg: bool = False, clean_graph: list[Any] | None = None
+) -> MetadataGraph:
+    """``clean_graph``: the document's @graph list when all its nodes are known to be in node format."""
     nodes = kg_nodes(doc, source, get_version(version).vocab if version else None)
     if nodes is not None:  # a KG response, instance or query result: plain nodes, KG fields as meta
-        doc, kg = nodes, True
+        doc, kg, clean_graph = nodes, True, None
     note = None
     if version is None:
         guess = _guess(doc)
@@ -318,7 +333,7 @@ def _from_document(doc: Any, version: str | None, source: str, *, kg: bool = Fal
         _check_version(doc, v, source)
     graph = MetadataGraph(v)
     graph.version_note = note
-    _add_document(graph, doc, source, kg=kg)
+    _add_document(graph, doc, source, kg=kg, clean_graph=clean_graph)
     _embed_blank_nodes(graph)
     return graph
 

@@ -14,7 +14,6 @@ large documents. Pure data: no file or network access.
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from ..constants import OMI_NS as _OMI
 from ..schemas.versions import V3_NS, get_version
 from .context import version_for_context_url
+from .schemafacts import version_markers
 
 __all__ = ["VersionGuess", "guess_version"]
 
@@ -38,21 +38,9 @@ class VersionGuess:
     ambiguous: bool = False
 
 
-@functools.cache
 def _markers() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
     """(type name → only version having it, (type name, key) → only version having that property)."""
-    from ..schemas.specs import get_registry
-
-    r4, r5 = get_registry("v4"), get_registry("v5")
-    t4 = {t.name: t for t in r4}
-    t5 = {t.name: t for t in r5}
-    types = {n: "v4" for n in t4.keys() - t5.keys()} | {n: "v5" for n in t5.keys() - t4.keys()}
-    keys: dict[tuple[str, str], str] = {}
-    for name in t4.keys() & t5.keys():
-        k4, k5 = set(t4[name].properties), set(t5[name].properties)
-        keys.update({(name, k): "v4" for k in k4 - k5})
-        keys.update({(name, k): "v5" for k in k5 - k4})
-    return types, keys
+    return version_markers()  # shipped data (schemafacts): no schema registry is built for this
 
 
 def _short(text: str, prefix: str) -> str | None:

@@ -51,6 +51,10 @@ def kg_term_links(graph: MetadataGraph) -> dict[tuple[str, str], list[str]]:
             value = node.get(key)
             if value is None:
                 continue
+            if value.__class__ is dict:  # one link (most values): no generator
+                ref = value.get("@id")
+                if ref.__class__ is not str or not ref.startswith(KG_INSTANCE_NS):
+                    continue
             for v in iter_values(value):
                 ref = v.get("@id") if isinstance(v, dict) else None
                 if (

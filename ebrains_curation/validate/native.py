@@ -133,8 +133,21 @@ class NativeEngine:
                 checker = by_type.get(t) if t.__class__ is str else None
                 if checker is not None:
                     ctx.node_type = checker.type_name  # type: ignore[attr-defined]
-                    if not _is_reference(node, ctx.node_id):  # a typed link stub describes nothing
-                        checker(node, ctx, (), (), 0)
+                    if not ctx.node_id.startswith("_:"):
+                        # _is_reference inlined (a call per node was measurable): a typed link stub, an IRI
+                        # node without a value in any property, describes nothing
+                        for k, v in node.items():
+                            if (
+                                v is not None
+                                and k.__class__ is str
+                                and k
+                                and k[0] != "@"
+                                and (v.__class__ is not list or _has_value(v))
+                            ):
+                                break
+                        else:
+                            continue
+                    checker(node, ctx, (), (), 0)
                 else:
                     check_node(node, ctx)
             except RecursionError:

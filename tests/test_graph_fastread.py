@@ -1,0 +1,125 @@
+"""The JSON-LD reader's fast lane and the schema facts it reads: same results as the general reader."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ebrains_curation.graph import load, loads
+from ebrains_curation.graph.fastread import graph_is_clean
+from ebrains_curation.graph.normalize import _clean_node
+from ebrains_curation.graph.schemafacts import compute, iri_keys, iri_keys_any, version_markers
+
+T = "https://openminds.om-i.org/types/"
+V = "https://openminds.om-i.org/props/"
+
+
+def test_shipped_schema_facts_equal_the_installed_openminds() -> None:
+    # schema_facts.json is written from the registries (python -m ebrains_curation.graph.schemafacts)
+    facts = compute()
+    for version, keys in facts["iri_keys"].items():
+        assert iri_keys(version) == frozenset(keys)
+    types, props = version_markers()
+    assert types == facts["version_markers"]["types"]
+    assert props == {(t, k): v for t, k, v in facts["version_markers"]["properties"]}
+    assert "BrainAtlas" in types and "homepage" in iri_keys_any()
+
+
+def _file(i: int) -> dict:
+    return {
+        "@id": f"https://ex.org/file/{i}",
+        "@type": T + "File",
+        "name": f"f{i}.json",
+        "IRI": f"https://ex.org/data/f{i}.json",
+        "hash": [{"@type": T + "Hash", "algorithm": "MD5", "digest": f"{i:032x}"}],
+        "storageSize": {
+            "@type": T + "QuantitativeValue",
+            "value": 10 + i,
+            "unit": {"@id": "https://openminds.om-i.org/instances/unitOfMeasurement/byte"},
+        },
+        "format": {"@id": "https://openminds.om-i.org/instances/contentTypes/application_json"},
+    }
+
+
+def _doc(nodes: list) -> dict:
+    return {"@context": {"@vocab": V}, "@graph": nodes}
+
+
+def test_clean_documents_take_the_lane_and_load_the_same() -> None:
+    doc = _doc([_file(i) for i in range(5)])
+    assert graph_is_clean(doc)
+    text = json.dumps(doc)
+    g = loads(text.encode())
+    assert [g.nodes[n["@id"]] for n in doc["@graph"]] == doc["@graph"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda n: n.update(homepage={"@id": "https://ex.org"}),  # an IRI key as a link: becomes a string
+        lambda n: n.update(name=None),  # null: dropped by the general reader
+        lambda n: n.update({V + "name": "x"}),  # a full IRI key
+        lambda n: n.update({"@context": {"@vocab": V}}),  # a node's own context
+        lambda n: n["hash"].append([1]),  # a list in a list
+        lambda n: n["storageSize"].pop("@type"),  # an embedded node without @type
+        lambda n: n["format"].update({"@type": T + "ContentType"}),  # a typed link stub
+        lambda n: n.update({"@id": ""}),  # an empty @id: the general reader refuses it
+    ],
+)
+def test_anything_unusual_leaves_the_lane(change) -> None:
+    nodes = [_file(i) for i in range(3)]
+    change(nodes[1])
+    doc = _doc(nodes)
+    assert not graph_is_clean(doc)
+    assert not _clean_node(nodes[1], iri_keys("v4")) or "@context" in nodes[1] or nodes[1]["@id"] == ""
+
+
+_keys = st.sampled_from(["name", "IRI", "homepage", "@id", "@type", "@context", "x:y", "", "value", "unit"])
+_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+    st.fixed_dictionaries({"@id": st.text(max_size=3)}),
+)
+_values = st.recursive(
+    _leaf,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_keys, inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_keys, _values, max_size=5))
+def test_the_lane_agrees_with_the_general_check(extra: dict) -> None:
+    node = {**_file(1), **extra}
+    general = (
+        isinstance(node.get("@id"), str)
+        and bool(node["@id"])
+        and isinstance(node.get("@type"), str)
+        and ":" in node["@type"]
+        and "@context" not in node
+        and _clean_node(copy.deepcopy(node), iri_keys_any())
+    )
+    assert graph_is_clean(_doc([node])) == general
+
+
+def test_a_fresh_process_reads_a_file_without_building_schema_registries(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "g.jsonld"
+    path.write_text(json.dumps(_doc([_file(i) for i in range(3)])))
+    code = (
+        "from ebrains_curation.graph import load; from ebrains_curation.schemas import specs;"
+        f"g = load({str(path)!r}); assert len(g) == 3;"
+        "print(sorted(str(v) for v, r in specs._REGISTRIES.items() if r._built))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out  # no registry was built (0.7 s and 80 MB before)
+    assert load(path).nodes["https://ex.org/file/1"] == _file(1)
