@@ -133,7 +133,7 @@ class NativeEngine:
                 checker = by_type.get(t) if t.__class__ is str else None
                 if checker is not None:
                     ctx.node_type = checker.type_name  # type: ignore[attr-defined]
-                    if not ctx.node_id.startswith("_:"):
+                    if ctx.node_id is not None and not ctx.node_id.startswith("_:"):
                         # _is_reference inlined (a call per node was measurable): a typed link stub, an IRI
                         # node without a value in any property, describes nothing
                         for k, v in node.items():
