@@ -99,3 +99,33 @@ def test_graph_text_in_batches_is_json_dumps_text(indent: int | None) -> None:
         doc = {"@context": ctx, "@graph": part}
         ref = json.dumps(doc, sort_keys=True, ensure_ascii=False, indent=indent, separators=seps) + "\n"
         assert "".join(_encode_graph(ctx, part, indent)) == ref
+
+
+@settings(max_examples=400, deadline=None)
+@given(_values, st.sampled_from([None, 2]))
+def test_the_float_walk_lets_dumps_skip_its_probes_only_when_that_is_safe(
+    value: Any, indent: int | None
+) -> None:
+    def floats_in(v: Any) -> bool:
+        if isinstance(v, dict):
+            return any(floats_in(x) for x in v.values())
+        if isinstance(v, list):
+            return any(floats_in(x) for x in v)
+        return isinstance(v, float)
+
+    assert fastjson.has_float(value) == floats_in(value)
+    if fastjson.has_float(value):
+        return
+    fast = fastjson.dumps(value, indent, floats=False)  # no probe: must still be json's text
+    if fast is None:
+        return
+    seps = (",", ":") if indent is None else None
+    assert fast == json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent, separators=seps)
+
+
+def test_has_float_counts_unknown_values_as_floats() -> None:
+    class F(float):
+        pass
+
+    assert fastjson.has_float([{"a": F(1.5)}]) and fastjson.has_float({"a": (1,)})
+    assert not fastjson.has_float({"a": [1, True, None, "x", {"b": []}]})

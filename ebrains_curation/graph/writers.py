@@ -280,7 +280,8 @@ def _encode_graph(ctx: Any, nodes: list[Any], indent: int | None, key: str = "@g
         # a thousand nodes encoded in C, as {key: [nodes]} so that they come out at their final
         # indentation: the text between the brackets is theirs (when msgspec must not write them,
         # node by node as before)
-        fast = fastjson.dumps({key: nodes[start : start + 1000]}, indent)
+        chunk = nodes[start : start + 1000]
+        fast = fastjson.dumps({key: chunk}, indent, floats=fastjson.has_float(chunk))
         if fast is not None and fast.startswith(open_) and fast.endswith(close):
             text = fast[len(open_) : -len(close)]
             yield text if start == 0 else ",\n" + text
