@@ -100,23 +100,36 @@ def main() -> None:
         print(f"\n== DatasetVersion with {n:,} Files (openMINDS v4, profile 'openminds') ==")
         objects, _ = timed("build openminds objects", build_objects, n)
         graph, _ = timed("MetadataGraph.add(objects) (conversion, not validation)", _graph, objects)
-        native, t_native = timed("native engine: validate(graph)", validate, graph)
+        native, t_native, c_native = _timed_cpu("native engine: validate(graph)", validate, graph)
         coll, _ = timed("openminds: Collection(*objects)", Collection, *objects)
-        om_result, t_om = timed("openminds: Collection.validate()", coll.validate)
+        om_result, t_om, c_om = _timed_cpu("openminds: Collection.validate()", coll.validate)
         om_count = sum(len(v) for v in om_result.values()) if isinstance(om_result, dict) else len(om_result)
         print(f"  native findings: {native.counts}; openminds findings: {om_count} messages")
-        print(f"  ratio openminds.validate / native = {t_om / t_native:6.1f}x")
+        print(
+            f"  ratio openminds.validate / native = {t_om / t_native:6.1f}x wall, {c_om / c_native:6.1f}x CPU"
+        )
         print(f"  native findings digest (rule, node, path): {findings_digest(native)}")
         if n in shacl_sizes:
             shacl_lines(graph, native, t_native)
         if n == args.files:
-            _native_targets(n, t_native, t_om, native.counts["error"], om_count)
+            _native_targets(n, c_native, c_om, native.counts["error"], om_count)
             _same_findings(native, om_result)
         del objects, graph, coll
 
 
+def _timed_cpu(label: str, fn, *args):
+    """Like timed(), and the process's CPU time too: on a shared machine (other work waiting for the
+    same cores) CPU time is what the run would take alone; the targets use it."""
+    gc.collect()
+    start, cpu = time.perf_counter(), time.process_time()
+    out = fn(*args)
+    took, used = time.perf_counter() - start, time.process_time() - cpu
+    print(f"  {label:<52} {took:8.3f} s  ({used:.3f} s CPU)")
+    return out, took, used
+
+
 def _native_targets(n: int, t_native: float, t_om: float, native_errors: int, om_count: int) -> None:
-    """The issue-19 target lines of the native engine, and its figures for run.py's comparison."""
+    """The issue-19 target lines of the native engine (CPU times), and its figures for run.py's comparison."""
     import os
 
     from _figures import record, target
@@ -124,16 +137,16 @@ def _native_targets(n: int, t_native: float, t_om: float, native_errors: int, om
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"  (machine load average {load:.1f} on {os.cpu_count()} CPUs: 'idle' holds only near 0)")
 
-    target(f"native validation of {n:,} Files, seconds (idle machine)", t_native, "< 0.5 s", t_native < 0.5)
-    target("openminds Collection.validate() / native", t_om / t_native, ">= 10x", t_om / t_native >= 10)
+    target(f"native validation of {n:,} Files, CPU seconds", t_native, "< 0.5 s", t_native < 0.5)
+    target("openminds Collection.validate() / native (CPU)", t_om / t_native, ">= 10x", t_om / t_native >= 10)
     target(
         "same number of findings (native errors == openminds messages)",
         native_errors,
         str(om_count),
         native_errors == om_count,
     )
-    record(f"native validate {n} Files", t_native, "s")
-    record(f"openminds validate / native, {n} Files", t_om / t_native, "x", "higher")
+    record(f"native validate {n} Files, CPU", t_native, "s")
+    record(f"openminds validate / native, {n} Files, CPU", t_om / t_native, "x", "higher")
 
 
 def findings_digest(report) -> str:
