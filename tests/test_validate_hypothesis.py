@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ebrains_curation.validate import ValidationReport, validate
@@ -193,3 +193,42 @@ def test_engines_agree_on_random_damage(index: int, key: str, value: object) -> 
     graph = json.loads(json.dumps(BASE["nodes"]))
     graph[index][key] = value
     assert validate(graph).keys() == validate(graph, engine="shacl").keys()
+
+
+KG_ID = "https://kg.ebrains.eu/api/instances/0b7c8c7e-4a9a-4d3e-9f35-123456789abc"
+kg_values = st.recursive(
+    st.one_of(
+        scalars,
+        st.just({"@id": KG_ID}),
+        st.just({"@id": KG_ID, "@type": T + "License"}),
+        st.just(KG_ID),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["@id", "@type", "value", "unit", "x"]), inner, max_size=3),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.sampled_from([1, 1, 1, 8, 8, 2]),  # the DatasetVersion and the File have term properties
+    st.sampled_from(["license", "accessibility", "format", "dataType", "storageSize", "author", "x"]),
+    kg_values,
+)
+@example(1, "license", {"@id": KG_ID})
+@example(8, "format", [{"@id": KG_ID, "@type": T + "ContentType"}])
+def test_skipping_the_kg_id_scan_changes_nothing(index: int, key: str, value: object) -> None:
+    """validate() looks for unresolved KG-id terms only when the native engine met a KG-id link:
+    the same findings as always looking (KG ids put anywhere, in every form)."""
+    from ebrains_curation.graph import as_graph
+    from ebrains_curation.validate import kgterms
+
+    graph = json.loads(json.dumps(BASE["nodes"]))
+    graph[index][key] = value
+    report = validate(graph)
+    always = kgterms.term_needs_kg_issues(
+        as_graph(graph), [i for i in report.issues if i.rule_id != "term-needs-kg"]
+    )
+    assert sorted(map(repr, report.issues)) == sorted(map(repr, always))

@@ -69,15 +69,19 @@ def validate(
     start = time.perf_counter()
     issues = list(_profile_issues(plan, prof, v))
     issues.extend(_graph_issues(plan, graph, engine))
+    kg_ids = True  # whether some link may point to a KG id (then unresolved KG-id terms are looked for)
     if engine == "native":
         from .native import NativeEngine
 
-        issues.extend(NativeEngine(plan).run(graph.nodes, graph.sources))
+        native = NativeEngine(plan)
+        issues.extend(native.run(graph.nodes, graph.sources))
+        kg_ids = native.saw_kg_ids  # it saw every link target: no scan of the graph when none was a KG id
     else:
         from .shacl import run_shacl
 
         issues.extend(run_shacl(graph, plan, backend="turbo" if engine == "shacl-turbo" else "pyshacl"))
-    issues = term_needs_kg_issues(graph, issues)
+    if kg_ids:
+        issues = term_needs_kg_issues(graph, issues)
     return ValidationReport(
         issues=tuple(issues),
         engine=engine,

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any
 
+from ..constants import KG_INSTANCE_NS
 from ..schemas import term_by_iri
 from ..schemas.versions import OpenMINDSVersion
 from .conditions import Req, RPath, Test
@@ -63,6 +64,8 @@ class NativeEngine:
         self._link_verdicts: dict[tuple[int, str, Any], Any] = {}
         self._run_caches: list[dict[Any, Any]] = []  # per-property caches that depend on the nodes of a run
         self._by_type: dict[str, Callable[..., None] | None] = {}  # @type string → its compiled check
+        #: whether the last run met a link to a KG id (``validate()`` looks for unresolved KG-id terms only then)
+        self.saw_kg_ids = False
 
     # -- issues -----------------------------------------------------------------------------------
     def _emit(
@@ -122,11 +125,17 @@ class NativeEngine:
         self._linked_sets = {} if self._only_json else self._cross_node_sets(nodes)
         self._link_verdicts = {}
         self._stubs_reported: set[str] = set()
+        self.saw_kg_ids = False
         for c in self._run_caches:
             c.clear()
         by_type, check_node = self._by_type, self._check_node
+        # one context object for the whole run, refilled per node (issues copy what they show from it
+        # when they are made; a new object per node was measurable)
+        ctx = _Ctx(None, None, None)
         for node_id, node in nodes.items():
-            ctx = _Ctx(node_id if isinstance(node_id, str) else repr(node_id), None, sources.get(node_id))
+            ctx.node_id = node_id if isinstance(node_id, str) else repr(node_id)
+            ctx.node_type = None
+            ctx.source = sources.get(node_id)
             try:
                 # a node of a type seen before goes straight to its compiled check (most nodes)
                 t = node.get("@type") if node.__class__ is dict else None
@@ -151,6 +160,7 @@ class NativeEngine:
                 else:
                     check_node(node, ctx)
             except RecursionError:
+                self.saw_kg_ids = True  # (not every link was looked at)
                 self._emit(
                     self.plan.metas["check-not-run"],
                     ctx,
@@ -669,6 +679,8 @@ class NativeEngine:
                         if not isinstance(vid, str):
                             emit(value_kind, ctx, prefix, prefix_iri, vid)
                             continue
+                        if vid.startswith(KG_INSTANCE_NS):
+                            self.saw_kg_ids = True
                         if link_ok:
                             self._link(pp, vid, v.get("@type"), ctx, prefix, prefix_iri)
                         elif not iri_ok:
@@ -777,6 +789,8 @@ class NativeEngine:
 
     def _link_verdict(self, pp: PropPlan, target_id: str, hint: Any) -> tuple[Meta | None, Any] | None:
         """What is wrong with a link to ``target_id`` through ``pp`` (the issue's meta and value), or None."""
+        if target_id.startswith(KG_INSTANCE_NS):  # every link target passes here once per run
+            self.saw_kg_ids = True
         target = self._nodes.get(target_id)
         ttypes = (
             _types_of(target.get("@type"), strict=True) if isinstance(target, dict) else set()
