@@ -429,14 +429,10 @@ class NativeEngine:
                     if d is not None:
                         vid = d.get("@id")
                         if vid is not None:
-                            verdicts = link_noop.get(key)
-                            if (
-                                verdicts is not None
-                                and vid.__class__ is str
-                                and d.get("@type") is None
-                                and verdicts.get(vid, _UNSET) is None
-                            ):
-                                continue
+                            if len(d) == 1 and vid.__class__ is str:  # {"@id": …} alone, no @type hint
+                                verdicts = link_noop.get(key)
+                                if verdicts is not None and verdicts.get(vid, _UNSET) is None:
+                                    continue
                         else:
                             emb = emb_direct.get(key)
                             et = d.get("@type")
