@@ -209,8 +209,8 @@ def _sweep_once(folder: Path) -> None:
         remove_stale_temp_files(folder)
 
 
-def atomic_write(path: str | Path, data: str | bytes | Iterable[str]) -> None:
-    """Write ``data`` (text, bytes, or an iterable of text chunks) to ``path`` atomically.
+def atomic_write(path: str | Path, data: str | bytes | Iterable[str] | Iterable[bytes | memoryview]) -> None:
+    """Write ``data`` (text, bytes, or an iterable of text or of byte chunks) to ``path`` atomically.
 
     The temporary file sits next to ``path`` and is removed if anything goes wrong
     (including KeyboardInterrupt); the result keeps the mode of the file it replaces.
@@ -228,12 +228,21 @@ def atomic_write(path: str | Path, data: str | bytes | Iterable[str]) -> None:
         if isinstance(data, bytes):
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-        else:
+        elif isinstance(data, str):
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                if isinstance(data, str):
-                    fh.write(data)
-                else:
-                    fh.writelines(data)
+                fh.write(data)
+        else:
+            chunks = iter(data)
+            first = next(chunks, None)
+            if isinstance(first, (bytes, memoryview)):  # byte chunks (the JSON-LD writer's): as they are
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(first)
+                    fh.writelines(chunks)  # type: ignore[arg-type]
+            else:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                    if first is not None:
+                        fh.write(first)
+                    fh.writelines(chunks)  # type: ignore[arg-type]
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

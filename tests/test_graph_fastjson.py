@@ -129,3 +129,27 @@ def test_has_float_counts_unknown_values_as_floats() -> None:
 
     assert fastjson.has_float([{"a": F(1.5)}]) and fastjson.has_float({"a": (1,)})
     assert not fastjson.has_float({"a": [1, True, None, "x", {"b": []}]})
+
+
+def test_the_file_gets_the_bytes_of_the_text(tmp_path) -> None:
+    """dump() writes byte chunks (views of the encoders' output); dumps() gives the same text."""
+    from ebrains_curation._files import atomic_write
+    from ebrains_curation.graph import MetadataGraph, dump, dumps
+
+    g = MetadataGraph("v4")
+    for i in range(2500):  # three batches, one with a float (written node by node)
+        g.add_node(
+            {"@id": f"https://ex.org/{i}", "@type": "https://openminds.om-i.org/types/File", "name": f"é{i}"}
+        )
+    g.nodes["https://ex.org/1500"]["storageSize"] = {
+        "@type": "https://openminds.om-i.org/types/QuantitativeValue",
+        "value": 1e16,
+    }
+    path = tmp_path / "g.jsonld"
+    dump(g, path)
+    assert path.read_bytes() == dumps(g).encode("utf-8")
+    assert '"value": 1e+16' in path.read_text("utf-8")  # json's spelling, not msgspec's or orjson's
+    atomic_write(tmp_path / "t", iter(["a", "b"]))
+    atomic_write(tmp_path / "b", iter([b"a", memoryview(b"xbx")[1:2]]))
+    atomic_write(tmp_path / "e", iter([]))
+    assert [(tmp_path / n).read_bytes() for n in "tbe"] == [b"ab", b"ab", b""]

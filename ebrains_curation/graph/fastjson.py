@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 import orjson
 
-__all__ = ["dumps", "has_float", "loads"]
+__all__ = ["dumps", "dumps_bytes", "has_float", "loads"]
 
 _decoder = msgspec.json.Decoder()
 
@@ -73,11 +73,17 @@ def dumps(value: Any, indent: int | None, *, floats: bool = True) -> str | None:
     ``floats=False`` (the caller checked with :func:`has_float`): no float to spell differently,
     no NaN or infinity to come out as null, so the probes are skipped.
     """
+    out = dumps_bytes(value, indent, floats=floats)
+    return None if out is None else out.decode("utf-8")
+
+
+def dumps_bytes(value: Any, indent: int | None, *, floats: bool = True) -> bytes | None:
+    """:func:`dumps` as UTF-8 bytes (what a file gets: no decoding and encoding again)."""
     if not floats and indent in (None, 2):
         # orjson writes sorted, indented text in one pass (about twice msgspec's encode + format);
         # without floats it is json's text, byte for byte (a test compares them on random data)
         try:
-            return orjson.dumps(value, option=_ORJSON_OPTIONS[indent]).decode("utf-8")
+            return orjson.dumps(value, option=_ORJSON_OPTIONS[indent])
         except (TypeError, ValueError, OverflowError, RecursionError):
             return None  # big integers, lone surrogates, keys that are not text: the json module
     try:
@@ -85,9 +91,7 @@ def dumps(value: Any, indent: int | None, *, floats: bool = True) -> str | None:
     except (TypeError, ValueError, OverflowError, RecursionError, msgspec.EncodeError):
         return None
     if not floats:
-        if indent is not None:
-            out = msgspec.json.format(out, indent=indent)
-        return out.decode("utf-8")
+        return out if indent is None else msgspec.json.format(out, indent=indent)
     if b"null" in out:  # a NaN or an infinity becomes null in msgspec: let the json module judge
         return None
     # msgspec spells some floats otherwise (1e16, not 1e+16): the same text or none. The probe builds
@@ -101,6 +105,4 @@ def dumps(value: Any, indent: int | None, *, floats: bool = True) -> str | None:
     finally:
         if gc_was_enabled:
             gc.enable()
-    if indent is not None:
-        out = msgspec.json.format(out, indent=indent)
-    return out.decode("utf-8")
+    return out if indent is None else msgspec.json.format(out, indent=indent)

@@ -264,34 +264,44 @@ def _encode_graph(ctx: Any, nodes: list[Any], indent: int | None, key: str = "@g
     Joined, the same text as ``json.dumps(..., indent=indent, sort_keys=True)``;
     chunked so a large graph is written without holding its whole text twice.
     """
+    for chunk in _encode_graph_bytes(ctx, nodes, indent, key):
+        yield bytes(chunk).decode("utf-8")
+
+
+def _encode_graph_bytes(
+    ctx: Any, nodes: list[Any], indent: int | None, key: str = "@graph"
+) -> Iterator[bytes | memoryview]:
+    """:func:`_encode_graph` as UTF-8 chunks (what the file writer takes: no decoding and encoding again)."""
     if indent is None:
-        yield _encode({"@context": ctx, key: nodes}, None)
+        yield _encode({"@context": ctx, key: nodes}, None).encode("utf-8")
         return
     pad = " " * indent
     head = _encode(ctx, indent).rstrip("\n").replace("\n", "\n" + pad)
     if not nodes:
-        yield "{\n" + f'{pad}"@context": {head},\n{pad}"{key}": []\n' + "}\n"
+        yield ("{\n" + f'{pad}"@context": {head},\n{pad}"{key}": []\n' + "}\n").encode("utf-8")
         return
-    yield "{\n" + f'{pad}"@context": {head},\n{pad}"{key}": [\n'
+    yield ("{\n" + f'{pad}"@context": {head},\n{pad}"{key}": [\n').encode("utf-8")
     inner = pad * 2
     batch: list[str] = []
-    open_, close = "{\n" + f'{pad}"{key}": [\n', f"\n{pad}]\n" + "}"
+    open_ = ("{\n" + f'{pad}"{key}": [\n').encode("utf-8")
+    close = (f"\n{pad}]\n" + "}").encode("utf-8")
     for start in range(0, len(nodes), 1000):
         # a thousand nodes encoded in C, as {key: [nodes]} so that they come out at their final
         # indentation: the text between the brackets is theirs (when msgspec must not write them,
         # node by node as before)
         chunk = nodes[start : start + 1000]
-        fast = fastjson.dumps({key: chunk}, indent, floats=fastjson.has_float(chunk))
+        fast = fastjson.dumps_bytes({key: chunk}, indent, floats=fastjson.has_float(chunk))
         if fast is not None and fast.startswith(open_) and fast.endswith(close):
-            text = fast[len(open_) : -len(close)]
-            yield text if start == 0 else ",\n" + text
+            if start:
+                yield b",\n"
+            yield memoryview(fast)[len(open_) : -len(close)]  # (a view: no copy of the batch)
             continue
-        for i, n in enumerate(nodes[start : start + 1000], start):
+        for i, n in enumerate(chunk, start):
             text = inner + _encode(n, indent).rstrip("\n").replace("\n", "\n" + inner)
             batch.append(text if i == 0 else ",\n" + text)
-        yield "".join(batch)
+        yield "".join(batch).encode("utf-8")
         batch = []
-    yield f"\n{pad}]\n" + "}\n"
+    yield (f"\n{pad}]\n" + "}\n").encode("utf-8")
 
 
 def dumps(
@@ -442,7 +452,7 @@ def _dump(
     if target.is_dir():
         raise SerializationError(f"{target} is a folder; use per_node=True to write one file per node")
     if fmt == "compact":
-        text: str | Iterable[str] = _encode_graph(
+        text: str | Iterable[str] | Iterable[bytes | memoryview] = _encode_graph_bytes(
             _context(graph.version, context or "vocab"), export_nodes(graph), indent
         )
     else:
