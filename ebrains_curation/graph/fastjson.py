@@ -50,7 +50,8 @@ def has_float(value: Any) -> bool:
 
     Most openMINDS graphs hold no float at all; then the text of the fast encoders is json's
     (see :func:`dumps`). Written for the shape of graph nodes (texts and numbers settled inline,
-    one call per container): several times cheaper than decoding the text again with a probe.
+    one call per container); measured on 100,000 Files: 0.15 s CPU, where decoding the text again
+    with the float probe took 0.26 s.
     """
     cls = value.__class__
     if cls is dict:
