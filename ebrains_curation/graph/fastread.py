@@ -123,33 +123,46 @@ def _walker(iri_keys: frozenset[str]) -> Callable[[Any], bool]:
             if cls is str or cls is int:
                 continue
             if cls is list:
-                for item in v:
-                    c = item.__class__
-                    if c is str or c is int:
-                        continue
-                    if c is dict:
-                        ref = item.get("@id")
-                        if ref is None and "@id" not in item:
-                            if not embedded_ok(item):
-                                return False
-                            continue
-                        if ref.__class__ is str and ref and len(item) == 1:
-                            continue
-                        return False
-                    if c is list or not value_ok(item, c):
-                        return False
+                items = v
+            elif cls is dict:
+                items = (v,)
+            else:
+                if not value_ok(v, cls):
+                    return False
                 continue
-            if cls is dict:
-                ref = v.get("@id")
-                if ref is None and "@id" not in v:
-                    if not embedded_ok(v):
+            for item in items:
+                c = item.__class__
+                if c is str or c is int:
+                    continue
+                if c is not dict:
+                    if c is list or not value_ok(item, c):
+                        return False  # (a list in a list, or null: the general reader)
+                    continue
+                ref = item.get("@id")
+                if ref is not None or "@id" in item:
+                    if ref.__class__ is str and ref and len(item) == 1:
+                        continue  # a link
+                    return False
+                # an embedded node, checked here rather than by a call (one or two in most nodes)
+                et = item.get("@type")
+                if et.__class__ is not str or ":" not in et:
+                    return False
+                sk = tuple(item)
+                ok = emb_shapes.get(sk)
+                if ok is None:
+                    ok = emb_shapes[sk] = _embedded_shape(sk)
+                if not ok:
+                    return False
+                for x in item.values():
+                    cx = x.__class__
+                    if cx is str or cx is int:
+                        continue
+                    if cx is dict:
+                        r = x.get("@id")
+                        if r.__class__ is str and r and len(x) == 1:
+                            continue
+                    if not value_ok(x, cx):
                         return False
-                    continue
-                if ref.__class__ is str and ref and len(v) == 1:
-                    continue
-                return False
-            if not value_ok(v, cls):
-                return False
         return True
 
     return node_ok
