@@ -80,7 +80,7 @@ def load(source: Any, version: VersionLike = None, *, kind: str | None = None) -
             return _guard(lambda: _load_folder(path, version), name)
         if kind in ("turtle", "ntriples"):
             return _guard(lambda: _load_rdf_file(path, version, kind), name)
-        return _guard(lambda: _from_text(read_input(path), version, name), name)
+        return _guard(lambda: _from_file(path, version, name), name)
     raise LoadError(
         f"cannot load metadata from a {type(source).__name__}; give a path, a dict/list or an rdflib.Graph"
     )
@@ -209,6 +209,12 @@ def _reject_constant(name: str) -> Any:
 
 def _from_text(text: str | bytes, version: str | None, source: str) -> MetadataGraph:
     doc, clean_graph = _read_document(text, source)
+    return _from_document(doc, version, source, clean_graph=clean_graph)
+
+
+def _from_file(path: Path, version: str | None, source: str) -> MetadataGraph:
+    # the file's bytes live only while they are parsed (not while the graph is built: peak memory)
+    doc, clean_graph = _read_document(read_input(path), source)
     return _from_document(doc, version, source, clean_graph=clean_graph)
 
 
