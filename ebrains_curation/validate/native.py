@@ -637,6 +637,10 @@ class NativeEngine:
                 for v in items:
                     if emb_ok and isinstance(v, dict) and "@id" not in v:
                         self._embedded(pp, v, ctx, prefix, prefix_iri, depth)
+                    elif link_ok and isinstance(v, dict) and "@id" not in v and "@value" not in v:
+                        # a node described in place of a link: RDF cannot tell it from a link
+                        # to a blank node (the shapes judge it so), only the JSON can
+                        emit(value_kind, ctx, prefix, prefix_iri, v)
                 return
             if n > 1:
                 n = _distinct(items)  # RDF (and JSON-LD) see a set: repeated values count once
@@ -685,6 +689,8 @@ class NativeEngine:
                             check_str(vid, ctx, prefix, prefix_iri)
                     elif "@value" in v or not emb_ok:
                         emit(value_kind, ctx, prefix, prefix_iri, v)
+                        if link_ok and "@value" not in v:
+                            self._inline_target(pp, v, ctx, prefix, prefix_iri, depth)
                     else:
                         et = v.get("@type")
                         if not (isinstance(et, str) and et in emb_types) and not (
@@ -762,6 +768,24 @@ class NativeEngine:
             )
             return
         checker(v, ctx, (*prefix, pp.key), (*prefix_iri, pp.iri), depth + 1)
+
+    def _inline_target(
+        self,
+        pp: PropPlan,
+        v: dict[str, Any],
+        ctx: _Ctx,
+        prefix: tuple[str, ...],
+        prefix_iri: tuple[str, ...],
+        depth: int,
+    ) -> None:
+        """A node described in place of a link (value-kind): RDF sees a link to a blank node, so it is
+        judged as a link target by its types and checked as a node of its type, as the shapes do."""
+        types = _types_of(v.get("@type"), strict=True)
+        if not types:
+            self._emit(pp.missing_link, ctx, prefix, prefix_iri, "a node without @id and @type")
+        elif not (types & set(pp.link_types)):
+            self._emit(pp.link_type, ctx, prefix, prefix_iri, _short_type(sorted(types)[0]))
+        self._embedded(pp, v, ctx, prefix, prefix_iri, depth)
 
     def _link(
         self,

@@ -44,11 +44,14 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from ..constants import KG_INSTANCE_NS
+from ..graph.context import key_rules
 from ..schemas import get_registry, get_version
 from ..schemas.terms import iter_terms
 from .conditions import Req, RPath, Test, one_of_pattern
 from .plan import Meta, NodeRule, Plan, PropPlan, StrCheck, TypePlan
-from .rules import format_message
+from .report import Severity
+from .rules import RULES, format_message
 
 __all__ = ["ECV", "ShapeBuilder", "standalone_message"]
 
@@ -77,6 +80,8 @@ _STANDALONE: dict[str, str] = {
     "but not to a library instance of this version.",
     "missing-link-target": "{type}: {property!r} links to a node that is not in this graph "
     "(it may exist in the Knowledge Graph).",
+    "term-needs-kg": "{type}: {property!r} gives its controlled term as a KG id, which cannot be "
+    "checked without the KG.",
     "pattern": "{type}: {property!r} has a value that is not {expected}.",
     "orcid-checksum": "{{?value}} is not a valid ORCID iD: its last character (the ISO 7064 "
     "mod 11-2 check digit) does not match.",
@@ -224,7 +229,13 @@ class ShapeBuilder:
         ]
         ns = re.escape(self.version.instance_ns)
         self.IN_LIBRARY_RE = self.lit("^" + ns)  # the library namespace (controlled terms, ...)
-        self.NOT_IN_LIBRARY_RE = self.lit("^(?!" + ns + ")")  # (on IRIs: blank nodes fail any pattern)
+        # "not a library instance": a negated pattern, so that blank nodes (which fail any
+        # sh:pattern) pass it: a link to a top-level node with a blank-node id is a blank node
+        self.NOT_IN_LIBRARY = (sh["not"], self.shared((sh.pattern, self.IN_LIBRARY_RE)))
+        # a controlled term given as a KG id (every record fetched from the KG): term-needs-kg
+        self.KG_TERM_RE = self.lit("^" + re.escape(KG_INSTANCE_NS) + "[0-9a-fA-F-]{36}$")
+        self.NOT_KG_TERM = (sh["not"], self.shared((sh.pattern, self.KG_TERM_RE)))
+        self.coercions = {k: r.coercion for k, r in key_rules(self.plan.version).items()}
         rdf_type = self.uri(RDF_TYPE)
         self.HAS_TYPE = self.shared((sh.path, rdf_type), (sh.minCount, self.lit(1)))
         self.NO_TYPE = self.shared((sh.path, rdf_type), (sh.maxCount, self.lit(0)))
@@ -282,11 +293,13 @@ class ShapeBuilder:
         nodes = set()
         if pp.kinds & {"iri", "link"}:
             nodes.add("iri")
-        if "embedded" in pp.kinds:
+        if pp.kinds & {"link", "embedded"}:  # (a link to a node with a blank-node id is a blank node)
             nodes.add("blank")
         numbers = (
             ["integer", "double"] if "number" in pp.kinds else ["integer"] if "integer" in pp.kinds else []
         )
+        if self.date_coerced(pp):  # a number here is read as (bad) date text: the date check says so
+            numbers = list(dts)
         if text:
             pairs: list[tuple[Any, Any]] = [
                 (sh["not"], self.shared((sh.datatype, dts[d]))) for d in dts if d not in numbers
@@ -303,6 +316,19 @@ class ShapeBuilder:
         if len(alts) == 1:
             return alts
         return [(sh["or"], self.lst(self.shared(a) for a in alts))]
+
+    def date_coerced(self, pp: PropPlan) -> bool:
+        """Whether our typed context reads this key's values as dates (``xsd:date`` …).
+
+        The typed reading turns a JSON number there into a date literal (an ill-formed one),
+        and the native engine reports it as such (date-format); openMINDS's own reading keeps
+        the number a number. The shapes check the lexical form of numbers there as text, so
+        both readings give the same finding.
+        """
+        c = self.coercions.get(pp.key)
+        return bool(c and c.startswith(XSD)) and bool(
+            pp.kinds & {"string", "iri", "date", "datetime", "time"}
+        )
 
     def class_of(self, types: Iterable[str]) -> Any:
         """A shape "has one of ``types`` as rdf:type": sh:class for one, a qualified rdf:type for several.
@@ -531,20 +557,25 @@ class _TypeShapes:
                 self.prop_shape(pp.key, pp.iri, mhi, None, (sh.maxCount, b.lit(hi)))
 
     def links(self, pp: PropPlan) -> None:
-        """The four link checks; each fails for the values that pass all of a few cheap tests."""
+        """The link checks; each fails for the values that pass all of a few cheap tests.
+
+        A link target may be a blank node (a top-level node with a blank-node id, as
+        bids2openminds writes them): RDF cannot tell it from a node described in place.
+        """
         sh, b = self.sh, self.b
         typed_wrong = (sh["not"], b.class_of(pp.link_types))
-        if pp.link_type is not None:  # an IRI outside the library with types, none of them allowed
-            bad = b.shared(
-                (sh.nodeKind, sh.IRI),
-                (sh.pattern, b.NOT_IN_LIBRARY_RE),
-                (sh.property, b.HAS_TYPE),
-                typed_wrong,
-            )
+        node = (sh.nodeKind, sh.BlankNodeOrIRI)
+        kg_term = self.takes_terms(pp)
+        if pp.link_type is not None:  # a node outside the library with types, none of them allowed
+            bad = b.shared(node, b.NOT_IN_LIBRARY, (sh.property, b.HAS_TYPE), typed_wrong)
             self.prop_shape(pp.key, pp.iri, pp.link_type, None, (sh["not"], bad))
-        if pp.missing_link is not None:  # an IRI outside the library without a type
-            bad = b.shared((sh.nodeKind, sh.IRI), (sh.pattern, b.NOT_IN_LIBRARY_RE), (sh.property, b.NO_TYPE))
-            self.prop_shape(pp.key, pp.iri, pp.missing_link, None, (sh["not"], bad))
+        if pp.missing_link is not None:  # a node outside the library without a type
+            pairs = [node, b.NOT_IN_LIBRARY, (sh.property, b.NO_TYPE)]
+            if kg_term:  # (a term given as a KG id: term-needs-kg says it instead)
+                pairs.append(b.NOT_KG_TERM)
+            self.prop_shape(pp.key, pp.iri, pp.missing_link, None, (sh["not"], b.shared(*pairs)))
+        if kg_term and pp.link_types:
+            self.term_needs_kg(pp)
         if pp.term_kind is not None:
             # typed in the graph (a KG document, a typed stub): its types decide
             bad = b.shared(
@@ -565,6 +596,24 @@ class _TypeShapes:
                 (sh["not"], b.shared((sh["in"], b.terms_list()))),
             )
             self.prop_shape(pp.key, pp.iri, pp.unknown_term, None, (sh["not"], bad))
+
+    def takes_terms(self, pp: PropPlan) -> bool:
+        """Whether the property links to controlled terms (whose KG ids cannot be checked offline)."""
+        reg = get_registry(self.b.plan.version)
+        return any((spec := reg.find(t)) is not None and spec.controlled_term for t in pp.link_types)
+
+    def term_needs_kg(self, pp: PropPlan) -> None:
+        """A warning for a term given as a KG id that is not described in the graph (as the engines say)."""
+        sh, b = self.sh, self.b
+        r = RULES["term-needs-kg"]
+        meta = Meta(r.id, Severity(r.severity), r.message, r.hint, None, pp.key, pp.iri)
+        bad = b.shared(
+            (sh.nodeKind, sh.IRI),
+            (sh.pattern, b.KG_TERM_RE),
+            (sh.closed, b.lit(True)),  # nothing but its types: a link, not a node of the graph
+            (sh.ignoredProperties, b.lst([b.uri(RDF_TYPE)])),
+        )
+        self.prop_shape(pp.key, pp.iri, meta, None, (sh["not"], bad))
 
     def min_items(self, key: str, iri: str, n: int, meta: Meta) -> None:
         sh, b = self.sh, self.b
@@ -590,7 +639,8 @@ class _TypeShapes:
             check = b.shared((sh.maxLength, b.lit(c.limit)))
         else:
             check = b.shared((sh.pattern, b.lit(one_of_pattern(c.values or frozenset()))))
-        self.prop_shape(key, iri, c.meta, None, (sh["or"], b.lst([*b.NOT_TEXT_OR_IRI, check])))
+        skip = b.NOT_TEXT_OR_IRI[:1] if self.b.date_coerced(self.tp.props[key]) else b.NOT_TEXT_OR_IRI
+        self.prop_shape(key, iri, c.meta, None, (sh["or"], b.lst([*skip, check])))
 
     def node_rule(self, nr: NodeRule) -> None:
         sh, b = self.sh, self.b
