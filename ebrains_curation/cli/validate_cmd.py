@@ -162,7 +162,7 @@ def export(
     """Export the SHACL shapes (Turtle) of one openMINDS version and profile.
 
     The file is self-contained: any SHACL engine runs it on the data alone (e.g. plain
-    `pyshacl -s shapes.ttl data.ttl`), controlled terms included as sh:in lists. Each
+    `pyshacl -s shapes.ttl data.ttl`), controlled terms included (as patterns of their IRIs). Each
     shape names the rule (ecv:ruleId) and property (ecv:key) the native engine reports.
     Rules that read the validation context (e.g. "today") are built with the values of
     --context (today's date by default).

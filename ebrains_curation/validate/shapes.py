@@ -6,8 +6,8 @@ Every check of the plan becomes its own shape, annotated with ``ecv:ruleId`` (an
 
 * no helper triples in the data graph: "an instance of one of these types" is ``sh:class``
   for one type and a qualified ``rdf:type`` value in an ``sh:in`` list for several;
-* controlled-term membership is data inside the shapes: an ``sh:in`` list of every library
-  instance (``ecv:terms-all``); its kind is told by its folder (``…/instances/licenses/…``);
+* controlled-term membership is data inside the shapes: every library instance IRI, written
+  as prefix-tree patterns (``ecv:terms``); its kind is told by its folder (``…/instances/licenses/…``);
 * only SHACL Core, plus one SHACL-SPARQL constraint (the ORCID check digit); no
   SHACL-AF, so plain ``pyshacl.validate(data, shacl_graph=shapes)`` runs them.
 
@@ -249,20 +249,43 @@ class ShapeBuilder:
         self._terms = _terms_by_kind(self.plan.version)
         self._all_terms: Any = None
 
-    def terms_list(self) -> Any:
-        """The sh:in list of every library instance of the version (``ecv:terms-all``)."""
+    def terms_shape(self) -> Any:
+        """A shape "is a library instance of the version" (``ecv:terms``): the instance IRIs as patterns.
+
+        The IRIs are written as prefix-tree regular expressions, each of at most
+        ``_CHUNK`` characters (``ecv:terms-1`` …, one ``sh:or``). Why not one ``sh:in`` list:
+        pyshacl reads an ``sh:in`` list (17,000 cells) again each time it checks a value
+        inside ``sh:not``, which made plain pyshacl spend nearly all its time there; a pattern is
+        compiled once. Why chunks: Rust engines (pyshacl-turbo, pyrudof) refuse a regular
+        expression larger than about 1 MB once compiled.
+        """
         if self._all_terms is None:
             iris = sorted(i for ids in self._terms.values() for i in ids)
             if self.term_filter is not None:  # (the engine: only the instances the data links to)
                 iris = [i for i in iris if i in self.term_filter]
-            self._all_terms = self.lst((self.uri(i) for i in iris), name="terms-all")
+            sh = self.sh
+            chunks = [self.lit(p) for p in _term_patterns(self.version.instance_ns, iris)]
+            if not chunks:
+                self._all_terms = self.NEVER
+            elif len(chunks) == 1:
+                self._all_terms = self.named_terms("terms", (sh.pattern, chunks[0]))
+            else:
+                members = [self.named_terms(f"terms-{n}", (sh.pattern, c)) for n, c in enumerate(chunks, 1)]
+                self._all_terms = self.named_terms("terms", (sh["or"], self.lst(members)))
         return self._all_terms
+
+    def named_terms(self, name: str, *pairs: tuple[Any, Any]) -> Any:
+        node = self.uri(ECV + name)
+        for p, o in pairs:
+            self.g.add((node, p, o))
+        self.g.add((node, self.sh.message, self.NESTED))
+        return node
 
     def in_terms(self, types: Iterable[str]) -> Any | None:
         """A constraint "in the library folder of one of ``types``" (None when they have no instances).
 
         Each kind of library instance has folders of its own (``…/instances/licenses/…``), so
-        for a member of ``ecv:terms-all`` the folder tells its kind: one sh:pattern instead of a
+        for a library instance (``ecv:terms``) the folder tells its kind: one sh:pattern instead of a
         list per kind.
         """
         ns = self.version.instance_ns
@@ -584,7 +607,7 @@ class _TypeShapes:
             self.prop_shape(pp.key, pp.iri, pp.term_kind, None, (sh["not"], bad))
             # untyped: the library decides (a library instance, but not of an allowed kind)
             allowed = b.in_terms(pp.link_types)
-            pairs = [(sh["in"], b.terms_list()), (sh.property, b.NO_TYPE)]
+            pairs = [(sh.nodeKind, sh.IRI), (sh.node, b.terms_shape()), (sh.property, b.NO_TYPE)]
             if allowed is not None:
                 pairs.append((sh["not"], allowed))
             self.prop_shape(pp.key, pp.iri, pp.term_kind, None, (sh["not"], b.shared(*pairs)))
@@ -593,7 +616,7 @@ class _TypeShapes:
                 (sh.nodeKind, sh.IRI),
                 (sh.pattern, b.IN_LIBRARY_RE),
                 (sh.property, b.NO_TYPE),
-                (sh["not"], b.shared((sh["in"], b.terms_list()))),
+                (sh["not"], b.terms_shape()),
             )
             self.prop_shape(pp.key, pp.iri, pp.unknown_term, None, (sh["not"], bad))
 
@@ -653,6 +676,45 @@ class _TypeShapes:
         # passes for a reference (typed link stub), when a test fails, or when the requirement holds
         members = [b.STUB, *(b.shared((sh["not"], b.test_shape(t))) for t in tests), req]
         self.node_check(nr.meta.key or "node", nr.meta, (sh["or"], b.lst(members)))
+
+
+_CHUNK = 30_000  # characters of one term pattern (compiled, well under the Rust engines' limits)
+
+
+def _term_patterns(ns: str, iris: list[str]) -> list[str]:
+    """Anchored prefix-tree regular expressions matching exactly ``iris`` (all in ``ns``), in chunks."""
+    out: list[str] = []
+    group: list[str] = []
+    size = 0
+    for iri in iris:
+        rest = iri[len(ns) :]
+        if group and size + len(rest) > _CHUNK:
+            out.append(_trie_pattern(ns, group))
+            group, size = [], 0
+        group.append(rest)
+        size += len(rest) + 1
+    if group:
+        out.append(_trie_pattern(ns, group))
+    return out
+
+
+def _trie_pattern(ns: str, words: list[str]) -> str:
+    trie: dict[str, Any] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def rx(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + rx(node[ch]) for ch in sorted(k for k in node if k)]
+        if not alts:
+            return ""
+        if len(alts) == 1 and "" not in node:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")" + ("?" if "" in node else "")
+
+    return "^" + re.escape(ns) + rx(trie) + "$"
 
 
 @lru_cache(maxsize=8)
