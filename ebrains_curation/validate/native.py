@@ -126,6 +126,7 @@ class NativeEngine:
         self._link_verdicts = {}
         self._stubs_reported: set[str] = set()
         self.saw_kg_ids = False
+        self._stub_index: dict[str, set[str]] | None = None  # built when a link leaves the graph
         for c in self._run_caches:
             c.clear()
         by_type, check_node = self._by_type, self._check_node
@@ -815,6 +816,12 @@ class NativeEngine:
         ttypes = (
             _types_of(target.get("@type"), strict=True) if isinstance(target, dict) else set()
         ) | _types_of(hint)
+        if target is None:
+            # a typed link stub anywhere in the graph says what its target is, for every link to it
+            # (RDF reads {"@id": x, "@type": T} as the triple "x a T", as the shapes do)
+            if self._stub_index is None:
+                self._stub_index = _stub_index(self._nodes)
+            ttypes |= self._stub_index.get(target_id, set())
         if target is None and hint is not None and not target_id.startswith("_:"):
             self._stub_types(target_id, hint)
         if target_id.startswith(self.instance_ns):
@@ -915,6 +922,26 @@ class NativeEngine:
     def _get(self, node: dict[str, Any], key: str) -> Any:
         v = node.get(key)
         return node.get(self.vocab + key) if v is None else v
+
+
+def _stub_index(nodes: Mapping[str, Any]) -> dict[str, set[str]]:
+    """@id -> the types that typed link stubs ``{"@id", "@type"}`` anywhere in the nodes give it."""
+    out: dict[str, set[str]] = {}
+    stack: list[tuple[Any, int]] = [(n, 0) for n in nodes.values()]
+    while stack:
+        value, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            continue
+        if isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, dict):
+            vid = value.get("@id")
+            if depth and isinstance(vid, str) and "@type" in value:
+                out.setdefault(vid, set()).update(_types_of(value["@type"], strict=True))
+            stack.extend(
+                (v, depth + 1) for k, v in value.items() if not (isinstance(k, str) and k[:1] == "@")
+            )
+    return out
 
 
 @cache
