@@ -138,3 +138,18 @@ def test_engines_agree_on_kg_documents(doc: Any) -> None:
     native = validate(graph)
     assert native.keys() == validate(graph, engine="shacl").keys()
     assert native.issues  # (something to agree on)
+
+
+def test_a_term_given_as_kg_id_in_an_embedded_node_needs_the_kg() -> None:
+    """A KG id of a controlled term inside an embedded node is term-needs-kg in both engines (and RDF)."""
+    nodes = [
+        {
+            "@id": "https://e.org/f",
+            "@type": TY + "File",
+            "name": "x",
+            "IRI": "https://x.org/f",
+            "storageSize": {"@type": TY + "QuantitativeValue", "value": 3, "unit": {"@id": KG_TERM}},
+        }
+    ]
+    expected = {("https://e.org/f", ("storageSize", "unit"), "term-needs-kg")}
+    assert validate(nodes).keys() == validate(nodes, engine="shacl").keys() == expected

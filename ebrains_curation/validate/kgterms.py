@@ -107,24 +107,68 @@ def _swap(value: Any, iris: dict[str, str]) -> Any:
     return value
 
 
+def _term_link_paths(graph: MetadataGraph) -> dict[tuple[str, tuple[str, ...]], list[str]]:
+    """(node @id, path) → KG ids linked as controlled terms, in top-level and embedded nodes.
+
+    Embedded nodes count too: RDF (and so the shapes) cannot tell where the link sits.
+    """
+    reg = get_registry(graph.version)
+    out: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+
+    def walk(nid: str, node: dict[str, Any], prefix: tuple[str, ...], depth: int) -> None:
+        t = node.get("@type")
+        spec = reg.find(t) if isinstance(t, str) else None
+        if spec is None or depth > 32:
+            return
+        for key, value in node.items():
+            prop = spec.properties.get(key) if not key.startswith("@") else None
+            if prop is None:
+                continue
+            terms = bool(prop.target_types) and _any_term(reg, prop.target_types)
+            for v in iter_values(value):
+                if not isinstance(v, dict):
+                    continue
+                ref = v.get("@id")
+                if ref is None:
+                    walk(nid, v, (*prefix, key), depth + 1)
+                elif terms and isinstance(ref, str) and _KG_ID.match(ref) and ref not in graph.nodes:
+                    out.setdefault((nid, (*prefix, key)), []).append(ref)
+
+    for nid, node in graph.nodes.items():
+        if isinstance(node, dict):  # (not a node at all: the engines report it)
+            walk(nid, node, (), 0)
+    return out
+
+
+def _link_of(issue: Issue, links: dict[tuple[str, tuple[str, ...]], list[str]]) -> list[str] | None:
+    """The KG ids of the term link an issue is about (its path or a leading part of it), if any."""
+    if issue.node_id is None:
+        return None
+    for n in range(1, len(issue.path) + 1):
+        refs = links.get((issue.node_id, tuple(issue.path[:n])))
+        if refs is not None:
+            return refs
+    return None
+
+
 def term_needs_kg_issues(graph: MetadataGraph, issues: list[Issue]) -> list[Issue]:
     """``issues`` without value findings on unresolved KG-id term links, plus one warning for each such link."""
-    links = kg_term_links(graph)
+    links = _term_link_paths(graph)
     if not links:
         return issues
-    kept = [
-        i
-        for i in issues
-        if not (
-            i.node_id is not None
-            and i.path
-            and (i.node_id, i.path[0]) in links
-            and (i.rule_id in _VALUE_RULES or i.rule_id not in RULES or _names_kg_id(i, links))
-        )
-    ]
+    kept = []
+    for i in issues:
+        refs = _link_of(i, links)
+        if refs is not None and (
+            i.rule_id in _VALUE_RULES
+            or i.rule_id not in RULES
+            or any(r in str(i.value) or r in i.message for r in refs)
+        ):
+            continue
+        kept.append(i)
     rule = RULES["term-needs-kg"]
     reg = get_registry(graph.version)
-    for (nid, key), refs in sorted(links.items()):
+    for (nid, path), refs in sorted(links.items()):
         t = graph.nodes[nid].get("@type")
         spec = reg.find(t) if isinstance(t, str) else None
         for ref in refs:
@@ -132,18 +176,13 @@ def term_needs_kg_issues(graph: MetadataGraph, issues: list[Issue]) -> list[Issu
                 Issue(
                     rule_id=rule.id,
                     severity=Severity(rule.severity),
-                    message=format_message(rule.message, property=key, value=ref),
+                    message=format_message(rule.message, property=".".join(path), value=ref),
                     node_id=nid,
                     node_type=spec.name if spec else None,
-                    path=(key,),
+                    path=path,
                     value=ref,
                     hint=rule.hint,
                     source=graph.sources.get(nid),
                 )
             )
     return kept
-
-
-def _names_kg_id(issue: Issue, links: dict[tuple[str, str], list[str]]) -> bool:
-    refs = links.get((str(issue.node_id), issue.path[0]), [])
-    return any(r in str(issue.value) or r in issue.message for r in refs)
