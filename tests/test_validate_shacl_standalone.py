@@ -25,7 +25,7 @@ import rdflib
 from rdflib.collection import Collection
 
 from ebrains_curation import load
-from ebrains_curation.errors import OrderLostWarning
+from ebrains_curation.errors import OrderLostWarning, SerializationError
 from ebrains_curation.graph.model import MetadataGraph
 from ebrains_curation.graph.order import _blank_mapping
 from ebrains_curation.graph.rdf import to_rdflib
@@ -206,7 +206,11 @@ def _native_and_data(path: Path, reading: str = "turtle") -> tuple[dict[str, Any
         profile = str(FIXTURES / profile)
     graph = MetadataGraph(fx["version"], nodes=fx["nodes"])
     keys = native_keys(graph, profile=profile, context=fx.get("context"))
-    data, _tops = read_data(graph, reading)
+    try:
+        data, _tops = read_data(graph, reading)
+    except SerializationError as exc:  # an @id that is not an IRI: there is no RDF file to check
+        assert any(i.rule_id == "invalid-id" for i in validate(graph, profile=profile).issues)
+        pytest.skip(f"convert refuses to write this graph as RDF ({exc}); validate reports invalid-id")
     return fx, profile, keys, data
 
 
