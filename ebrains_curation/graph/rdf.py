@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_RDF_MAX_VALUES",
     "ORDERED_KEYS",
     "RDF_MAX_VALUES_ENV",
+    "build_triples",
     "from_rdflib",
     "ordered_values",
     "rdf_text",
@@ -78,17 +79,18 @@ def _canonical_double(value: float) -> str:
 
 
 class _TripleBuilder:
-    def __init__(self, graph: MetadataGraph, typed: bool = False):
+    def __init__(self, graph: MetadataGraph, typed: bool = False, terms: Any = None):
         import rdflib
 
-        self.rdflib = rdflib
+        # ``terms``: another maker of URIRef/BNode/Literal with rdflib's signatures (see build_triples)
+        self.rdflib = terms if terms is not None else rdflib
         self.version = graph.version
         self.rules = value_rules(graph.version, typed=typed)
         self.vocab = get_version(graph.version).vocab
         self.triples: list[tuple[Any, Any, Any]] = []
         self._pred: dict[str, Any] = {}
         self._dt: dict[str, Any] = {}
-        self.rdf_type = rdflib.RDF.type
+        self.rdf_type = self.rdflib.RDF.type
 
     def term(self, ref: str) -> Any:
         if ref.startswith("_:"):
@@ -190,14 +192,26 @@ def to_rdflib(graph: MetadataGraph, *, typed: bool = False) -> Any:
     """
     import rdflib
 
-    builder = _TripleBuilder(graph, typed)
+    g = rdflib.Graph()
+    _bind(g, graph.version)
+    g.addN((s, p, o, g) for s, p, o in build_triples(graph, typed=typed))
+    return g
+
+
+def build_triples(
+    graph: MetadataGraph, *, typed: bool = False, terms: Any = None
+) -> list[tuple[Any, Any, Any]]:
+    """The triples of :func:`to_rdflib` as a list (repeats possible), without building a graph.
+
+    ``terms`` replaces rdflib as the maker of terms: an object with ``URIRef``, ``BNode``,
+    ``Literal`` (rdflib's signatures) and ``RDF.type`` (the SHACL engine's ``fast`` backend
+    passes light terms; building rdflib terms and a Graph is most of the cost of a big graph).
+    """
+    builder = _TripleBuilder(graph, typed, terms)
     for i, node in enumerate(export_nodes(graph)):
         nid = node["@id"]
         builder.node(builder.term(nid), node, nid[2:] if nid.startswith("_:") else f"e{i}")
-    g = rdflib.Graph()
-    _bind(g, graph.version)
-    g.addN((s, p, o, g) for s, p, o in builder.triples)
-    return g
+    return builder.triples
 
 
 def to_rdflib_typed(graph: MetadataGraph) -> Any:

@@ -27,10 +27,20 @@ from .report import Issue
 from .rules import format_message
 from .shapes import ECV, SH, ShapeBuilder
 
-__all__ = ["BACKENDS", "BLANK_NS", "ECV", "run_shacl", "shacl_shapes", "shapes_graph"]
+__all__ = [
+    "BACKENDS",
+    "BLANK_NS",
+    "DEFAULT_BACKEND",
+    "ECV",
+    "result_records",
+    "run_shacl",
+    "shacl_shapes",
+    "shapes_graph",
+]
 
 BLANK_NS = "urn:ebrains-curation:blank:"
-BACKENDS = ("pyshacl", "turbo")
+BACKENDS = ("fast", "pyshacl", "turbo")
+DEFAULT_BACKEND = "fast"
 
 
 def _shapes_for(
@@ -148,22 +158,20 @@ def _rdf_ready(node: Any) -> bool:
     return t is None or isinstance(t, str) or (isinstance(t, list) and all(isinstance(x, str) for x in t))
 
 
-def run_shacl(graph: Any, plan: Plan, backend: str = "pyshacl") -> list[Issue]:
+def run_shacl(graph: Any, plan: Plan, backend: str = DEFAULT_BACKEND) -> list[Issue]:
     """Run the shapes on the graph with a SHACL engine and map the results to :class:`Issue` values.
 
-    ``backend`` is ``"pyshacl"`` (the reference) or ``"turbo"`` (pyshacl-turbo, if installed).
+    ``backend`` is ``"fast"`` (our evaluator of the shapes graph, the default), ``"pyshacl"``
+    (the reference) or ``"turbo"`` (pyshacl-turbo, if installed); all three give the same results.
     """
+    from ..errors import ConfigurationError
     from ..graph.model import MetadataGraph
 
+    if backend not in BACKENDS:
+        raise ConfigurationError(f"Unknown SHACL backend {backend!r}: use one of {', '.join(BACKENDS)}")
     ctx = _RunContext(graph, plan)
     # checks RDF cannot see, on the JSON, by the same code as the native engine
     issues = NativeEngine(plan, engine_name="shacl", only_json_level=True).run(graph.nodes, graph.sources)
-    try:
-        validator = _backend(backend)
-        from ..graph.rdf import to_rdflib_typed as to_rdflib  # the typed reading the shapes check
-    except ImportError as exc:
-        need = "pyshacl-turbo" if backend == "turbo" else "pyshacl and rdflib"
-        return [*issues, ctx.not_run(f"the shacl engine needs {need} ({exc})")]
     safe = MetadataGraph(plan.version)
     for nid, node in graph.nodes.items():
         if _rdf_ready(node):
@@ -174,26 +182,106 @@ def run_shacl(graph: Any, plan: Plan, backend: str = "pyshacl") -> list[Issue]:
     level = term_log.level
     term_log.setLevel(logging.CRITICAL)
     try:
-        try:
-            data = to_rdflib(safe)
-        except Exception as exc:
-            why = f"the graph could not be converted to RDF ({type(exc).__name__}: {exc})"
-            return [*issues, ctx.not_run(why)]
-        import rdflib
-
-        types = {str(o) for o in data.objects(None, rdflib.RDF.type)}
-        types |= {r.type_iri for r in plan.profile.rules}
-        ns = plan.instance_ns
-        terms = frozenset(str(o) for o in data.objects() if isinstance(o, rdflib.URIRef) and o.startswith(ns))
-        builder = _shapes_for(plan, frozenset(types), terms)
-        try:
-            results = validator(data, builder)
-        except Exception as exc:
-            return [*issues, ctx.not_run(f"{backend} failed ({type(exc).__name__}: {exc})")]
-        issues.extend(ctx.map_results(results, builder, data))
-        return issues
+        run = _run_fast if backend == "fast" else _run_engine
+        return [*issues, *run(ctx, safe, backend)]
     finally:
         term_log.setLevel(level)
+
+
+def _data_terms(
+    plan: Plan, types: Iterable[str], objects: Iterable[Any]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The types the shapes are built for, and the library instances the data links to."""
+    ns = plan.instance_ns
+    all_types = {str(t) for t in types} | {r.type_iri for r in plan.profile.rules}
+    return frozenset(all_types), frozenset(str(o) for o in objects if o.startswith(ns))
+
+
+def _run_fast(ctx: _RunContext, safe: Any, _backend_name: str) -> list[Issue]:
+    """The ``fast`` backend: the shapes graph compiled by :mod:`.shacl_eval`, run on a light store."""
+    from ..graph.rdf import build_triples
+    from .shacl_eval import Evaluator, Unsupported
+    from .shacl_store import RDF_TYPE, LightTerms, Lit, Store
+
+    try:
+        store = Store(build_triples(safe, typed=True, terms=LightTerms))
+    except Exception as exc:
+        return [ctx.not_run(f"the graph could not be converted to RDF ({type(exc).__name__}: {exc})")]
+    types = (t for s in store.subjects_with(RDF_TYPE) for t in store.objects(s, RDF_TYPE) if type(t) is str)
+    iris = (o for _s, _p, o in store.triples() if type(o) is not Lit)
+    builder = _shapes_for(ctx.plan, *_data_terms(ctx.plan, types, iris))
+    try:
+        evaluator = builder.__dict__.get("_fast")
+        if evaluator is None:  # compiled once per shapes graph (cached with it)
+            evaluator = builder.__dict__["_fast"] = Evaluator(builder.g)
+        records = evaluator.run(store)
+    except Unsupported as exc:
+        return [ctx.not_run(f"the fast SHACL backend does not implement {exc}: use backend 'pyshacl'")]
+    except Exception as exc:
+        return [ctx.not_run(f"the fast SHACL backend failed ({type(exc).__name__}: {exc})")]
+    parents = {o: (s, p) for s, p, o in store.triples() if type(o) is str and o[:2] == "_:" and p != RDF_TYPE}
+    return ctx.map_results(records, builder, parents, lambda n: store.objects(n, RDF_TYPE))
+
+
+def _run_engine(ctx: _RunContext, safe: Any, backend: str) -> list[Issue]:
+    """pyshacl or pyshacl-turbo on the rdflib view of the graph."""
+    try:
+        validator = _backend(backend)
+        from ..graph.rdf import to_rdflib_typed as to_rdflib  # the typed reading the shapes check
+    except ImportError as exc:
+        need = "pyshacl-turbo" if backend == "turbo" else "pyshacl and rdflib"
+        return [ctx.not_run(f"the shacl engine needs {need} ({exc})")]
+    try:
+        data = to_rdflib(safe)
+    except Exception as exc:
+        return [ctx.not_run(f"the graph could not be converted to RDF ({type(exc).__name__}: {exc})")]
+    import rdflib
+
+    from .shacl_store import from_rdflib_term
+
+    objects = (o for o in data.objects() if isinstance(o, rdflib.URIRef))
+    builder = _shapes_for(ctx.plan, *_data_terms(ctx.plan, data.objects(None, rdflib.RDF.type), objects))
+    try:
+        results = validator(data, builder)
+    except Exception as exc:
+        return [ctx.not_run(f"{backend} failed ({type(exc).__name__}: {exc})")]
+    parents: dict[Any, tuple[Any, str]] = {}
+    for s, p, o in data:
+        if isinstance(o, rdflib.BNode) and p != rdflib.RDF.type:
+            parents[from_rdflib_term(o)] = (from_rdflib_term(s), str(p))
+
+    def types_of(node: Any) -> list[str]:
+        from .shacl_store import to_rdflib_term
+
+        return [str(t) for t in data.objects(to_rdflib_term(node), rdflib.RDF.type)]
+
+    return ctx.map_results(result_records(results), builder, parents, types_of)
+
+
+def result_records(results: Any) -> list[Any]:
+    """The validation results of a SHACL results graph as :class:`~.shacl_eval.Result` records.
+
+    Focus node and value become light terms (:mod:`.shacl_store`); path and source shape stay
+    nodes of the results graph (the shapes' own IRIs).
+    """
+    import rdflib
+
+    from .shacl_eval import Result
+    from .shacl_store import from_rdflib_term
+
+    sh = rdflib.Namespace(SH)
+    out = []
+    for r in results.subjects(rdflib.RDF.type, sh.ValidationResult):
+        value = results.value(r, sh.value)
+        out.append(
+            Result(
+                from_rdflib_term(results.value(r, sh.focusNode)),
+                results.value(r, sh.resultPath),
+                from_rdflib_term(value) if value is not None else None,
+                results.value(r, sh.sourceShape),
+            )
+        )
+    return out
 
 
 def _backend(name: str) -> Any:
@@ -213,19 +301,15 @@ def _backend(name: str) -> Any:
             )[1]
 
         return run
-    if name == "turbo":
-        import pyshacl_turbo
+    import pyshacl_turbo
 
-        def run_turbo(data: Any, b: ShapeBuilder) -> Any:
-            compiled = b.__dict__.get("_turbo")
-            if compiled is None:  # compiling is a large part of a small run: once per shapes graph
-                compiled = b.__dict__["_turbo"] = pyshacl_turbo.CompiledShapes(b.g)
-            return compiled.validate(data, allow_warnings=True, allow_infos=True)[1]
+    def run_turbo(data: Any, b: ShapeBuilder) -> Any:
+        compiled = b.__dict__.get("_turbo")
+        if compiled is None:  # compiling is a large part of a small run: once per shapes graph
+            compiled = b.__dict__["_turbo"] = pyshacl_turbo.CompiledShapes(b.g)
+        return compiled.validate(data, allow_warnings=True, allow_infos=True)[1]
 
-        return run_turbo
-    from ..errors import ConfigurationError
-
-    raise ConfigurationError(f"Unknown SHACL backend {name!r}: use one of {', '.join(BACKENDS)}")
+    return run_turbo
 
 
 class _RunContext:
@@ -253,94 +337,104 @@ class _RunContext:
         s = str(term)
         return "_:" + s[len(BLANK_NS) :] if s.startswith(BLANK_NS) else s
 
-    def map_results(self, results: Any, b: ShapeBuilder, data: Any) -> list[Issue]:
-        import rdflib
-
-        sh = rdflib.Namespace(SH)
-        parents: dict[Any, tuple[Any, Any]] = {}
-        for s, p, o in data:
-            if isinstance(o, rdflib.BNode) and p != rdflib.RDF.type:
-                parents[o] = (s, p)
+    def map_results(
+        self,
+        records: Iterable[Any],
+        b: ShapeBuilder,
+        parents: dict[Any, tuple[Any, str]],
+        types_of: Any,
+    ) -> list[Issue]:
+        """Issues of result records (light terms): ``parents`` maps an embedded (blank) node to
+        (subject, predicate IRI) of the triple that embeds it; ``types_of(node)`` gives its types."""
         out: list[Issue] = []
         seen: set[Any] = set()
         known_types = set(b.ALL_TYPES)
-        for r in results.subjects(rdflib.RDF.type, sh.ValidationResult):
-            shape = results.value(r, sh.sourceShape)
-            entry = b.meta.get(shape)
+        for r in records:
+            entry = b.meta.get(r.shape)
             if entry is None:
                 continue
             meta, kind = entry
-            focus = results.value(r, sh.focusNode)
-            value = results.value(r, sh.value)
+            focus, value = r.focus, r.value
             # walk up from an embedded (blank) node to the top-level node
             prefix: list[str] = []
             prefix_iri: list[str] = []
             node = focus
             hops = 0
-            while isinstance(node, rdflib.BNode) and node in parents and hops < 100:
+            while node in parents and hops < 100:
                 node, p = parents[node]
-                prefix.insert(0, self.key(str(p)))
-                prefix_iri.insert(0, str(p))
+                prefix.insert(0, self.key(p))
+                prefix_iri.insert(0, p)
                 hops += 1
             top = self.node_id(node)
-            type_name = b.type_of.get(shape)
+            type_name = b.type_of.get(r.shape)
             if kind == "closed":
-                rp = results.value(r, sh.resultPath)
-                key, iri = self.key(str(rp)), str(rp)
+                key, iri = self.key(str(r.path)), str(r.path)
             else:
                 key, iri = meta.key, meta.iri
             if kind == "node-type":
-                value = next(
-                    (o for o in data.objects(focus, rdflib.RDF.type) if str(o) not in known_types),
-                    value,
-                )
+                value = next((o for o in types_of(focus) if str(o) not in known_types), value)
             shown = _py(value)
             dedupe = (top, tuple(prefix), key, meta.rule_id, str(shown))
             if dedupe in seen:
                 continue
             seen.add(dedupe)
-            node = self.graph.nodes.get(top)
-            top_type = None
-            if isinstance(node, dict):
-                t = node.get("@type")
-                t = t[0] if isinstance(t, list) and t else t
-                top_type = str(t).rsplit("/", 1)[-1] if isinstance(t, str) else None
-            path = (*prefix, *split_key(key)) if key else tuple(prefix)
-            path_iri = (*prefix_iri, iri) if iri else tuple(prefix_iri)
-            fields = dict(
-                type=type_name or top_type or "This node",
-                property=key,
-                value=shown,
-                expected=meta.expected or "",
-            )
-            if meta.rule_id == "unknown-type" or kind == "node-type":
-                fields["expected"] = self.plan.version
-            out.append(
-                Issue(
-                    rule_id=meta.rule_id,
-                    severity=meta.severity,
-                    message=format_message(meta.template, **fields),
-                    node_id=top,
-                    node_type=top_type,
-                    path=path,
-                    path_iri=path_iri,
-                    value=shown,
-                    expected=fields["expected"] or None,
-                    hint=format_message(meta.hint, **fields) if meta.hint else None,
-                    engine="shacl",
-                    source=self.graph.sources.get(top),
-                )
-            )
+            out.append(self._issue(meta, top, prefix, prefix_iri, key, iri, type_name, shown, kind))
         return out
+
+    def _issue(
+        self,
+        meta: Any,
+        top: str,
+        prefix: list[str],
+        prefix_iri: list[str],
+        key: str,
+        iri: str,
+        type_name: str | None,
+        shown: Any,
+        kind: str | None,
+    ) -> Issue:
+        node = self.graph.nodes.get(top)
+        top_type = None
+        if isinstance(node, dict):
+            t = node.get("@type")
+            t = t[0] if isinstance(t, list) and t else t
+            top_type = str(t).rsplit("/", 1)[-1] if isinstance(t, str) else None
+        path = (*prefix, *split_key(key)) if key else tuple(prefix)
+        path_iri = (*prefix_iri, iri) if iri else tuple(prefix_iri)
+        fields = dict(
+            type=type_name or top_type or "This node",
+            property=key,
+            value=shown,
+            expected=meta.expected or "",
+        )
+        if meta.rule_id == "unknown-type" or kind == "node-type":
+            fields["expected"] = self.plan.version
+        return Issue(
+            rule_id=meta.rule_id,
+            severity=meta.severity,
+            message=format_message(meta.template, **fields),
+            node_id=top,
+            node_type=top_type,
+            path=path,
+            path_iri=path_iri,
+            value=shown,
+            expected=fields["expected"] or None,
+            hint=format_message(meta.hint, **fields) if meta.hint else None,
+            engine="shacl",
+            source=self.graph.sources.get(top),
+        )
 
 
 def _py(value: Any) -> Any:
+    """The value an issue shows for a light term (what rdflib's ``toPython`` gives, else the text)."""
     if value is None:
         return None
-    import rdflib
+    from .shacl_store import Lit, literal_facts
 
-    if isinstance(value, rdflib.Literal):
-        v = value.toPython()
-        return v if isinstance(v, (str, int, float, bool)) else str(value)
+    if isinstance(value, Lit):
+        ill, v = literal_facts(value)
+        return v if not ill and isinstance(v, (str, int, float, bool)) else value.lex
     s = str(value)
+    if s.startswith("_:"):  # an embedded node: its label, as rdflib shows a blank node
+        return s[2:]
     return "_:" + s[len(BLANK_NS) :] if s.startswith(BLANK_NS) else s
