@@ -18,8 +18,10 @@ the engine then reports that its check could not run, never a silent pass.
 
 from __future__ import annotations
 
+import datetime as _datetime
 import re
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from .shacl_store import RDF_TYPE, Lit, Store, from_rdflib_term, literal_facts, to_rdflib_term
@@ -98,7 +100,22 @@ class Result(NamedTuple):
     shape: Any
 
 
-Check = Callable[["_Run", Any, Any], Iterator[Result]]
+Results = Callable[["_Run", Any, Any], Iterator[Result]]
+Ok = Callable[["_Run", Any, Any], bool]
+
+
+class Check(NamedTuple):
+    """One constraint: its results for (run, focus, value nodes), and the quick yes/no of the same."""
+
+    results: Results
+    ok: Ok
+    per_value: bool = False  #: passes when there are no value nodes
+    fails: Callable[[_Run, Any], bool] | None = None  #: (per-value checks) whether one value fails
+    leaf: bool = False  #: (per-value checks) looks at the value only, never at another shape
+
+
+def _check(results: Results, ok: Ok | None = None) -> Check:
+    return Check(results, ok or (lambda run, f, values: next(results(run, f, values), None) is None))
 
 
 def _kind(v: Any) -> str:
@@ -128,22 +145,22 @@ def _datatype_ok(v: Any, dt: str) -> bool:
 
 
 def _value_kind_ok(value: Any, dt: str) -> bool:
-    import datetime as d
-    from decimal import Decimal
-
-    kinds: dict[str, Any] = {
-        _XSD + "string": (str, bytes),
-        _RDF + "langString": (str, bytes),
-        _XSD + "integer": int,
-        _XSD + "float": float,
-        _XSD + "decimal": Decimal,
-        _XSD + "boolean": bool,
-        _XSD + "date": d.date,
-        _XSD + "time": d.time,
-        _XSD + "dateTime": d.datetime,
-    }
-    kind = kinds.get(dt)
+    kind = _VALUE_KINDS.get(dt)
     return kind is None or isinstance(value, kind)
+
+
+# pySHACL's test that a literal's value is of its datatype's kind (other datatypes pass)
+_VALUE_KINDS: dict[str, Any] = {
+    _XSD + "string": (str, bytes),
+    _RDF + "langString": (str, bytes),
+    _XSD + "integer": int,
+    _XSD + "float": float,
+    _XSD + "decimal": Decimal,
+    _XSD + "boolean": bool,
+    _XSD + "date": _datetime.date,
+    _XSD + "time": _datetime.time,
+    _XSD + "dateTime": _datetime.datetime,
+}
 
 
 class _ShapesIndex:
@@ -192,7 +209,18 @@ class _ShapesIndex:
 
 
 class _Shape:
-    __slots__ = ("checks", "deactivated", "idx", "node", "path", "path_node", "targets")
+    __slots__ = (
+        "checks",
+        "deactivated",
+        "idx",
+        "node",
+        "path",
+        "path_node",
+        "pred",
+        "simple",
+        "targets",
+        "value_only",
+    )
 
     def __init__(self, idx: int, node: Any):
         self.idx = idx
@@ -202,36 +230,58 @@ class _Shape:
         self.checks: list[Check] = []
         self.deactivated = False
         self.targets: list[tuple[str, Any]] = []
+        self.value_only = False  #: every check passes when there are no value nodes
+        self.pred: str | None = None  #: the path, when it is one predicate
+        #: a node shape of per-value checks only: its tests, run without the memo (cheaper than it)
+        self.simple: list[Callable[[_Run, Any], bool]] | None = None
 
     def failures(self, run: _Run, f: Any) -> Iterator[Result]:
         values = self.path(run.store, f) if self.path is not None else (f,)
         for check in self.checks:
-            yield from check(run, f, values)
+            yield from check.results(run, f, values)
+
+    def ok(self, run: _Run, f: Any) -> bool:
+        """Whether ``f`` conforms (no result objects built: most checks pass)."""
+        values = self.path(run.store, f) if self.path is not None else (f,)
+        if not values and self.value_only:
+            return True
+        for check in self.checks:  # noqa: SIM110 (a loop, not all(): the innermost call)
+            if not check.ok(run, f, values):
+                return False
+        return True
 
 
 class _Run:
     """One validation run: the data, and the memo of nested shape conformance."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, n_shapes: int):
         self.store = store
-        self.memo: dict[tuple[int, Any], bool] = {}
+        # whether a node conforms to a shape depends on nothing else: one memo per shape
+        self.memo: list[dict[Any, bool]] = [{} for _ in range(n_shapes)]
         self.active: set[tuple[int, Any]] = set()
         self.graphs: dict[Any, Any] = {}
 
     def conforms(self, shape: _Shape, node: Any) -> bool:
-        key = (shape.idx, node)
-        ok = self.memo.get(key)
+        simple = shape.simple
+        if simple is not None:
+            for fails in simple:  # noqa: SIM110 (a loop: the innermost call)
+                if fails(self, node):
+                    return False
+            return True
+        memo = self.memo[shape.idx]
+        ok = memo.get(node)
         if ok is None:
             if shape.deactivated:
                 return True
+            key = (shape.idx, node)
             if key in self.active:
                 raise Unsupported("recursive shapes")
             self.active.add(key)
             try:
-                ok = next(shape.failures(self, node), None) is None
+                ok = shape.ok(self, node)
             finally:
                 self.active.discard(key)
-            self.memo[key] = ok
+            memo[node] = ok
         return ok
 
     def rdflib_graph(self, predicates: frozenset[str] | None) -> Any:
@@ -259,13 +309,30 @@ class Evaluator:
 
     def run(self, store: Store) -> list[Result]:
         """Every validation result of the targeted shapes on ``store`` (Unsupported: a construct we lack)."""
-        run = _Run(store)
+        run = _Run(store, len(self._shapes))
         out: list[Result] = []
+        foci: dict[Any, list[Any]] = {}
+        spo = store.spo
         for shape in self.top:
             if shape.deactivated:
                 continue
-            for f in dict.fromkeys(_focus_nodes(store, shape.targets)):
-                out.extend(shape.failures(run, f))
+            key = tuple(shape.targets)
+            if key not in foci:  # many shapes share their targets
+                foci[key] = list(dict.fromkeys(_focus_nodes(store, shape.targets)))
+            # shape.ok, inlined: this loop runs (shapes x their focus nodes) times
+            pred, path, checks, value_only = shape.pred, shape.path, shape.checks, shape.value_only
+            for f in foci[key]:
+                if pred is not None:
+                    props = spo.get(f)
+                    values = props.get(pred, ()) if props is not None else ()
+                else:
+                    values = path(store, f) if path is not None else (f,)
+                if not values and value_only:
+                    continue
+                for check in checks:
+                    if not check.ok(run, f, values):
+                        out.extend(shape.failures(run, f))
+                        break
         return out
 
     # -- compiling ---------------------------------------------------------------------------------
@@ -293,8 +360,14 @@ class Evaluator:
         path = sg.one(node, SH + "path")
         if path is not None:
             s.path_node = path
+            s.pred = str(path) if isinstance(path, self.sg.rdflib.URIRef) else None
             s.path = self._path(path)
         _Checks(self, s).build(props)
+        s.value_only = all(c.per_value for c in s.checks)
+        if s.path is None and not s.deactivated and len(s.checks) <= 3:
+            tests = [c.fails for c in s.checks if c.fails is not None and c.leaf]
+            if len(tests) == len(s.checks):
+                s.simple = tests
 
     def _path(self, p: Any) -> Callable[[Store, Any], Any]:
         rdflib = self.sg.rdflib
@@ -348,16 +421,22 @@ class _Checks:
     def result(self, f: Any, v: Any) -> Result:
         return Result(f, self.s.path_node, v, self.s.node)
 
-    def per_value(self, fails: Callable[[_Run, Any], bool]) -> Check:
+    def per_value(self, fails: Callable[[_Run, Any], bool], leaf: bool = True) -> Check:
         """A check that fails for each value node ``fails`` says so, with the value in the result."""
         result = self.result
 
-        def check(run: _Run, f: Any, values: Any) -> Iterator[Result]:
+        def results(run: _Run, f: Any, values: Any) -> Iterator[Result]:
             for v in values:
                 if fails(run, v):
                     yield result(f, v)
 
-        return check
+        def ok(run: _Run, f: Any, values: Any) -> bool:
+            for v in values:  # noqa: SIM110 (a loop: the innermost call)
+                if fails(run, v):
+                    return False
+            return True
+
+        return Check(results, ok, True, fails, leaf)
 
     def build(self, props: dict[str, list[Any]]) -> None:
         add = self.s.checks.append
@@ -404,7 +483,7 @@ class _Checks:
             if wanted not in values:
                 yield result(f, None)
 
-        return check
+        return _check(check, lambda run, f, values: wanted in values)
 
     # -- strings ---------------------------------------------------------------------------------
     def c_pattern(self, o: Any, props: dict[str, list[Any]]) -> Check:
@@ -439,33 +518,36 @@ class _Checks:
             raise Unsupported("sh:minCount/sh:maxCount on a node shape")
         result = self.result
 
-        def check(run: _Run, f: Any, values: Any) -> Iterator[Result]:
+        def ok(run: _Run, f: Any, values: Any) -> bool:
             n = len(values)
-            if (lo is not None and n < lo) or (hi is not None and n > hi):
+            return not ((lo is not None and n < lo) or (hi is not None and n > hi))
+
+        def check(run: _Run, f: Any, values: Any) -> Iterator[Result]:
+            if not ok(run, f, values):
                 yield result(f, None)
 
-        return check
+        return Check(check, ok)
 
     # -- logic and nesting -----------------------------------------------------------------------
     def c_not(self, o: Any, _props: Any) -> Check:
         inner = self.ev.shape(o)
-        return self.per_value(lambda run, v: run.conforms(inner, v))
+        return self.per_value(lambda run, v: run.conforms(inner, v), leaf=False)
 
     def c_and(self, o: Any, _props: Any) -> Check:
         members = [self.ev.shape(x) for x in self.sg.items(o)]
-        return self.per_value(lambda run, v: not all(run.conforms(m, v) for m in members))
+        return self.per_value(lambda run, v: not all(run.conforms(m, v) for m in members), leaf=False)
 
     def c_or(self, o: Any, _props: Any) -> Check:
         members = [self.ev.shape(x) for x in self.sg.items(o)]
-        return self.per_value(lambda run, v: not any(run.conforms(m, v) for m in members))
+        return self.per_value(lambda run, v: not any(run.conforms(m, v) for m in members), leaf=False)
 
     def c_xone(self, o: Any, _props: Any) -> Check:
         members = [self.ev.shape(x) for x in self.sg.items(o)]
-        return self.per_value(lambda run, v: sum(run.conforms(m, v) for m in members) != 1)
+        return self.per_value(lambda run, v: sum(run.conforms(m, v) for m in members) != 1, leaf=False)
 
     def c_node(self, o: Any, _props: Any) -> Check:
         inner = self.ev.shape(o)
-        return self.per_value(lambda run, v: not run.conforms(inner, v))
+        return self.per_value(lambda run, v: not run.conforms(inner, v), leaf=False)
 
     def c_property(self, o: Any, _props: Any) -> Check:
         inner = self.ev.shape(o)
@@ -478,7 +560,10 @@ class _Checks:
             for v in values:
                 yield from inner.failures(run, v)
 
-        return check
+        def ok(run: _Run, f: Any, values: Any) -> bool:
+            return inner.deactivated or all(inner.ok(run, v) for v in values)
+
+        return Check(check, ok)
 
     def c_qualifiedValueShape(self, o: Any, props: dict[str, list[Any]]) -> Check | None:
         disjoint = props.get(SH + "qualifiedValueShapesDisjoint")
@@ -501,7 +586,7 @@ class _Checks:
             if mn is not None and n < mn:
                 yield result(f, None)
 
-        return check
+        return _check(check)
 
     def c_closed(self, o: Any, props: dict[str, list[Any]]) -> Check | None:
         if not bool(o.toPython()):
@@ -525,7 +610,15 @@ class _Checks:
                         for obj in objs:
                             yield Result(f, path, obj, shape)
 
-        return check
+        def ok(run: _Run, f: Any, values: Any) -> bool:
+            spo = run.store.spo
+            for v in values:
+                props = spo.get(v)
+                if props is not None and not allowed.issuperset(props):
+                    return False
+            return True
+
+        return Check(check, ok)
 
     def c_sparql(self, o: Any, _props: Any) -> Check | None:
         from .shacl_sparql import sparql_check

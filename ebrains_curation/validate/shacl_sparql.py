@@ -26,7 +26,7 @@ _REFUSED = re.compile(r"[$?](?:shapesGraph|currentShape)\b|\b(?:MINUS|VALUES|SER
 
 def sparql_check(sg: _ShapesIndex, shape: _Shape, node: Any) -> Check | None:
     """The check of one ``sh:sparql`` constraint node (None when it is deactivated)."""
-    from .shacl_eval import Result, Unsupported
+    from .shacl_eval import Result, Unsupported, _check
 
     props = sg.by_s.get(node, {})
     extra = sorted(
@@ -78,7 +78,7 @@ def sparql_check(sg: _ShapesIndex, shape: _Shape, node: Any) -> Check | None:
                 shape.node,
             )
 
-    return check
+    return _check(check)
 
 
 def _sparql_path(sg: _ShapesIndex, path: Any) -> str:
