@@ -32,6 +32,8 @@ __all__ = [
     "BLANK_NS",
     "DEFAULT_BACKEND",
     "ECV",
+    "data_shapes",
+    "rdf_safe",
     "result_records",
     "run_shacl",
     "shacl_shapes",
@@ -165,18 +167,13 @@ def run_shacl(graph: Any, plan: Plan, backend: str = DEFAULT_BACKEND) -> list[Is
     (the reference) or ``"turbo"`` (pyshacl-turbo, if installed); all three give the same results.
     """
     from ..errors import ConfigurationError
-    from ..graph.model import MetadataGraph
 
     if backend not in BACKENDS:
         raise ConfigurationError(f"Unknown SHACL backend {backend!r}: use one of {', '.join(BACKENDS)}")
     ctx = _RunContext(graph, plan)
     # checks RDF cannot see, on the JSON, by the same code as the native engine
     issues = NativeEngine(plan, engine_name="shacl", only_json_level=True).run(graph.nodes, graph.sources)
-    safe = MetadataGraph(plan.version)
-    for nid, node in graph.nodes.items():
-        if _rdf_ready(node):
-            new_id = BLANK_NS + nid[2:] if nid.startswith("_:") else nid
-            safe.nodes[new_id] = {**_rewrite(node), "@id": new_id}
+    safe = rdf_safe(graph, plan.version)
     # ill-typed literals ("2024-02-30"^^xsd:date) are what we report; keep rdflib from logging tracebacks
     term_log = logging.getLogger("rdflib.term")
     level = term_log.level
@@ -186,6 +183,27 @@ def run_shacl(graph: Any, plan: Plan, backend: str = DEFAULT_BACKEND) -> list[Is
         return [*issues, *run(ctx, safe, backend)]
     finally:
         term_log.setLevel(level)
+
+
+def rdf_safe(graph: Any, version: VersionLike = None) -> Any:
+    """The graph the engine converts to RDF: top-level blank ids skolemized, non-nodes left out."""
+    from ..graph.model import MetadataGraph
+
+    safe = MetadataGraph(version or graph.version)
+    for nid, node in graph.nodes.items():
+        if _rdf_ready(node):
+            new_id = BLANK_NS + nid[2:] if nid.startswith("_:") else nid
+            safe.nodes[new_id] = {**_rewrite(node), "@id": new_id}
+    return safe
+
+
+def data_shapes(plan: Plan, store: Any) -> ShapeBuilder:
+    """The shapes the engine runs on the data in ``store``: the data's types, the terms it links to."""
+    from .shacl_store import RDF_TYPE, Lit
+
+    types = (t for s in store.subjects_with(RDF_TYPE) for t in store.objects(s, RDF_TYPE) if type(t) is str)
+    iris = (o for _s, _p, o in store.triples() if type(o) is not Lit)
+    return _shapes_for(plan, *_data_terms(plan, types, iris))
 
 
 def _data_terms(
@@ -201,15 +219,13 @@ def _run_fast(ctx: _RunContext, safe: Any, _backend_name: str) -> list[Issue]:
     """The ``fast`` backend: the shapes graph compiled by :mod:`.shacl_eval`, run on a light store."""
     from ..graph.rdf import build_triples
     from .shacl_eval import Evaluator, Unsupported
-    from .shacl_store import RDF_TYPE, LightTerms, Lit, Store
+    from .shacl_store import RDF_TYPE, LightTerms, Store
 
     try:
         store = Store(build_triples(safe, typed=True, terms=LightTerms))
     except Exception as exc:
         return [ctx.not_run(f"the graph could not be converted to RDF ({type(exc).__name__}: {exc})")]
-    types = (t for s in store.subjects_with(RDF_TYPE) for t in store.objects(s, RDF_TYPE) if type(t) is str)
-    iris = (o for _s, _p, o in store.triples() if type(o) is not Lit)
-    builder = _shapes_for(ctx.plan, *_data_terms(ctx.plan, types, iris))
+    builder = data_shapes(ctx.plan, store)
     try:
         evaluator = builder.__dict__.get("_fast")
         if evaluator is None:  # compiled once per shapes graph (cached with it)
@@ -373,6 +389,8 @@ class _RunContext:
                 key, iri = meta.key, meta.iri
             if kind == "node-type":
                 value = next((o for o in types_of(focus) if str(o) not in known_types), value)
+            elif kind == "node" and value == focus:
+                value = None  # a node check's result carries the node itself: no value of its own (as native)
             shown = _py(value)
             dedupe = (top, tuple(prefix), key, meta.rule_id, str(shown))
             if dedupe in seen:
