@@ -1,6 +1,7 @@
 """Validation benchmark: native engine vs the shacl engine vs openminds' own Collection.validate().
 
 Run:  .venv/bin/python benchmarks/bench_validate.py [--files 100000] [--shacl-files 1000,5000,50000]
+      [--slow-max 5000] [--measure-slow]
 
 The graph is one DatasetVersion (openMINDS v4) with N Files, each with an embedded Hash and
 storage size, a content type and a file repository hosted by an organisation: the same
@@ -87,6 +88,15 @@ def main() -> None:
     ap.add_argument(
         "--shacl-files", default="1000,5000,50000", help="sizes for the SHACL lines (comma-separated)"
     )
+    ap.add_argument(
+        "--slow-max",
+        type=int,
+        default=5000,
+        help="largest size at which pyshacl (backend and plain) is measured; above it, extrapolated",
+    )
+    ap.add_argument(
+        "--measure-slow", action="store_true", help="measure pyshacl at every size (may take hours)"
+    )
     args = ap.parse_args()
     shacl_sizes = {int(x) for x in str(args.shacl_files).split(",") if x.strip()}
 
@@ -110,7 +120,7 @@ def main() -> None:
         )
         print(f"  native findings digest (rule, node, path): {findings_digest(native)}")
         if n in shacl_sizes:
-            shacl_lines(graph, native, t_native)
+            shacl_lines(graph, native, t_native, n, args)
         if n == args.files:
             _native_targets(n, c_native, c_om, native.counts["error"], om_count)
             _same_findings(native, om_result)
@@ -171,40 +181,109 @@ def _same_findings(native, om_result) -> None:
     target("same findings, node by node (native == openminds)", len(ours ^ theirs), "0 differ", same)
 
 
-def shacl_lines(graph, native, t_native: float) -> None:
-    """The SHACL side: our shacl engine with each backend, and plain pyshacl on the exported shapes."""
+def shacl_lines(graph, native, t_native: float, n: int, args) -> None:
+    """The SHACL side: our shacl engine with each backend, and plain pyshacl on the exported shapes.
+
+    pyshacl (the backend, and plain pyshacl on the exported shapes) needs minutes from a few
+    thousand Files on: above ``--slow-max`` Files it is not run unless ``--measure-slow`` is
+    given, and an extrapolation from its largest measured size is printed instead, labelled so.
+    """
     import importlib.util
     import os
+
+    from _figures import record
 
     from ebrains_curation.validate import validate
 
     os.environ.setdefault(
         "EBRAINS_CURATION_SHACL_MAX_VALUES", "0"
     )  # the benchmark measures big graphs on purpose
-
-    for engine in ("shacl", "shacl-turbo"):
-        if engine == "shacl-turbo" and importlib.util.find_spec("pyshacl_turbo") is None:
-            print("  (pyshacl-turbo is not installed: no shacl-turbo line)")
+    slow_ok = args.measure_slow or n <= args.slow_max
+    for backend in ("fast", "turbo", "pyshacl"):
+        label = f"shacl engine, backend {backend!r}"
+        if backend == "turbo" and importlib.util.find_spec("pyshacl_turbo") is None:
+            print("  (pyshacl-turbo is not installed: no turbo line)")
             continue
+        if backend == "pyshacl" and not slow_ok:
+            _extrapolated(label, n, t_native)
+            continue
+        if backend == "fast":
+            validate(graph, engine="shacl", backend=backend)  # warm: shapes built and compiled once per plan
         report, t = timed(
-            f"{engine} engine: validate(graph, engine={engine!r})", validate, graph, engine=engine
+            f"{label}: validate(graph, engine='shacl')", validate, graph, engine="shacl", backend=backend
         )
-        same = report.keys() == native.keys()
-        print(f"  ratio {engine} / native = {t / t_native:6.1f}x; identical findings: {same}")
-    plain, t_plain = _plain_pyshacl(graph)
-    print(f"  ratio plain pyshacl (exported shapes) / native = {t_plain / t_native:6.1f}x; results: {plain}")
+        same = _findings(report) == _findings(native)
+        print(f"  ratio shacl[{backend}] / native = {t / t_native:6.1f}x; identical findings: {same}")
+        _SEEN.setdefault(backend, {})[n] = t
+        record(f"shacl[{backend}] / native, {n} Files", t / t_native, "x")
+        if backend == "fast":
+            _fast_targets(n, t, t_native, same)
+    if slow_ok:
+        plain, t_plain = _plain_pyshacl(graph)
+        _SEEN.setdefault("plain", {})[n] = t_plain
+        print(
+            f"  ratio plain pyshacl (exported shapes) / native = {t_plain / t_native:6.1f}x; results: {plain}"
+        )
+        record(f"plain pyshacl / native, {n} Files", t_plain / t_native, "x")
+    else:
+        _extrapolated("plain pyshacl (exported shapes)", n, t_native, key="plain")
+
+
+_SEEN: dict[str, dict[int, float]] = {}  # backend -> Files -> seconds, for the growth lines
+
+
+def _findings(report) -> set:
+    """(node, path, rule id, value) of every finding: what "identical findings" compares."""
+    return {(i.node_id, i.path, i.rule_id, repr(i.value)) for i in report.issues}
+
+
+def _extrapolated(label: str, n: int, t_native: float, key: str = "pyshacl") -> None:
+    seen = _SEEN.get(key) or {}
+    if not seen:
+        print(f"  {label}: not run at {n:,} Files (use --measure-slow)")
+        return
+    m = max(seen)
+    guess = seen[m] / m * n
+    print(
+        f"  EXTRAPOLATED, NOT MEASURED: {label} at {n:,} Files ~ {guess:8.0f} s "
+        f"(~{guess / t_native:,.0f}x native), linear from {seen[m]:.1f} s at {m:,} Files; --measure-slow runs it"
+    )
+
+
+def _fast_targets(n: int, t: float, t_native: float, same: bool) -> None:
+    """The issue-15 target lines of the shacl engine's default backend."""
+    from _figures import target
+
+    if n == 5000:
+        target("shacl engine (fast) / native at 5,000 Files", t / t_native, "<= 20x", t / t_native <= 20)
+        target("shacl engine (fast): identical findings at 5,000 Files", float(same), "1 (yes)", same)
+    small = {k: v for k, v in (_SEEN.get("fast") or {}).items() if 5000 <= k < n}
+    if n >= 50000 and small:
+        m = max(small)
+        growth = (t / n) / (small[m] / m)
+        target(
+            f"shacl engine (fast): time per File at {n:,} / at {m:,}",
+            growth,
+            "<= 1.2 (linear)",
+            growth <= 1.2,
+        )
 
 
 def _plain_pyshacl(graph) -> tuple[int, float]:
-    """pyshacl with nothing but the exported shapes file and the converter's Turtle (parsing untimed)."""
+    """pyshacl with nothing but the exported shapes and the Turtle `convert` writes (parsing untimed)."""
+    import warnings
+
     import pyshacl
     import rdflib
 
-    from ebrains_curation.graph.rdf import rdf_text
+    from ebrains_curation.graph.writers import dumps
     from ebrains_curation.validate import shacl_shapes
 
     shapes = rdflib.Graph().parse(data=shacl_shapes("v4", "openminds"), format="turtle")
-    data = rdflib.Graph().parse(data=rdf_text(graph, "turtle", typed=True), format="turtle")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the order of repeated values: none here)
+        text = dumps(graph, "turtle")  # what `convert --to turtle` writes, its default context
+    data = rdflib.Graph().parse(data=text, format="turtle")
     (_conforms, results, _text), took = timed(
         "plain pyshacl.validate(data, shacl_graph=exported shapes)",
         pyshacl.validate,

@@ -321,6 +321,7 @@ class Evaluator:
                 foci[key] = list(dict.fromkeys(_focus_nodes(store, shape.targets)))
             # shape.ok, inlined: this loop runs (shapes x their focus nodes) times
             pred, path, checks, value_only = shape.pred, shape.path, shape.checks, shape.value_only
+            values: Any
             for f in foci[key]:
                 if pred is not None:
                     props = spo.get(f)
