@@ -225,3 +225,51 @@ def test_core_constructs_match_pyshacl_on_hand_written_shapes() -> None:
     theirs = result_records(results)
     assert _keys(ours, [sg]) == _keys(theirs, [results, sg])
     assert len(ours) >= 8  # every shape has something to report on this data
+
+
+# the backends other than fast (it runs on every fixture in test_validate_fixtures) against the
+# native engine, on the fixtures the differential test above leaves out (all of them when FULL)
+OTHERS = CASES if FULL else [c for i, c in enumerate(CASES) if i % 6 == 1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["pyshacl", "turbo"])
+@pytest.mark.parametrize("path", OTHERS, ids=[c.stem for c in OTHERS])
+def test_every_backend_agrees_with_native(path: Path, backend: str) -> None:
+    """pyshacl (the reference) and pyshacl-turbo behind the shacl engine: the native (node, path, rule) set."""
+    if backend == "turbo":
+        pytest.importorskip("pyshacl_turbo")
+    fx = json.loads(path.read_text("utf-8"))
+    profile = fx["profile"]
+    if profile.endswith(".json"):
+        profile = str(FIXTURES / profile)
+    graph = MetadataGraph(fx["version"], nodes=fx["nodes"])
+    native = validate(graph, profile=profile, context=fx.get("context"))
+    shacl = validate(graph, profile=profile, context=fx.get("context"), engine="shacl", backend=backend)
+    assert shacl.keys() == native.keys()
+    assert "check-not-run" not in {i.rule_id for i in shacl.issues}
+
+
+def test_backend_choice_in_the_api_and_the_cli(tmp_path: Path) -> None:
+    """backend= and --shacl-backend pick the backend; a wrong choice is a clear error (exit code 2)."""
+    from click.testing import CliRunner
+
+    from ebrains_curation.cli import cli
+    from ebrains_curation.errors import ConfigurationError
+
+    nodes = [{"@id": "https://ex.org/c", "@type": T + "ContactInformation", "email": "nope"}]
+    for backend in ("fast", "pyshacl"):
+        assert [i.rule_id for i in validate(nodes, engine="shacl", backend=backend)] == ["email-format"]
+    with pytest.raises(ConfigurationError, match="engine='shacl' only"):
+        validate(nodes, backend="pyshacl")
+    with pytest.raises(ConfigurationError, match="Unknown SHACL backend"):
+        validate(nodes, engine="shacl", backend="jena")
+    doc = tmp_path / "c.jsonld"
+    doc.write_text(json.dumps({"@context": {"@vocab": "https://openminds.om-i.org/props/"}, "@graph": nodes}))
+    runner = CliRunner()
+    res = runner.invoke(cli, ["validate", str(doc), "--engine", "shacl", "--shacl-backend", "pyshacl"])
+    assert res.exit_code == 1 and "email" in res.output
+    res = runner.invoke(cli, ["validate", str(doc), "--shacl-backend", "fast"])
+    assert res.exit_code == 2 and "engine='shacl' only" in res.output
+    res = runner.invoke(cli, ["validate", str(doc), "--engine", "shacl", "--shacl-backend", "nope"])
+    assert res.exit_code == 2
