@@ -114,19 +114,27 @@ def to_rdflib_term(term: Any) -> Any:
 
 
 class Store:
-    """Triples indexed by subject and predicate (objects kept as insertion-ordered sets)."""
+    """Triples indexed by subject and predicate (objects as duplicate-free lists, in insertion order)."""
 
     def __init__(self, triples: Iterable[tuple[Any, Any, Any]]):
-        spo: dict[Any, dict[str, dict[Any, None]]] = {}
+        # lists, not sets: most properties have one value, and a list of one is the smallest thing
+        # to build and to walk; the few with several are made duplicate-free afterwards (RDF is a set)
+        spo: dict[Any, dict[str, list[Any]]] = {}
+        several: list[list[Any]] = []
         for s, p, o in triples:
             props = spo.get(s)
             if props is None:
-                props = spo[s] = {}
+                spo[s] = {p: [o]}
+                continue
             objs = props.get(p)
             if objs is None:
-                props[p] = {o: None}
+                props[p] = [o]
             else:
-                objs[o] = None
+                if len(objs) == 1:
+                    several.append(objs)
+                objs.append(o)
+        for objs in several:
+            objs[:] = dict.fromkeys(objs)
         self.spo = spo
         self._pos: dict[str, dict[Any, list[Any]]] | None = None
         self._subjects_of: dict[str, list[Any]] | None = None
@@ -134,7 +142,7 @@ class Store:
         self._supers: dict[str, set[str]] | None = None
 
     def objects(self, s: Any, p: str) -> Any:
-        """The objects of (s, p): a dict whose keys are the objects (empty tuple when none)."""
+        """The objects of (s, p): a list (an empty tuple when none)."""
         props = self.spo.get(s)
         return props.get(p, ()) if props is not None else ()
 
