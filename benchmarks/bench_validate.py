@@ -1,7 +1,7 @@
 """Validation benchmark: native engine vs the shacl engine vs openminds' own Collection.validate().
 
 Run:  .venv/bin/python benchmarks/bench_validate.py [--files 100000] [--shacl-files 1000,5000,50000]
-      [--slow-max 5000] [--measure-slow]
+      [--slow-max 1000] [--measure-slow]
 
 The graph is one DatasetVersion (openMINDS v4) with N Files, each with an embedded Hash and
 storage size, a content type and a file repository hosted by an organisation: the same
@@ -91,7 +91,7 @@ def main() -> None:
     ap.add_argument(
         "--slow-max",
         type=int,
-        default=5000,
+        default=1000,
         help="largest size at which pyshacl (backend and plain) is measured; above it, extrapolated",
     )
     ap.add_argument(
