@@ -273,3 +273,48 @@ def test_backend_choice_in_the_api_and_the_cli(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "engine='shacl' only" in res.output
     res = runner.invoke(cli, ["validate", str(doc), "--engine", "shacl", "--shacl-backend", "nope"])
     assert res.exit_code == 2
+
+
+_BASE = json.loads((FIXTURES / "valid-dataset.json").read_text("utf-8"))
+_VALUES = [
+    None,
+    True,
+    3,
+    2.5,
+    -1,
+    "",
+    "x",
+    "2024-02-30",
+    "2024-05-01",
+    "not an iri",
+    "https://ex.org/a",
+    "https://openminds.om-i.org/instances/licenses/MIT",
+    "https://openminds.om-i.org/instances/licenses/Nope",
+    "https://orcid.org/0000-0002-1825-0097",
+    "https://orcid.org/0000-0002-1825-0098",
+    {"@id": "https://example.org/alice"},
+    {"@id": "https://openminds.om-i.org/instances/contentTypes/application_json"},
+    {"@id": "https://ex.org/zz", "@type": T + "Person"},
+    {"@type": T + "Hash", "algorithm": "MD5", "digest": 5},
+    {"@type": T + "QuantitativeValue", "value": "x"},
+    {"x": 1},
+    ["a", "a", 1],
+]
+
+
+@pytest.mark.slow
+def test_fast_gives_pyshacls_results_on_random_damage() -> None:
+    """Hypothesis: a valid graph damaged at random gives the same raw results in both engines."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    keys = sorted({k for n in _BASE["nodes"] for k in n if k != "@id"} | {"x", "hash", "IRI", "identifier"})
+
+    @settings(max_examples=40 if FULL else 5, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(range(len(_BASE["nodes"]))), st.sampled_from(keys), st.sampled_from(_VALUES))
+    def run(index: int, key: str, value: object) -> None:
+        nodes = json.loads(json.dumps(_BASE["nodes"]))
+        nodes[index][key] = value
+        differential(MetadataGraph(_BASE["version"], nodes=nodes), _BASE["profile"])
+
+    run()
