@@ -318,3 +318,21 @@ def test_fast_gives_pyshacls_results_on_random_damage() -> None:
         differential(MetadataGraph(_BASE["version"], nodes=nodes), _BASE["profile"])
 
     run()
+
+
+def test_size_limit_depends_on_the_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast backend has its own (higher) size limit; pyshacl keeps the low one; the env var sets both."""
+    from ebrains_curation.errors import ConfigurationError
+    from ebrains_curation.validate import api
+
+    nodes = [{"@id": f"https://ex.org/p{i}", "@type": T + "Person", "givenName": f"A{i}"} for i in range(30)]
+    monkeypatch.setattr(api, "DEFAULT_SHACL_MAX_VALUES", 50)
+    monkeypatch.setattr(api, "DEFAULT_SHACL_FAST_MAX_VALUES", 500)
+    assert validate(nodes, engine="shacl").nodes_checked == 30
+    with pytest.raises(ConfigurationError, match="more than 50 values"):
+        validate(nodes, engine="shacl", backend="pyshacl")
+    monkeypatch.setattr(api, "DEFAULT_SHACL_FAST_MAX_VALUES", 20)
+    with pytest.raises(ConfigurationError, match="more than 20 values"):
+        validate(nodes, engine="shacl")
+    monkeypatch.setenv("EBRAINS_CURATION_SHACL_MAX_VALUES", "0")
+    assert validate(nodes, engine="shacl", backend="pyshacl").nodes_checked == 30
