@@ -196,7 +196,7 @@ class _ShapesIndex:
         return out
 
     def shape_nodes(self) -> set[Any]:
-        """Every node pySHACL reads as a shape: typed, targeted or pointed to as one."""
+        """Every node typed as a shape, with a target or with a path (nested shapes are compiled when met)."""
         out = set()
         for s, props in self.by_s.items():
             if _SHAPE_TYPES & {str(t) for t in props.get(_RDF + "type", [])} or any(
