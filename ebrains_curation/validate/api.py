@@ -106,7 +106,7 @@ def _shacl_backend(engine: str, backend: str | None) -> str:
         return "turbo" if engine == "shacl-turbo" else DEFAULT_BACKEND
     if backend not in BACKENDS:
         raise ConfigurationError(f"Unknown SHACL backend {backend!r}: use one of {', '.join(BACKENDS)}")
-    if engine != "shacl":
+    if engine != "shacl" and (engine, backend) != ("shacl-turbo", "turbo"):
         raise ConfigurationError(
             f"A SHACL backend ({backend!r}) is chosen for engine='shacl' only, not {engine!r}"
         )
