@@ -15,8 +15,10 @@ those two things on the JSON with the native code and reports them under its own
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..schemas.versions import VersionLike
@@ -218,13 +220,36 @@ def _data_terms(
 def _run_fast(ctx: _RunContext, safe: Any, _backend_name: str) -> list[Issue]:
     """The ``fast`` backend: the shapes graph compiled by :mod:`.shacl_eval`, run on a light store."""
     from ..graph.rdf import build_triples
-    from .shacl_eval import Evaluator, Unsupported
-    from .shacl_store import RDF_TYPE, LightTerms, Store
+    from .shacl_store import LightTerms, Store
 
+    with _gc_paused():
+        try:
+            store = Store(build_triples(safe, typed=True, terms=LightTerms))
+        except Exception as exc:
+            return [ctx.not_run(f"the graph could not be converted to RDF ({type(exc).__name__}: {exc})")]
+        return _evaluate(ctx, store)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the run, as it was after.
+
+    The run builds millions of small acyclic objects (terms, lists, memo entries): each
+    collection then scans the whole heap, a fifth of the time at 50,000 Files (measured).
+    """
+    was = gc.isenabled()
+    gc.disable()
     try:
-        store = Store(build_triples(safe, typed=True, terms=LightTerms))
-    except Exception as exc:
-        return [ctx.not_run(f"the graph could not be converted to RDF ({type(exc).__name__}: {exc})")]
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _evaluate(ctx: _RunContext, store: Any) -> list[Issue]:
+    from .shacl_eval import Evaluator, Unsupported
+    from .shacl_store import RDF_TYPE
+
     builder = data_shapes(ctx.plan, store)
     try:
         evaluator = builder.__dict__.get("_fast")
