@@ -173,16 +173,19 @@ def run_shacl(graph: Any, plan: Plan, backend: str = DEFAULT_BACKEND) -> list[Is
     if backend not in BACKENDS:
         raise ConfigurationError(f"Unknown SHACL backend {backend!r}: use one of {', '.join(BACKENDS)}")
     ctx = _RunContext(graph, plan)
-    # checks RDF cannot see, on the JSON, by the same code as the native engine
-    issues = NativeEngine(plan, engine_name="shacl", only_json_level=True).run(graph.nodes, graph.sources)
-    safe = rdf_safe(graph, plan.version)
     # ill-typed literals ("2024-02-30"^^xsd:date) are what we report; keep rdflib from logging tracebacks
     term_log = logging.getLogger("rdflib.term")
     level = term_log.level
     term_log.setLevel(logging.CRITICAL)
     try:
-        run = _run_fast if backend == "fast" else _run_engine
-        return [*issues, *run(ctx, safe, backend)]
+        with _gc_paused() if backend == "fast" else contextlib.nullcontext():
+            # checks RDF cannot see, on the JSON, by the same code as the native engine
+            issues = NativeEngine(plan, engine_name="shacl", only_json_level=True).run(
+                graph.nodes, graph.sources
+            )
+            safe = rdf_safe(graph, plan.version)
+            run = _run_fast if backend == "fast" else _run_engine
+            return [*issues, *run(ctx, safe, backend)]
     finally:
         term_log.setLevel(level)
 
@@ -222,12 +225,11 @@ def _run_fast(ctx: _RunContext, safe: Any, _backend_name: str) -> list[Issue]:
     from ..graph.rdf import build_triples
     from .shacl_store import LightTerms, Store
 
-    with _gc_paused():
-        try:
-            store = Store(build_triples(safe, typed=True, terms=LightTerms))
-        except Exception as exc:
-            return [ctx.not_run(f"the graph could not be converted to RDF ({type(exc).__name__}: {exc})")]
-        return _evaluate(ctx, store)
+    try:
+        store = Store(build_triples(safe, typed=True, terms=LightTerms))
+    except Exception as exc:
+        return [ctx.not_run(f"the graph could not be converted to RDF ({type(exc).__name__}: {exc})")]
+    return _evaluate(ctx, store)
 
 
 @contextlib.contextmanager
