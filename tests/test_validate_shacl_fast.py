@@ -239,6 +239,8 @@ def test_every_backend_agrees_with_native(path: Path, backend: str) -> None:
     """pyshacl (the reference) and pyshacl-turbo behind the shacl engine: the native (node, path, rule) set."""
     if backend == "turbo":
         pytest.importorskip("pyshacl_turbo")
+        if path.stem == "invalid-id":  # known: turbo refuses the whole data graph (check-not-run)
+            pytest.xfail("pyshacl-turbo rejects an @id that is not an IRI ('Invalid IRI code point')")
     fx = json.loads(path.read_text("utf-8"))
     profile = fx["profile"]
     if profile.endswith(".json"):
