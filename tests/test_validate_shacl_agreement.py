@@ -92,6 +92,36 @@ def test_engines_agree_on_generated_graphs(case: tuple[str, list[dict[str, Any]]
     assert native.keys() == shacl.keys()
 
 
+@pytest.mark.parametrize("first", ["Nope", "FileRepository"])
+def test_two_stubs_of_one_target_with_an_unknown_and_a_known_type(first: str) -> None:
+    """RDF merges the types two stubs give one target: one known type means no unknown-type, in any order.
+
+    Found by the generated-graphs test: native judged the target by the stub it met first.
+    """
+    t = "https://openminds.ebrains.eu/core/"
+    types = [first, "FileRepository" if first == "Nope" else "Nope"]
+    stubs = [{"@id": "https://e.org/nowhere", "@type": t + x} for x in types]
+    nodes = [
+        {
+            "@id": "https://e.org/f0",
+            "@type": t + "File",
+            "name": "f0",
+            "IRI": "https://x.org/f",
+            "fileRepository": stubs[0],
+        },
+        {"@id": "https://e.org/dsv", "@type": t + "DatasetVersion", "license": stubs[1]},
+    ]
+    native = validate(nodes, version="v3").keys()
+    assert native == validate(nodes, version="v3", engine="shacl").keys()
+    assert not [k for k in native if k[0] == "https://e.org/nowhere" and k[2] == "unknown-type"]
+    only_unknown = [
+        nodes[0] if first == "Nope" else {**nodes[0], "fileRepository": stubs[1]},
+        nodes[1] | {"license": []},
+    ]
+    flagged = validate(only_unknown, version="v3").keys()
+    assert ("https://e.org/nowhere", (), "unknown-type") in flagged
+
+
 def _kg_instance(uuid: str, **props: Any) -> dict[str, Any]:
     """An instance as the KG core API returns it (KG @id, meta fields, full property IRIs)."""
     out: dict[str, Any] = {

@@ -823,7 +823,7 @@ class NativeEngine:
                 self._stub_index = _stub_index(self._nodes)
             ttypes |= self._stub_index.get(target_id, set())
         if target is None and hint is not None and not target_id.startswith("_:"):
-            self._stub_types(target_id, hint)
+            self._stub_types(target_id, hint, ttypes)
         if target_id.startswith(self.instance_ns):
             # a library instance (controlled term, licence, ...): its kind comes from the library
             if not ttypes:
@@ -840,10 +840,12 @@ class NativeEngine:
             return pp.link_type, _short_type(sorted(ttypes)[0])
         return None
 
-    def _stub_types(self, target_id: str, hint: Any) -> None:
-        """A typed link stub says its target has these types (as RDF does): none known is unknown-type."""
+    def _stub_types(self, target_id: str, hint: Any, all_types: set[str]) -> None:
+        """A typed link stub says its target has these types (as RDF does): unknown-type when none of
+        the types every stub of the graph gives the target (``all_types``, their union, as RDF merges
+        them) is an openMINDS type."""
         types = _types_of(hint, strict=True)
-        if types and not self._plans_for(sorted(types)) and target_id not in self._stubs_reported:
+        if types and not self._plans_for(sorted(all_types)) and target_id not in self._stubs_reported:
             self._stubs_reported.add(target_id)
             first = hint if isinstance(hint, str) else next(x for x in hint if isinstance(x, str) and x)
             meta = self.plan.metas["unknown-type"]
