@@ -927,22 +927,40 @@ class NativeEngine:
 
 
 def _stub_index(nodes: Mapping[str, Any]) -> dict[str, set[str]]:
-    """@id -> the types that typed link stubs ``{"@id", "@type"}`` anywhere in the nodes give it."""
+    """@id -> the types that typed link stubs ``{"@id", "@type"}`` anywhere in the nodes give it.
+
+    Built once per run when a link leaves the graph (nearly every graph links to controlled terms),
+    so it is dense on purpose: only what can hold a stub is pushed on the stack (lists, and dicts of
+    more than one key: a bare link ``{"@id": x}`` is neither a stub nor holds one), tested inline;
+    pushing every value made this walk most of validate()'s time on large graphs.
+    """
     out: dict[str, set[str]] = {}
-    stack: list[tuple[Any, int]] = [(n, 0) for n in nodes.values()]
+    stack: list[tuple[Any, int]] = []
+    push = stack.append
+    for n in nodes.values():
+        if n.__class__ is not dict and not isinstance(n, dict):
+            continue
+        for k, v in n.items():
+            c = v.__class__
+            if (c is list or (c is dict and len(v) > 1)) and not (k.__class__ is str and k[:1] == "@"):
+                push((v, 1))
     while stack:
         value, depth = stack.pop()
         if depth > _MAX_DEPTH:
             continue
-        if isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
-        elif isinstance(value, dict):
-            vid = value.get("@id")
-            if depth and isinstance(vid, str) and "@type" in value:
-                out.setdefault(vid, set()).update(_types_of(value["@type"], strict=True))
-            stack.extend(
-                (v, depth + 1) for k, v in value.items() if not (isinstance(k, str) and k[:1] == "@")
-            )
+        if value.__class__ is list:
+            for v in value:
+                c = v.__class__
+                if c is list or (c is dict and len(v) > 1):
+                    push((v, depth + 1))
+            continue
+        vid = value.get("@id")
+        if vid.__class__ is str and "@type" in value:
+            out.setdefault(vid, set()).update(_types_of(value["@type"], strict=True))
+        for k, v in value.items():
+            c = v.__class__
+            if (c is list or (c is dict and len(v) > 1)) and not (k.__class__ is str and k[:1] == "@"):
+                push((v, depth + 1))
     return out
 
 
