@@ -396,3 +396,16 @@ def test_kg_minimal_payload_goes_to_meta() -> None:
     nid = "https://kg.ebrains.eu/api/instances/00000000-0000-0000-0000-000000000001"
     g = load_kg_response({"data": [{"@id": nid, META + "space": "myspace"}], "total": 1})
     assert len(g) == 0 and g.meta[nid] == {META + "space": "myspace"}
+
+
+@pytest.mark.parametrize("value", [[["x"]], {"@list": [["x"]]}], ids=["list", "@list"])
+def test_a_list_inside_a_list_is_a_clear_load_error(value: object) -> None:
+    """JSON-LD has no lists of lists here: the error names the node and the property."""
+    doc = {
+        "@graph": [
+            {"@id": "https://e.org/a", "@type": "https://openminds.om-i.org/types/File", "name": value}
+        ]
+    }
+    with pytest.raises(LoadError, match="a list inside a list") as info:
+        load(doc)
+    assert "https://e.org/a" in str(info.value) and "'name'" in str(info.value)

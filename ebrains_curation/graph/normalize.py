@@ -333,12 +333,7 @@ class _Reader:
             items = []
             for item in value:
                 if isinstance(item, list):
-                    raise LoadError(
-                        "a list inside a list is not valid here",
-                        source=self.source,
-                        node=node_id,
-                        property=key,
-                    )
+                    raise self._nested_list(node_id, key)
                 if item is None:
                     continue
                 items.extend(self._item(item, type_iri, key, node_id))
@@ -351,6 +346,11 @@ class _Reader:
         if len(items) == 1:
             return items[0]
         return items
+
+    def _nested_list(self, node_id: str | None, key: str) -> LoadError:
+        return LoadError(
+            "a list inside a list is not valid here", source=self.source, node=node_id, property=key
+        )
 
     def _item(self, item: Any, type_iri: Any, key: str, node_id: str | None) -> list[Any]:
         t = type(item)
@@ -371,12 +371,7 @@ class _Reader:
             out = []
             for x in inner if isinstance(inner, list) else [inner]:
                 if isinstance(x, list):
-                    raise LoadError(
-                        "a list inside a list is not valid here",
-                        source=self.source,
-                        node=node_id,
-                        property=key,
-                    )
+                    raise self._nested_list(node_id, key)
                 if x is not None:
                     out.extend(self._item(x, type_iri, key, node_id))
             return out
