@@ -177,3 +177,75 @@ def test_top_level_validate_is_callable_after_subpackage_import() -> None:
 
     r = ec.validate([{"@id": "_:p", "@type": T + "Person", "givenName": "A"}])
     assert r.conforms
+
+
+def _file(n: int, repository: object) -> dict:
+    node = {"@id": f"https://e.org/f{n}", "@type": T + "File", "name": f"f{n}", "IRI": "https://x.org/f"}
+    return node | {"fileRepository": repository}
+
+
+@pytest.mark.parametrize("stub_first", [True, False])
+def test_a_typed_stub_met_after_a_link_to_its_target_still_counts(stub_first: bool) -> None:
+    """Typed stubs are gathered as the nodes are checked: a stub met after a verdict on a link to the
+    same outside target makes the engine look again, so the order of the nodes does not matter.
+
+    The stub sits under a property openMINDS does not have, where no check of a File looks."""
+    stub = {"@id": "https://e.org/nowhere", "@type": T + "FileRepository"}
+    stubbed = _file(1, {"@id": "https://e.org/other"}) | {"seeAlso": [{"note": "x", "where": [stub]}]}
+    linked = _file(2, {"@id": "https://e.org/nowhere"})
+    nodes = [stubbed, linked] if stub_first else [linked, stubbed]
+    native = validate(nodes).keys()
+    assert native == validate(nodes, engine="shacl").keys()
+    missing = {(k[0], k[2]) for k in native if k[1] == ("fileRepository",)}
+    # the stub says what the target is: only the link to a target nothing describes is missing
+    assert missing == {("https://e.org/f1", "missing-link-target")}
+
+
+def test_the_second_pass_runs_only_when_a_late_stub_changed_a_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Gathering every stub first (a walk over every value) happens only when a stub turned up after
+    a verdict on a link to its target: never on a graph without such stubs."""
+    from ebrains_curation.validate import native
+
+    walks: list[int] = []
+    whole_walk = native._stub_index
+    monkeypatch.setattr(native, "_stub_index", lambda nodes: walks.append(1) or whole_walk(nodes))
+    assert validate(_valid_nodes()).conforms and walks == []
+    typed = {"@id": "https://e.org/nowhere", "@type": T + "FileRepository"}
+    validate([_file(1, typed), _file(2, {"@id": "https://e.org/nowhere"})])
+    assert walks == []  # the stub came first
+    validate([_file(2, {"@id": "https://e.org/nowhere"}), _file(1, typed)])
+    assert walks == [1]
+
+
+@pytest.mark.parametrize(
+    "holder",
+    [
+        {"license": "NODE"},  # a property v5's DatasetVersion does not have
+        {"seeAlso": {"note": "an untyped node", "holds": ["NODE"]}},
+        {"shortName": "NODE"},  # a text property given a node
+    ],
+)
+def test_nodes_embedded_where_no_check_looks_are_checked_as_their_type(holder: dict) -> None:
+    """RDF sees an embedded node of an openMINDS type as one wherever it sits, and so do the shapes:
+    native checks it too (found by the generated-graphs agreement test: v5 has no ``license``)."""
+    embedded = {"@type": T + "FileRepository", "name": "in place"}
+    value = json.loads(json.dumps(holder).replace('"NODE"', json.dumps(embedded)))
+    node = {"@id": "https://e.org/dsv", "@type": T + "DatasetVersion", "releaseDate": "2024-05-01"} | value
+    found = validate([node], version="v5").keys()  # (focus node, path, rule id)
+    assert found == validate([node], version="v5", engine="shacl").keys()
+    required = {k[1][-1] for k in found if k[2] == "required" and len(k[1]) > 1}
+    assert {"IRI", "hostedBy"} <= required
+
+
+def test_nodes_inside_a_node_of_an_unknown_type_are_checked() -> None:
+    """A node of a type openMINDS does not have gets unknown-type; what it embeds is still checked."""
+    node = {
+        "@id": "https://e.org/d",
+        "@type": "https://x.org/Thing",
+        "holds": {"@type": T + "FileRepository"},
+    }
+    keys = validate([node], version="v4").keys()
+    assert keys == validate([node], version="v4", engine="shacl").keys()
+    assert ("https://e.org/d", ("holds", "hostedBy"), "required") in keys

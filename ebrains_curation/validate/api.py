@@ -171,6 +171,11 @@ def _graph_issues(plan: Plan, graph: MetadataGraph, engine: str) -> Iterable[Iss
     meta = plan.metas.get("invalid-id")
     if meta is None:
         return
+    try:  # the usual answer, every @id fine, found without a Python loop over the nodes
+        if all(map(_IRI.fullmatch, graph.nodes)):
+            return
+    except TypeError:  # an @id that is not a string (looked at below)
+        pass
     for node_id, node in graph.nodes.items():
         if isinstance(node_id, str) and not _IRI.fullmatch(node_id):
             yield Issue(

@@ -117,51 +117,63 @@ class NativeEngine:
         With ``only_json_level`` (constructor) only the checks that RDF cannot see run
         (duplicates in lists).
         """
+        # Typed link stubs are gathered while the nodes are checked (a walk of its own over every value
+        # was most of validate()'s time on large graphs). A verdict on a link leaving the graph uses the
+        # stubs seen so far; if a stub of such a target turns up later, the run is repeated with all the
+        # stubs gathered first (rare: a stub after a link to the same outside target).
+        issues = self._run_once(nodes, sources or {}, None)
+        if self._stubs_consulted and (self._stubs_stale or self._stubs_partial):
+            issues = self._run_once(nodes, sources or {}, _stub_index(nodes))
+        return issues
+
+    def _run_once(
+        self, nodes: Mapping[str, Any], sources: Mapping[str, str], stubs: dict[str, set[str]] | None
+    ) -> list[Issue]:
+        """One pass over the nodes; ``stubs``: every typed stub of the graph, or None to gather them."""
         self.issues = []
         self._nodes = nodes
-        sources = sources or {}
         self._reverse_cache: dict[str, dict[str, list[tuple[Any, str | None]]]] = {}
         self._inherit_cache: dict[Any, dict[str, list[str]]] = {}
         self._linked_sets = {} if self._only_json else self._cross_node_sets(nodes)
         self._link_verdicts = {}
         self._stubs_reported: set[str] = set()
         self.saw_kg_ids = False
-        self._stub_index: dict[str, set[str]] | None = None  # built when a link leaves the graph
+        self._stub_index: dict[str, set[str]] = stubs if stubs is not None else {}
+        self._stubs_complete = stubs is not None  # else gathered by _gather_stubs as the pass goes
+        self._stubs_consulted: set[str] = set()  # outside targets whose verdict used the stubs
+        self._stubs_stale = False  # a stub of a consulted target was found after its verdict
+        self._stubs_partial = False  # a node was not walked to the end (nested too deeply)
+        self._walked: set[int] = set()  # ids of the lists and dicts the stub walk has seen
+        self._below: set[int] = set()  # ids of the dicts _check_below has looked into
         for c in self._run_caches:
             c.clear()
         by_type, check_node = self._by_type, self._check_node
         # one context object for the whole run, refilled per node (issues copy what they show from it
         # when they are made; a new object per node was measurable)
         ctx = _Ctx(None, None, None)
+        issues = self.issues
         for node_id, node in nodes.items():
-            ctx.node_id = node_id if isinstance(node_id, str) else repr(node_id)
+            ctx.node_id = node_id if node_id.__class__ is str else repr(node_id)
             ctx.node_type = None
-            ctx.source = sources.get(node_id)
+            ctx.source = sources.get(node_id) if sources else None
             try:
                 # a node of a type seen before goes straight to its compiled check (most nodes)
                 t = node.get("@type") if node.__class__ is dict else None
                 checker = by_type.get(t) if t.__class__ is str else None
                 if checker is not None:
                     ctx.node_type = checker.type_name  # type: ignore[attr-defined]
-                    if ctx.node_id is not None and not ctx.node_id.startswith("_:"):
-                        # _is_reference inlined (a call per node was measurable): a typed link stub, an IRI
-                        # node without a value in any property, describes nothing
-                        for k, v in node.items():
-                            if (
-                                v is not None
-                                and k.__class__ is str
-                                and k
-                                and k[0] != "@"
-                                and (v.__class__ is not list or _has_value(v))
-                            ):
-                                break
-                        else:
-                            continue
+                    found = len(issues)
                     checker(node, ctx, (), (), 0)
+                    # A typed link stub (an IRI node without a value in any property) describes nothing:
+                    # what its check found (required properties) does not apply. Asked only when the
+                    # check found something, as a stub has nothing else to check (most nodes find nothing).
+                    if len(issues) > found and _is_reference(node, ctx.node_id):
+                        del issues[found:]
                 else:
                     check_node(node, ctx)
             except RecursionError:
                 self.saw_kg_ids = True  # (not every link was looked at)
+                self._stubs_partial = True
                 self._emit(
                     self.plan.metas["check-not-run"],
                     ctx,
@@ -326,6 +338,7 @@ class NativeEngine:
         if not isinstance(node, dict):
             self._emit(metas["invalid-node"], ctx, (), (), node, expected="a JSON object")
             return
+        self._gather_node_stubs(node)  # (nodes of a type not seen before in the run, or of no known type)
         t = node.get("@type")
         if t is not None and not (
             isinstance(t, str) or (isinstance(t, list) and all(isinstance(x, str) for x in t))
@@ -354,6 +367,8 @@ class NativeEngine:
                     t if isinstance(t, str) else t[0],  # type: ignore[index]  # a list here: _types_of found types
                     expected=self.plan.version,
                 )
+            # what it holds is still checked: an embedded node of an openMINDS type is one wherever it is
+            self._check_below({k: v for k, v in node.items() if k not in ("@id", "@type")}, ctx, (), (), -1)
             return
         ctx.node_type = plans[0].spec.name
         if t.__class__ is str:
@@ -397,6 +412,8 @@ class NativeEngine:
         type_name = tp.spec.name
         vocab = self.vocab
         only_json = self._only_json
+        gather = self._gather_stubs
+        below = self._check_below
         # The loop below settles most values of a node without calling the property's check (measured:
         # one call per value was most of the engine's time): a text where the property takes text with
         # at most one pattern (which it matches), a whole number where it takes numbers, @id / @type
@@ -450,6 +467,10 @@ class NativeEngine:
                                     else:
                                         sub(d, ctx, emb[2], emb[4], depth + 1)
                                     continue
+                if (cls is list or (cls is dict and len(value) > 1)) and not (
+                    key.__class__ is str and key[:1] == "@"
+                ):
+                    gather(value)  # what no fast path above walked may hold typed stubs
                 fn = props.get(key)  # the common case first: a known property
                 if fn is not None:
                     fn(value, ctx, prefix, prefix_iri, depth)
@@ -466,6 +487,7 @@ class NativeEngine:
                 if short is None:
                     if not only_json and _has_value(value):  # null / [] is no data (RDF agrees)
                         short_key = key[len(vocab) :] if key.startswith(vocab) else key
+                        key_iri = key if ":" in key else vocab + key
                         emit(
                             unknown,
                             ctx,
@@ -474,8 +496,10 @@ class NativeEngine:
                             key,
                             type_name=type_name,
                             key=short_key,
-                            iri=key if ":" in key else vocab + key,
+                            iri=key_iri,
                         )
+                        if cls is list or cls is dict:
+                            below(value, ctx, (*prefix, short_key), (*prefix_iri, key_iri), depth)
                     continue
                 fn = props[short]
                 fn(value, ctx, prefix, prefix_iri, depth)
@@ -692,6 +716,8 @@ class NativeEngine:
                         emit(value_kind, ctx, prefix, prefix_iri, v)
                         if link_ok and "@value" not in v:
                             self._inline_target(pp, v, ctx, prefix, prefix_iri, depth)
+                        elif "@value" not in v:  # a node where text is expected: RDF still sees it
+                            self._check_below(v, ctx, (*prefix, pp.key), (*prefix_iri, pp.iri), depth)
                     else:
                         et = v.get("@type")
                         if not (isinstance(et, str) and et in emb_types) and not (
@@ -755,7 +781,8 @@ class NativeEngine:
                 self._by_type[t] = checker
             elif len(plans) > 1:  # several openMINDS types: checked as each (as in RDF)
                 checker = self._all_checkers(plans)
-        if checker is None:
+        if checker is None:  # of no openMINDS type: what it holds may be
+            self._check_below(v, ctx, (*prefix, pp.key), (*prefix_iri, pp.iri), depth)
             return
         if depth >= _MAX_DEPTH:
             self._emit(
@@ -769,6 +796,32 @@ class NativeEngine:
             )
             return
         checker(v, ctx, (*prefix, pp.key), (*prefix_iri, pp.iri), depth + 1)
+
+    def _check_below(
+        self, value: Any, ctx: _Ctx, prefix: tuple[str, ...], prefix_iri: tuple[str, ...], depth: int
+    ) -> None:
+        """The embedded nodes in a value no property's check looks into (that of a property the type does
+        not have): RDF still sees nodes of their types there, and the shapes check them wherever they
+        are, so they are checked as nodes of their type, at their path. Untyped ones are looked into."""
+        if depth >= _MAX_DEPTH:
+            return
+        vocab = self.vocab
+        for v in _items(value):
+            if v.__class__ is not dict or "@value" in v or "@id" in v:
+                continue  # a literal, a link, or a node of its own (checked as such, not as embedded)
+            if id(v) in self._below:
+                continue  # looked into already (a Python dict may hold itself, or appear twice)
+            self._below.add(id(v))
+            plans = self._plans_for(v.get("@type"))
+            if plans:
+                for plan in plans:
+                    self._checker(plan)(v, ctx, prefix, prefix_iri, depth + 1)
+                continue
+            for k, x in v.items():
+                if k.__class__ is str and k and k[0] != "@" and x.__class__ in (list, dict):
+                    short_key = k[len(vocab) :] if k.startswith(vocab) else k
+                    k_iri = k if ":" in k else vocab + k
+                    self._check_below(x, ctx, (*prefix, short_key), (*prefix_iri, k_iri), depth + 1)
 
     def _inline_target(
         self,
@@ -819,8 +872,7 @@ class NativeEngine:
         if target is None:
             # a typed link stub anywhere in the graph says what its target is, for every link to it
             # (RDF reads {"@id": x, "@type": T} as the triple "x a T", as the shapes do)
-            if self._stub_index is None:
-                self._stub_index = _stub_index(self._nodes)
+            self._stubs_consulted.add(target_id)
             ttypes |= self._stub_index.get(target_id, set())
         if target is None and hint is not None and not target_id.startswith("_:"):
             self._stub_types(target_id, hint, ttypes)
@@ -839,6 +891,21 @@ class NativeEngine:
         if not (ttypes & set(pp.link_types)):
             return pp.link_type, _short_type(sorted(ttypes)[0])
         return None
+
+    def _gather_stubs(self, value: Any) -> None:
+        """Add the typed stubs in ``value`` (a list or a dict of more than one key) to the run's stubs."""
+        if not self._stubs_complete:
+            self._note_grown(_walk_stubs([value], self._stub_index, self._walked))
+
+    def _gather_node_stubs(self, node: Any) -> None:
+        """Add the typed stubs in the values of a top-level node to the run's stubs."""
+        if not self._stubs_complete and isinstance(node, dict):
+            self._note_grown(_walk_stubs(_node_values(node), self._stub_index, self._walked))
+
+    def _note_grown(self, grown: list[str]) -> None:
+        consulted = self._stubs_consulted
+        if consulted and any(vid in consulted for vid in grown):
+            self._stubs_stale = True  # a verdict already given did not know this stub: run again
 
     def _stub_types(self, target_id: str, hint: Any, all_types: set[str]) -> None:
         """A typed link stub says its target has these types (as RDF does): unknown-type when none of
@@ -927,41 +994,63 @@ class NativeEngine:
 
 
 def _stub_index(nodes: Mapping[str, Any]) -> dict[str, set[str]]:
-    """@id -> the types that typed link stubs ``{"@id", "@type"}`` anywhere in the nodes give it.
-
-    Built once per run when a link leaves the graph (nearly every graph links to controlled terms),
-    so it is dense on purpose: only what can hold a stub is pushed on the stack (lists, and dicts of
-    more than one key: a bare link ``{"@id": x}`` is neither a stub nor holds one), tested inline;
-    pushing every value made this walk most of validate()'s time on large graphs.
-    """
+    """@id -> the types that typed link stubs ``{"@id", "@type"}`` anywhere in the nodes give it."""
     out: dict[str, set[str]] = {}
-    stack: list[tuple[Any, int]] = []
-    push = stack.append
+    seen: set[int] = set()
     for n in nodes.values():
-        if n.__class__ is not dict and not isinstance(n, dict):
-            continue
-        for k, v in n.items():
-            c = v.__class__
-            if (c is list or (c is dict and len(v) > 1)) and not (k.__class__ is str and k[:1] == "@"):
-                push((v, 1))
-    while stack:
-        value, depth = stack.pop()
-        if depth > _MAX_DEPTH:
-            continue
-        if value.__class__ is list:
-            for v in value:
-                c = v.__class__
-                if c is list or (c is dict and len(v) > 1):
-                    push((v, depth + 1))
-            continue
-        vid = value.get("@id")
-        if vid.__class__ is str and "@type" in value:
-            out.setdefault(vid, set()).update(_types_of(value["@type"], strict=True))
-        for k, v in value.items():
-            c = v.__class__
-            if (c is list or (c is dict and len(v) > 1)) and not (k.__class__ is str and k[:1] == "@"):
-                push((v, depth + 1))
+        if n.__class__ is dict or isinstance(n, dict):
+            _walk_stubs(_node_values(n), out, seen)
     return out
+
+
+def _node_values(node: dict[Any, Any]) -> list[Any]:
+    """The values of a node that can hold a typed stub: lists, and dicts of more than one key (a bare
+    link ``{"@id": x}`` is neither a stub nor holds one), under keys that are not JSON-LD keywords."""
+    return [
+        v
+        for k, v in node.items()
+        if (v.__class__ is list or (v.__class__ is dict and len(v) > 1))
+        and not (k.__class__ is str and k[:1] == "@")
+    ]
+
+
+def _walk_stubs(roots: list[Any], out: dict[str, set[str]], seen: set[int]) -> list[str]:
+    """Add the typed stubs found in ``roots`` (and below, to ``_MAX_DEPTH`` levels) to ``out``; returns
+    the @ids that got a type they did not have. ``seen``: the ids of the lists and dicts walked before
+    (each is walked once: a Python dict may hold itself). Dense on purpose: it may see every value."""
+    grown: list[str] = []
+    level, depth = roots, 1
+    while level and depth <= _MAX_DEPTH:
+        nxt: list[Any] = []
+        push = nxt.append
+        for value in level:
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            if value.__class__ is list:
+                for v in value:
+                    c = v.__class__
+                    if c is list or (c is dict and len(v) > 1):
+                        push(v)
+                continue
+            if "@type" in value:
+                vid = value.get("@id")
+                if vid.__class__ is str:
+                    types = _types_of(value["@type"], strict=True)
+                    known = out.get(vid)
+                    if known is None:
+                        out[vid] = types
+                        if types:
+                            grown.append(vid)
+                    elif not types <= known:
+                        known |= types
+                        grown.append(vid)
+            for k, v in value.items():
+                c = v.__class__
+                if (c is list or (c is dict and len(v) > 1)) and not (k.__class__ is str and k[:1] == "@"):
+                    push(v)
+        level, depth = nxt, depth + 1
+    return grown
 
 
 @cache
