@@ -145,7 +145,9 @@ def test_killed_push_completes_when_run_again(tmp_path: Path) -> None:
 def test_expired_token_mid_push_is_renewed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tokens that expire (and one revoked) during a push are renewed from the login; the user sees nothing."""
     monkeypatch.setenv("EBRAINS_CURATION_TOKEN_CACHE", str(tmp_path / "tokens.json"))
-    iam = IAMSandbox(interval=0.01, auto_approve="alice", access_ttl=1)
+    # tokens live 2 s: with 1 s, a loaded 2-core machine (CI) sometimes took longer than a renewed token's
+    # life between renewing it and the server reading the retried request, so it expired twice (flaky)
+    iam = IAMSandbox(interval=0.01, auto_approve="alice", access_ttl=2)
     root = make_tree(tmp_path / "data", 120)
     with DataProxySandbox(iam=iam, faults=Faults(latency_ms=10)) as dp:
         config = IAMConfig(url=dp.iam_url)
@@ -159,7 +161,7 @@ def test_expired_token_mid_push_is_renewed(tmp_path: Path, monkeypatch: pytest.M
             if len(seen) == 30:
                 iam.revoke(login.tokens().access_token)  # as if IAM had ended the session early
             if len(seen) == 80:  # let the renewed token expire too, however fast this machine is
-                time.sleep(1.3)
+                time.sleep(2.3)
 
         result = push(root, client, "renew", cache=tmp_path / "c.sqlite", progress=revoke_once, workers=4)
         assert result.ok and result.verified == 120
