@@ -183,3 +183,16 @@ def test_a_term_given_as_kg_id_in_an_embedded_node_needs_the_kg() -> None:
     ]
     expected = {("https://e.org/f", ("storageSize", "unit"), "term-needs-kg")}
     assert validate(nodes).keys() == validate(nodes, engine="shacl").keys() == expected
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(graphs(), st.randoms(use_true_random=False))
+def test_native_findings_do_not_depend_on_the_order_of_the_nodes(
+    case: tuple[str, list[dict[str, Any]]], rnd: Any
+) -> None:
+    """Native gathers typed stubs as it goes (and looks again when a late stub changes a verdict):
+    the same graph in any order gives the same findings."""
+    version, nodes = case
+    shuffled = list(nodes)
+    rnd.shuffle(shuffled)
+    assert validate(nodes, version=version).keys() == validate(shuffled, version=version).keys()
