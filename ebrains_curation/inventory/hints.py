@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 __all__ = ["Hint", "HintCollector", "HintLimits"]
@@ -93,7 +93,7 @@ class HintCollector:
         if size == 0:
             self.empty_files.add(rel)
 
-    def hints(self, duplicates: Iterable[tuple[str, ...]] = ()) -> list[Hint]:
+    def hints(self, duplicates: Iterable[Sequence[str]] = ()) -> list[Hint]:
         """The hints, given groups of paths with identical content."""
         lim = self.limits
         # (code, bucket, what was found, what to do), in the order they are reported
@@ -153,7 +153,7 @@ class HintCollector:
         )
 
 
-def _duplicates_hint(groups: list[tuple[str, ...]]) -> Hint:
+def _duplicates_hint(groups: list[Sequence[str]]) -> Hint:
     extra = sum(len(g) - 1 for g in groups)
     return Hint(
         "duplicate-files",

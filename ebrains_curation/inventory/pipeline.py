@@ -18,13 +18,15 @@ from __future__ import annotations
 import marshal
 import os
 import time
+import warnings
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 from urllib.parse import unquote
 
+from ..errors import CurationWarning
 from ..graph.model import MetadataGraph, Node
 from ..schemas import get_term
 from ..schemas.versions import OpenMINDSVersion
@@ -37,12 +39,12 @@ from .nodes import FileNodes, NodeFactory, root_name, structure_node
 from .progress import Progress, ProgressCallback
 from .result import InventoryResult
 from .roles import RoleMatcher
-from .scan import DirInfo, FileEntry, OwnFiles, Problem, walk
+from .scan import DirInfo, FileEntry, FolderFiles, OwnFiles, Problem, walk, walk_folders
 
 __all__ = ["Options", "Pipeline"]
 
 #: version of the stored per-folder node blobs (bump when File nodes change shape)
-_NODES_FORMAT = 3
+_NODES_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,7 @@ class Pipeline:
         self.bad_folders: set[str] = set()
         self.file_list: list[Node] = []  # the File nodes in walk order (for the duplicates hint)
         self.first_digests: list[str] = []  # their first digests, collected on the way (not looked up again)
+        self.sizes: list[int] = []  # and their sizes (the duplicates hint needs both, not the nodes)
         # the bounded queue of batches between the walk and the graph
         self.pending: deque[_Pending] = deque()
         self.max_inflight = 2 * opts.workers
@@ -293,21 +296,21 @@ class Pipeline:
     def _walk(self) -> None:
         opts, db, stats, hints = self.opts, self.db, self.stats, self.hints
         add_file, bundle_ids, problems = self._add_file, self.bundle_ids, self.result.problems
-        group_rel = ""
-        group: list[FileEntry] = []
         own = opts.own_files()
-        for item in walk(
-            opts.root, follow_symlinks=opts.follow_symlinks, need_stat=db is not None, own_files=own
-        ):
+        # with a cache, each folder's files come as one listing, compared with the stored one at once
+        items: Iterable[DirInfo | FileEntry | FolderFiles | Problem] = (
+            walk(opts.root, follow_symlinks=opts.follow_symlinks, own_files=own)
+            if db is None
+            else walk_folders(opts.root, follow_symlinks=opts.follow_symlinks, own_files=own)
+        )
+        # the @ids a File could clash with: the nodes made before the walk (the FileBundles' end with "/")
+        self.outside_ids = set(self.nodes)
+        for item in items:
             if isinstance(item, FileEntry):
-                if db is None:
-                    add_file(item)
-                else:
-                    group.append(item)
+                add_file(item)
+            elif isinstance(item, FolderFiles):
+                self._end_folder(item)
             elif isinstance(item, DirInfo):
-                if db is not None:
-                    self._end_folder(group_rel, group)
-                    group_rel, group = item.rel, []
                 stats.folders += 1
                 hints.folder(item.rel, item.depth, item.entries)
                 if item.rel:
@@ -316,8 +319,6 @@ class Pipeline:
                     bundle_ids[item.rel] = self.graph.add_node(bundle)
             else:
                 problems.append(item)
-        if db is not None:
-            self._end_folder(group_rel, group)
 
     def _add_file(self, item: FileEntry) -> None:
         db, algs, latency, n_workers = self.db, self.algs, self.latency, self.opts.workers
@@ -449,9 +450,10 @@ class Pipeline:
         n_files = n_bytes = n_cached = n_read = bytes_read = folder_bytes = 0
         builder, graph, nodes, db, algs = self.builder, self.graph, self.nodes, self.db, self.algs
         fmt_links, unmatched, ambiguous_count = self.fmt_links, self.unmatched, self.ambiguous_count
-        file_list, first_digests, hints, dir_bytes, folder_nodes = (
+        file_list, first_digests, sizes, hints, dir_bytes, folder_nodes = (
             self.file_list,
             self.first_digests,
+            self.sizes,
             self.hints,
             self.dir_bytes,
             self.folder_nodes,
@@ -491,6 +493,7 @@ class Pipeline:
                 nodes[nid] = node
             file_list.append(node)
             first_digests.append(res.digests[0])
+            sizes.append(size)
             if cur_nodes is not None:
                 cur_nodes.append(node)
             if not size or AWKWARD_NAME.search(fname) or fname != fname.strip():
@@ -518,49 +521,58 @@ class Pipeline:
         self.progress.update(nbytes, items)
 
     # -- incremental mode ----------------------------------------------------------------------------
-    def _end_folder(self, rel: str, entries: list[FileEntry]) -> None:
+    def _end_folder(self, files: FolderFiles) -> None:
         """Reuse the folder's stored nodes when its listing is unchanged, else queue its files."""
         db = self.db
         assert db is not None
-        if not entries:
+        rel = files.rel
+        # names and stamps (size, mtime, ctime, inode, device) of every file: what says nothing changed
+        listing = marshal.dumps((files.names, files.stamps))
+        path = os.path.join(self.opts.root, rel) if rel else self.opts.root
+        key = f"{self.settings}\n{rel}"
+        payload = db.folder_get(path, key, listing)
+        if payload is not None and self._reuse(rel, payload, len(files.names)):
             return
-        cut = len(rel) + 1 if rel else 0
-        if all(e.stamp is not None for e in entries):
-            listing = marshal.dumps([(e.rel[cut:], e.stamp) for e in entries])
-            path = os.path.join(self.opts.root, rel) if rel else self.opts.root
-            key = f"{self.settings}\n{rel}"
-            payload = db.folder_get(path, key, listing)
-            if payload is not None:
-                self._reuse(rel, payload)
-                return
-            self.to_store[rel] = (path, key, listing)
-            self.folder_nodes[rel] = []
-        for e in entries:
+        self.to_store[rel] = (path, key, listing)
+        self.folder_nodes[rel] = []
+        for e in files.entries():
             self._add_file(e)
 
-    def _reuse(self, rel: str, payload: bytes) -> None:
-        """Add a folder's stored nodes, after everything before it (walk order)."""
+    def _reuse(self, rel: str, payload: bytes, n: int) -> bool:
+        """Add a folder's ``n`` stored nodes, after everything before it (walk order); False if unreadable."""
+        stored = _decode_folder(payload, n)
+        if stored is None:
+            warnings.warn(
+                f"The inventory cache holds unreadable data for the folder {rel or '(the root)'!r}: "
+                "it is ignored and the folder's files are read again",
+                CurationWarning,
+                stacklevel=2,
+            )
+            return False
         self._submit()
         while self.pending:
             self._drain_one()
-        ids, digests, file_nodes, nbytes, unmatched_f, ambiguous_f, awkward, empty = marshal.loads(payload)
-        nodes = self.nodes
-        if nodes.keys().isdisjoint(ids):
-            nodes.update(zip(ids, file_nodes, strict=True))
+        ids, digests, sizes, file_nodes, unmatched_f, ambiguous_f, awkward, empty = stored
+        nbytes = sum(sizes)
+        if self.outside_ids.isdisjoint(ids):
+            self.nodes.update(zip(ids, file_nodes, strict=True))
         else:  # clashes with a node given from outside (hosted_by…): let the graph decide
             for node in file_nodes:
                 self.graph.add_node(node)
         self.file_list.extend(file_nodes)
         self.first_digests.extend(digests)
-        self.unmatched.update(unmatched_f)
-        self.ambiguous_count.update(ambiguous_f)
+        self.sizes.extend(sizes)
+        if unmatched_f:
+            self.unmatched.update(unmatched_f)
+        if ambiguous_f:
+            self.ambiguous_count.update(ambiguous_f)
         for r in awkward:
             self.hints.awkward.add(r)
         for r in empty:
             self.hints.empty_files.add(r)
         self.dir_bytes[rel] += nbytes
-        n = len(file_nodes)
         self._count(n, nbytes, n, 0, 0, n)
+        return True
 
     # -- the end -------------------------------------------------------------------------------------
     def _conclude(self) -> None:
@@ -580,7 +592,9 @@ class Pipeline:
             self.graph.nodes[self.bundle_ids[rel]]["storageSize"] = factory.size(dir_bytes[rel])
         self.repo["storageSize"] = factory.size(stats.bytes)
         result.unmatched_extensions = dict(unmatched.most_common())
-        result.hints = self.hints.hints(_duplicates(self.file_list, self.first_digests, factory.base))
+        result.hints = self.hints.hints(
+            _duplicates(self.file_list, self.first_digests, self.sizes, factory.base)
+        )
         if unmatched:
             shown = ", ".join(f"{e} ({n})" for e, n in unmatched.most_common(5))
             result.hints.append(
@@ -614,12 +628,12 @@ def _store_folders(
         ambiguous: Counter[str] = Counter()
         awkward: list[str] = []
         empty: list[str] = []
-        nbytes = 0
+        sizes: list[int] = []
         prefix = f"{rel}/" if rel else ""
         for node in file_nodes:
             fname = node["name"]
             size = node["storageSize"]["value"]
-            nbytes += size
+            sizes.append(size)
             ext, fmt_link, is_ambiguous = fmt_links(fname)
             if fmt_link is None:
                 unmatched[ext or "(none)"] += 1
@@ -633,14 +647,14 @@ def _store_folders(
             path,
             key,
             listing,
-            # the @ids and first digests too (marshal stores each string once): no pass over the
-            # nodes to find them again
+            # the @ids, first digests and sizes too (marshal stores each string once): no pass over
+            # the nodes to find them again
             marshal.dumps(
                 (
                     [n["@id"] for n in file_nodes],
                     [n["hash"][0]["digest"] for n in file_nodes],
+                    sizes,
                     file_nodes,
-                    nbytes,
                     dict(unmatched),
                     dict(ambiguous),
                     awkward,
@@ -650,24 +664,67 @@ def _store_folders(
         )
 
 
-def _duplicates(files: list[Node], digests: list[str], base: str) -> list[tuple[str, ...]]:
+def _decode_folder(payload: bytes, n: int) -> tuple[Any, ...] | None:
+    """A folder's stored nodes and hint data (see :func:`_store_folders`), or None if not what was stored."""
+    try:
+        stored = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+    if not (type(stored) is tuple and len(stored) == 8):
+        return None
+    ids, digests, sizes, file_nodes, unmatched, ambiguous, awkward, empty = stored
+    if not (
+        type(ids) is list
+        and type(digests) is list
+        and type(sizes) is list
+        and type(file_nodes) is list
+        and len(ids) == len(digests) == len(sizes) == len(file_nodes) == n
+        and type(unmatched) is dict
+        and type(ambiguous) is dict
+        and type(awkward) is list
+        and type(empty) is list
+    ):
+        return None
+    return stored
+
+
+def _duplicates(files: list[Node], digests: list[str], sizes: list[int], base: str) -> list[_Group]:
     """Groups of relative paths whose files have the same size and first digest (empty files excluded).
 
-    ``digests`` are the first digests of ``files``, in the same order.
+    ``digests`` and ``sizes`` are the first digests and sizes of ``files``, in the same
+    order. Largest groups first, then by path; a group's paths are made when read.
     """
-    # first by digest alone (a set in C says when there is none at all, the common case); sizes
-    # only for the candidates
+    # first by digest alone (a set in C says when there is none at all, the common case); then
+    # indexes, not nodes: a pass over 100,000 node dicts costs a cache miss each
     if len(set(digests)) == len(digests):
         return []
     dup_digests = {d for d, c in Counter(digests).items() if c > 1}
-    if not dup_digests:
-        return []
-    groups: dict[tuple[int, str], list[str]] = {}
-    cut = len(base)
-    for n, digest in zip(files, digests, strict=True):
-        if digest in dup_digests:
-            size = n["storageSize"]["value"]
-            if size:
-                rel = n["IRI"][cut:]
-                groups.setdefault((size, digest), []).append(unquote(rel) if "%" in rel else rel)
-    return sorted((tuple(g) for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g))
+    by_key: dict[tuple[int, str], list[int]] = {}
+    for i in [i for i, d in enumerate(digests) if d in dup_digests]:
+        by_key.setdefault((sizes[i], digests[i]), []).append(i)
+    groups = [_Group(files, g, len(base)) for (size, _), g in by_key.items() if size and len(g) > 1]
+    # groups never share a file, so the first paths of two groups always differ
+    return sorted(groups, key=lambda g: (-len(g), g[0]))
+
+
+class _Group(Sequence[str]):
+    """The relative paths of a group of identical files, made from the File nodes when read."""
+
+    def __init__(self, files: list[Node], indexes: list[int], cut: int):
+        self.files, self.indexes, self.cut = files, indexes, cut
+
+    def __len__(self) -> int:
+        return len(self.indexes)
+
+    def _path(self, i: int) -> str:
+        rel: str = self.files[i]["IRI"][self.cut :]
+        return unquote(rel) if "%" in rel else rel
+
+    @overload
+    def __getitem__(self, k: int) -> str: ...
+    @overload
+    def __getitem__(self, k: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, k: int | slice) -> str | tuple[str, ...]:
+        if isinstance(k, slice):
+            return tuple(map(self._path, self.indexes[k]))
+        return self._path(self.indexes[k])

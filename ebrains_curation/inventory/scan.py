@@ -15,11 +15,21 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Any
 
 from ..errors import InventoryError
 from .stamp import Stamp, stamp
 
-__all__ = ["DirInfo", "FileEntry", "OwnFiles", "Problem", "display_path", "walk"]
+__all__ = [
+    "DirInfo",
+    "FileEntry",
+    "FolderFiles",
+    "OwnFiles",
+    "Problem",
+    "display_path",
+    "walk",
+    "walk_folders",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +74,30 @@ class FileEntry:
     stamp: Stamp | None = None  #: (size, mtime_ns, ctime_ns, inode, device), with ``size``
 
 
+@dataclass(slots=True)
+class FolderFiles:
+    """The files of one folder with their stamps, listed in one go (the unit of an incremental re-run).
+
+    ``names`` and ``stamps`` are parallel lists in walk order (sorted by name); a
+    symlink to a file inside the root counts as a file, with its target's stamp.
+    :meth:`entries` gives the :class:`FileEntry` objects when the files must be read.
+    """
+
+    rel: str  #: POSIX path of the folder relative to the root ("" for the root itself)
+    path: str  #: the folder's path, ending with the path separator
+    names: list[str]
+    stamps: list[Stamp]
+
+    def entries(self) -> list[FileEntry]:
+        """One :class:`FileEntry` per file (with size and stamp), in walk order."""
+        base, rel = self.path, self.rel
+        prefix = f"{rel}/" if rel else ""
+        return [
+            FileEntry(base + n, prefix + n, rel, s[0], s)
+            for n, s in zip(self.names, self.stamps, strict=True)
+        ]
+
+
 def display_path(path: str) -> str:
     """A printable form of a path; bytes that are not UTF-8 appear as ``\\xNN``."""
     try:
@@ -74,6 +108,8 @@ def display_path(path: str) -> str:
 
 
 _NAME = attrgetter("name")
+#: the Stamp of a stat result, in one C call (see stamp.py for why these five fields)
+_STAMP = attrgetter("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino", "st_dev")
 _SCANDIR_FD = os.scandir in os.supports_fd
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -90,6 +126,7 @@ class OwnFiles:
         root_real = os.path.realpath(root)
         self.exact: set[str] = set()
         self.temp: list[tuple[str, str]] = []  # (folder rel, ".NAME.") of atomic-write temporaries
+        self.folders: set[str] = set()  # the folders (rel) that hold any of them
         for p in paths:
             real = os.path.realpath(os.fspath(p))
             if not _inside(real, root_real) or real == root_real:
@@ -97,6 +134,7 @@ class OwnFiles:
             rel = os.path.relpath(real, root_real).replace(os.sep, "/")
             folder, _, name = rel.rpartition("/")
             self.exact.add(rel)
+            self.folders.add(folder)
             self.exact.update(f"{rel}{tail}" for tail in ("-journal", "-wal", "-shm"))
             self.temp.append((folder, f".{name}."))
 
@@ -108,6 +146,9 @@ class OwnFiles:
             return True
         folder, _, name = rel.rpartition("/")
         return name.endswith(".tmp") and any(f == folder and name.startswith(t) for f, t in self.temp)
+
+
+_INVALID_NAME = "the name is not valid UTF-8 text and cannot be written in metadata; rename it"
 
 
 def _valid_name(name: str) -> bool:
@@ -161,11 +202,7 @@ def walk(
             if own_files is not None and erel in own_files:
                 continue
             if not (name.isascii() or _valid_name(name)):
-                yield Problem(
-                    display_path(erel),
-                    "invalid-name",
-                    "the name is not valid UTF-8 text and cannot be written in metadata; rename it",
-                )
+                yield Problem(display_path(erel), "invalid-name", _INVALID_NAME)
                 continue
             try:
                 # the common case first: a regular file (d_type, no system call)
@@ -184,28 +221,176 @@ def walk(
                         )
                     else:
                         yield FileEntry(base + name, erel, rel)
-                elif e.is_symlink():
-                    item = _symlink(base + name, erel, rel, depth, root_real, follow_symlinks, visited)
+                else:
+                    item = _other(e, base, erel, rel, depth, root_real, follow_symlinks, visited)
                     if isinstance(item, tuple):
                         subdirs.append(item)
                     else:
                         yield item
-                elif e.is_dir(follow_symlinks=False):
-                    if follow_symlinks:
-                        st = os.stat(base + name, follow_symlinks=False)
-                        visited.add((st.st_dev, st.st_ino))
-                    subdirs.append((base + name, erel, depth + 1))
-                else:
-                    yield Problem(
-                        erel,
-                        "special-file",
-                        "a special file (FIFO, socket or device), not data: it is not read",
-                    )
             except FileNotFoundError:
                 yield Problem(erel, "vanished", "the file disappeared during the inventory")
             except OSError as exc:
                 yield Problem(erel, "unreadable", f"cannot be examined ({exc.strerror or exc})")
         stack.extend(reversed(subdirs))
+
+
+def walk_folders(
+    root: str | os.PathLike[str], *, follow_symlinks: bool = False, own_files: OwnFiles | None = None
+) -> Iterator[DirInfo | FolderFiles | Problem]:
+    """As :func:`walk` with ``need_stat``, but each folder's files come together as one :class:`FolderFiles`.
+
+    It follows its folder's :class:`DirInfo` (none for a folder without files);
+    the same entries are files, skipped or problems as in :func:`walk`. Made for
+    incremental re-runs, which compare listings: the common folder (regular
+    files with ASCII names) is listed, stat-ed and stamped in a few C-level
+    passes, with no Python object made per file but its stamp.
+    """
+    root = _check_root(os.fspath(root))
+    own_files = own_files or None
+    root_real = os.path.realpath(root)
+    st_root = os.stat(root)
+    visited = {(st_root.st_dev, st_root.st_ino)}
+    stack: list[tuple[str, str, int]] = [(root, "", 0)]
+    sep = os.sep
+    while stack:
+        path, rel, depth = stack.pop()
+        try:
+            entries, regular, stats, clean = _list_stamped(path)
+        except OSError as exc:
+            yield _unlistable(path, rel, exc)
+            continue
+        yield DirInfo(rel, depth, len(entries))
+        base = path if path.endswith(sep) else path + sep
+        names: list[str] = list(map(_NAME, regular))
+        if clean and "".join(names).isascii() and (own_files is None or rel not in own_files.folders):
+            stamps: list[Stamp] = list(map(_STAMP, stats))
+        else:  # a stat failed, a name is not ASCII or the inventory's own files are here: one by one
+            names, stamps, problems = _checked_files(regular, stats, rel, own_files)
+            yield from problems
+        subdirs: list[tuple[str, str, int]] = []
+        if len(regular) != len(entries):  # sub-folders, symlinks, special files
+            linked: list[FileEntry] = []
+            for item in _others(entries, base, rel, depth, root_real, follow_symlinks, visited, own_files):
+                if isinstance(item, tuple):
+                    subdirs.append(item)
+                elif isinstance(item, FileEntry):
+                    linked.append(item)
+                else:
+                    yield item
+            if linked:  # symlinks to files are files too, in name order with the others
+                cut = len(base)
+                pairs = [*zip(names, stamps, strict=True)]
+                pairs += [(f.path[cut:], f.stamp) for f in linked if f.stamp is not None]
+                pairs.sort()  # names are unique: stamps are never compared
+                names, stamps = [n for n, _ in pairs], [s for _, s in pairs]
+        if names:
+            yield FolderFiles(rel, base, names, stamps)
+        stack.extend(reversed(subdirs))
+
+
+def _list_stamped(path: str) -> tuple[list[os.DirEntry[str]], list[os.DirEntry[str]], list[Any], bool]:
+    """A folder's entries sorted by name, its regular files, their stat results (or errors) and whether all succeeded.
+
+    As in :func:`_list`, stats go through a folder descriptor (``fstatat`` of bare names),
+    closed before the caller sees the entries (whose type and ``lstat`` are cached by then).
+    """
+    fd = os.open(path, _DIR_FLAGS) if _SCANDIR_FD else None
+    try:
+        with os.scandir(path if fd is None else fd) as it:
+            entries = sorted(it, key=_NAME)
+        regular = [e for e in entries if e.is_file(follow_symlinks=False)]
+        try:
+            stats: list[Any] = [e.stat(follow_symlinks=False) for e in regular]
+            clean = True
+        except OSError:  # one vanished meanwhile…: each error is kept, reported as walk() does
+            stats, clean = [_stat_or_error(e) for e in regular], False
+    finally:
+        if fd is not None:
+            os.close(fd)
+    return entries, regular, stats, clean
+
+
+def _stat_or_error(e: os.DirEntry[str]) -> os.stat_result | OSError:
+    try:
+        return e.stat(follow_symlinks=False)
+    except OSError as exc:
+        return exc
+
+
+def _checked_files(
+    regular: list[os.DirEntry[str]], stats: list[Any], rel: str, own_files: OwnFiles | None
+) -> tuple[list[str], list[Stamp], list[Problem]]:
+    """The names and stamps of a folder's regular files, checked one by one (walk()'s rules), and the problems."""
+    names: list[str] = []
+    stamps: list[Stamp] = []
+    problems: list[Problem] = []
+    prefix = f"{rel}/" if rel else ""
+    for e, st in zip(regular, stats, strict=True):
+        name = e.name
+        erel = prefix + name
+        if own_files is not None and erel in own_files:
+            continue
+        if not (name.isascii() or _valid_name(name)):
+            problems.append(Problem(display_path(erel), "invalid-name", _INVALID_NAME))
+        elif isinstance(st, FileNotFoundError):
+            problems.append(Problem(erel, "vanished", "the file disappeared during the inventory"))
+        elif isinstance(st, OSError):
+            problems.append(Problem(erel, "unreadable", f"cannot be examined ({st.strerror or st})"))
+        else:
+            names.append(name)
+            stamps.append(_STAMP(st))
+    return names, stamps, problems
+
+
+def _others(
+    entries: list[os.DirEntry[str]],
+    base: str,
+    rel: str,
+    depth: int,
+    root_real: str,
+    follow: bool,
+    visited: set[tuple[int, int]],
+    own_files: OwnFiles | None,
+) -> Iterator[FileEntry | Problem | tuple[str, str, int]]:
+    """What the entries that are not regular files are (see :func:`_other`), with walk()'s checks."""
+    for e in entries:
+        if e.is_file(follow_symlinks=False):
+            continue
+        name = e.name
+        erel = f"{rel}/{name}" if rel else name
+        if own_files is not None and erel in own_files:
+            continue
+        if not (name.isascii() or _valid_name(name)):
+            yield Problem(display_path(erel), "invalid-name", _INVALID_NAME)
+            continue
+        try:
+            yield _other(e, base, erel, rel, depth, root_real, follow, visited)
+        except FileNotFoundError:
+            yield Problem(erel, "vanished", "the file disappeared during the inventory")
+        except OSError as exc:
+            yield Problem(erel, "unreadable", f"cannot be examined ({exc.strerror or exc})")
+
+
+def _other(
+    e: os.DirEntry[str],
+    base: str,
+    erel: str,
+    rel: str,
+    depth: int,
+    root_real: str,
+    follow: bool,
+    visited: set[tuple[int, int]],
+) -> FileEntry | Problem | tuple[str, str, int]:
+    """An entry that is not a regular file: a symlink (see :func:`_symlink`), a sub-folder to visit or a special file."""
+    name = e.name
+    if e.is_symlink():
+        return _symlink(base + name, erel, rel, depth, root_real, follow, visited)
+    if e.is_dir(follow_symlinks=False):
+        if follow:
+            st = os.stat(base + name, follow_symlinks=False)
+            visited.add((st.st_dev, st.st_ino))
+        return (base + name, erel, depth + 1)
+    return Problem(erel, "special-file", "a special file (FIFO, socket or device), not data: it is not read")
 
 
 def _check_root(root: str) -> str:
@@ -222,14 +407,18 @@ def _list_folder(
     """The entries of a folder, or the Problem saying why they cannot be listed."""
     try:
         return _list(path, need_stat, stat_errors)
-    except FileNotFoundError:
-        return Problem(display_path(rel or path), "vanished", "the folder disappeared during the inventory")
     except OSError as exc:
-        return Problem(
-            display_path(rel or path),
-            "unlistable-folder",
-            f"the folder cannot be listed ({exc.strerror or exc}); its files are missing",
-        )
+        return _unlistable(path, rel, exc)
+
+
+def _unlistable(path: str, rel: str, exc: OSError) -> Problem:
+    if isinstance(exc, FileNotFoundError):
+        return Problem(display_path(rel or path), "vanished", "the folder disappeared during the inventory")
+    return Problem(
+        display_path(rel or path),
+        "unlistable-folder",
+        f"the folder cannot be listed ({exc.strerror or exc}); its files are missing",
+    )
 
 
 def _list(path: str, need_stat: bool, stat_errors: dict[str, OSError]) -> list[os.DirEntry[str]]:
