@@ -20,17 +20,17 @@ import os
 import time
 import warnings
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, overload
-from urllib.parse import unquote
+from typing import Any
 
 from ..errors import CurationWarning
 from ..graph.model import MetadataGraph, Node
 from ..schemas import get_term
 from ..schemas.versions import OpenMINDSVersion
 from .cache import InventoryCache
+from .duplicates import duplicate_groups
 from .formats import FormatLinks, format_index
 from .hashing import ChangedWhileReading, FileDigest, NotARegularFile, Opener, default_opener, hash_file
 from .hashproc import HashProcess, available
@@ -527,7 +527,7 @@ class Pipeline:
         assert db is not None
         rel = files.rel
         # names and stamps (size, mtime, ctime, inode, device) of every file: what says nothing changed
-        listing = marshal.dumps((files.names, files.stamps))
+        listing = files.listing()
         path = os.path.join(self.opts.root, rel) if rel else self.opts.root
         key = f"{self.settings}\n{rel}"
         payload = db.folder_get(path, key, listing)
@@ -593,7 +593,7 @@ class Pipeline:
         self.repo["storageSize"] = factory.size(stats.bytes)
         result.unmatched_extensions = dict(unmatched.most_common())
         result.hints = self.hints.hints(
-            _duplicates(self.file_list, self.first_digests, self.sizes, factory.base)
+            duplicate_groups(self.file_list, self.first_digests, self.sizes, factory.base)
         )
         if unmatched:
             shown = ", ".join(f"{e} ({n})" for e, n in unmatched.most_common(5))
@@ -686,45 +686,3 @@ def _decode_folder(payload: bytes, n: int) -> tuple[Any, ...] | None:
     ):
         return None
     return stored
-
-
-def _duplicates(files: list[Node], digests: list[str], sizes: list[int], base: str) -> list[_Group]:
-    """Groups of relative paths whose files have the same size and first digest (empty files excluded).
-
-    ``digests`` and ``sizes`` are the first digests and sizes of ``files``, in the same
-    order. Largest groups first, then by path; a group's paths are made when read.
-    """
-    # first by digest alone (a set in C says when there is none at all, the common case); then
-    # indexes, not nodes: a pass over 100,000 node dicts costs a cache miss each
-    if len(set(digests)) == len(digests):
-        return []
-    dup_digests = {d for d, c in Counter(digests).items() if c > 1}
-    by_key: dict[tuple[int, str], list[int]] = {}
-    for i in [i for i, d in enumerate(digests) if d in dup_digests]:
-        by_key.setdefault((sizes[i], digests[i]), []).append(i)
-    groups = [_Group(files, g, len(base)) for (size, _), g in by_key.items() if size and len(g) > 1]
-    # groups never share a file, so the first paths of two groups always differ
-    return sorted(groups, key=lambda g: (-len(g), g[0]))
-
-
-class _Group(Sequence[str]):
-    """The relative paths of a group of identical files, made from the File nodes when read."""
-
-    def __init__(self, files: list[Node], indexes: list[int], cut: int):
-        self.files, self.indexes, self.cut = files, indexes, cut
-
-    def __len__(self) -> int:
-        return len(self.indexes)
-
-    def _path(self, i: int) -> str:
-        rel: str = self.files[i]["IRI"][self.cut :]
-        return unquote(rel) if "%" in rel else rel
-
-    @overload
-    def __getitem__(self, k: int) -> str: ...
-    @overload
-    def __getitem__(self, k: slice) -> tuple[str, ...]: ...
-    def __getitem__(self, k: int | slice) -> str | tuple[str, ...]:
-        if isinstance(k, slice):
-            return tuple(map(self._path, self.indexes[k]))
-        return self._path(self.indexes[k])
