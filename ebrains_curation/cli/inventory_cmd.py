@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import click
 
 from .._files import atomic_write
+from ..errors import CurationWarning
 from .common import EXIT_OK, EXIT_PROBLEMS, InputError, handle_errors, version_option
 
 
@@ -133,23 +135,27 @@ def inventory(
     role_map.update(given)
     fmt_map = {ext: (None if t.lower() == "none" else t) for ext, t in _pairs(formats, "--format")}
 
-    result = run(
-        directory,
-        iri,
-        name=name,
-        hosted_by=hosted_by,
-        repository_type=repo_type,
-        algorithms=hashes,
-        workers=workers,
-        roles=role_map,
-        cache=cache,
-        exclude=[output, *([report] if report is not None else [])],  # never inventory our own output
-        follow_symlinks=follow_symlinks,
-        progress=False if quiet else None,
-        version=om_version,
-        formats=fmt_map or None,
-        id_prefix=id_prefix,
-    )
+    with warnings.catch_warnings(record=True) as caught:  # shown as plain lines, after the run
+        warnings.simplefilter("always", CurationWarning)
+        result = run(
+            directory,
+            iri,
+            name=name,
+            hosted_by=hosted_by,
+            repository_type=repo_type,
+            algorithms=hashes,
+            workers=workers,
+            roles=role_map,
+            cache=cache,
+            exclude=[output, *([report] if report is not None else [])],  # never inventory our own output
+            follow_symlinks=follow_symlinks,
+            progress=False if quiet else None,
+            version=om_version,
+            formats=fmt_map or None,
+            id_prefix=id_prefix,
+        )
+    for w in caught:
+        click.echo(f"warning: {w.message}", err=True)
     try:
         result.save(output, overwrite=True)
     except SerializationError as exc:

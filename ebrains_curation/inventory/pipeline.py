@@ -25,7 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import CurationWarning
+from ..errors import CurationWarning, InventoryError
 from ..graph.model import MetadataGraph, Node
 from ..schemas import get_term
 from ..schemas.versions import OpenMINDSVersion
@@ -190,8 +190,9 @@ class Pipeline:
         cache = opts.cache
         self.own_cache = cache is not None and not isinstance(cache, InventoryCache)  # ours to close
         self.db: InventoryCache | None = (
-            cache if isinstance(cache, InventoryCache) else None if cache is None else InventoryCache(cache)
+            cache if isinstance(cache, InventoryCache) else None if cache is None else _open_cache(cache)
         )
+        self.own_cache = self.own_cache and self.db is not None
         self.settings = self._settings_key()
         self.result = InventoryResult(graph, factory.repo_id, algs)
         self.stats = self.result.stats
@@ -610,6 +611,15 @@ class Pipeline:
         result.problems.sort(key=lambda p: p.path)
         stats.problems = len(result.problems)
         stats.seconds = time.perf_counter() - self.t0
+
+
+def _open_cache(path: str | os.PathLike[str]) -> InventoryCache | None:
+    """The cache file, or None (with a warning) when it cannot be used: the run then reads every file."""
+    try:
+        return InventoryCache(path)
+    except InventoryError as exc:
+        warnings.warn(f"{exc}. This run reads every file.", CurationWarning, stacklevel=4)
+        return None
 
 
 def _store_folders(
