@@ -304,3 +304,37 @@ def test_concurrent_runs_share_one_cache(tmp_path: Path) -> None:
     assert again.graph == truth.graph and again.stats.files_read == 0
     with sqlite3.connect(db) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_rerun_notices_each_kind_of_change_alone_in_its_folder(tmp_path: Path) -> None:
+    """Each change alone (no other file of the folder touched) makes the folder's nodes be rebuilt."""
+    root = tmp_path / "d"
+    f = _write(root / "only" / "data.bin", b"A" * 100)
+    _write(root / "other" / "keep.bin", b"K")
+    db = tmp_path / "c.sqlite"
+    past = 1_500_000_000 * 10**9
+    os.utime(f, ns=(past, past))
+    inventory(root, BASE, cache=db, progress=False)
+
+    def digest() -> str:
+        r = inventory(root, BASE, cache=db, progress=False)
+        (node,) = [n for n in r.files() if n["name"] == "data.bin"]
+        return str(node["hash"][0]["digest"])
+
+    import hashlib
+
+    # contents rewritten in place, same size, the mtime put back (rsync -t, cp -p): only the ctime tells
+    f.write_bytes(b"B" * 100)
+    os.utime(f, ns=(past, past))
+    assert digest() == hashlib.sha256(b"B" * 100).hexdigest()
+    # replaced by another file of the same size and mtime (an atomic save): its inode and ctime tell
+    tmp = _write(root / "only" / ".tmp", b"C" * 100)
+    os.utime(tmp, ns=(past, past))
+    os.replace(tmp, f)
+    assert digest() == hashlib.sha256(b"C" * 100).hexdigest()
+    # touched only, and grown
+    f.write_bytes(b"D" * 100)
+    assert digest() == hashlib.sha256(b"D" * 100).hexdigest()
+    f.write_bytes(b"E" * 101)
+    os.utime(f, ns=(past, past))
+    assert digest() == hashlib.sha256(b"E" * 101).hexdigest()
