@@ -63,6 +63,9 @@ APPLICATION_ID = 0x65624943
 #: the tables any version of the cache made: a database holding others is another program's
 _OURS = ("inventory_files", "inventory_folders")
 
+#: bytes of the cache file SQLite may read through a memory map (address space, not memory)
+_MMAP_SIZE = 1 << 30
+
 _SEP = os.fsencode(os.sep)
 _FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
@@ -112,6 +115,9 @@ class InventoryCache:
             _check_ours(db, self.path)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            # reads through a memory map: a folder's stored nodes span dozens of overflow pages, each a
+            # read() call otherwise (a tenth of an unchanged re-run's time on 100,000 small files)
+            db.execute(f"PRAGMA mmap_size={_MMAP_SIZE}")
             db.executescript(_SCHEMA)
             db.execute(f"PRAGMA application_id={APPLICATION_ID}")
         except (sqlite3.DatabaseError, InventoryError) as exc:
