@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import overload
+from typing import Any, overload
 from urllib.parse import unquote
 
 from ..graph.model import Node
@@ -24,7 +24,15 @@ _Key = tuple[str, int]  # (first digest, size)
 class DuplicateGroup(Sequence[str]):
     """The relative paths (walk order) of two or more files with the same size and first digest."""
 
-    def __init__(self, files: list[Node], keys: list[_Key], key: _Key, count: int, first: int, cut: int):
+    def __init__(
+        self,
+        files: list[Node],
+        keys: list[str] | list[_Key],
+        key: str | _Key,
+        count: int,
+        first: int,
+        cut: int,
+    ):
         self._files, self._keys, self._key, self._count, self._cut = files, keys, key, count, cut
         self._indexes = [first]  # the members found so far
 
@@ -35,7 +43,7 @@ class DuplicateGroup(Sequence[str]):
         """The position in the inventory of the ``n``-th member (found by list.index, in C)."""
         found = self._indexes
         while len(found) <= n:
-            found.append(self._keys.index(self._key, found[-1] + 1))
+            found.append(self._keys.index(self._key, found[-1] + 1))  # type: ignore[arg-type]
         return found[n]
 
     def _path(self, i: int) -> str:
@@ -65,15 +73,21 @@ def duplicate_groups(
     ``digests`` and ``sizes`` are the first digests and sizes of the File nodes ``files``
     (same order); ``base`` is the repository IRI prefix cut from a File's IRI to get its path.
     """
-    if len(set(digests)) == len(digests):  # the common case: no two alike
+    distinct = set(digests)
+    if len(distinct) == len(digests):  # the common case: no two alike
         return []
-    keys = list(zip(digests, sizes, strict=True))
-    dup = {k: c for k, c in Counter(keys).items() if c > 1 and k[1]}
-    if not dup:
-        return []
+    keys: list[str] | list[_Key]
+    if len(set(zip(digests, sizes, strict=True))) == len(distinct):
+        keys = digests  # one size per digest (as it should be): the digests alone are the keys (faster)
+    else:
+        keys = list(zip(digests, sizes, strict=True))
+    counts: Counter[Any] = Counter(keys)
+    dup = {k: c for k, c in counts.items() if c > 1}
     # each key's first position: walking backwards, the earliest position is written last
     first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
     cut = len(base)
-    groups = [DuplicateGroup(files, keys, k, c, first[k], cut) for k, c in dup.items()]
+    groups = [
+        DuplicateGroup(files, keys, k, c, i, cut) for k, c in dup.items() if sizes[i := first[k]]
+    ]  # empty files are not duplicates worth a word
     # groups never share a file, so their first paths differ: (size, first path) orders them all
     return sorted(groups, key=lambda g: (-len(g), g[0]))
