@@ -282,7 +282,7 @@ def walk_folders(
     the same entries are files, skipped or problems as in :func:`walk`. Made for
     incremental re-runs, which compare listings: the common folder (regular
     files with ASCII names) is listed, stat-ed and stamped in a few C-level
-    passes, with no Python object made per file but its stamp.
+    passes, with no Python object made per file but its ``stat`` result.
     """
     root = _check_root(os.fspath(root))
     own_files = own_files or None
