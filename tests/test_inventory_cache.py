@@ -338,3 +338,21 @@ def test_rerun_notices_each_kind_of_change_alone_in_its_folder(tmp_path: Path) -
     f.write_bytes(b"E" * 101)
     os.utime(f, ns=(past, past))
     assert digest() == hashlib.sha256(b"E" * 101).hexdigest()
+
+
+_JUNK = st.recursive(
+    st.none() | st.integers() | st.text(max_size=5) | st.binary(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=3), inner)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.binary(max_size=64), _JUNK.map(marshal.dumps)), st.integers(0, 3))
+def test_stored_folder_data_is_checked_before_use(payload: bytes, n: int) -> None:
+    from ebrains_curation.inventory.pipeline import _decode_folder
+
+    stored = _decode_folder(payload, n)  # never raises: anything but what was stored is None
+    assert stored is None or (len(stored) == 8 and len(stored[3]) == n)
