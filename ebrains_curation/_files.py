@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import LoadError
 
@@ -35,6 +36,7 @@ __all__ = [
     "atomic_write",
     "decode_text",
     "max_input_bytes",
+    "open_input",
     "read_input",
     "remove_stale_temp_files",
 ]
@@ -86,6 +88,24 @@ def read_input(path: str | os.PathLike[str], *, what: str = "file") -> bytes:
     """
     name = str(path)
     limit = max_input_bytes()
+    with open_input(path, what=what) as fh:
+        try:
+            data = fh.read() if limit is None else fh.read(limit + 1)
+        except OSError as exc:
+            raise LoadError(f"cannot read the {what}: {_reason(exc)}", source=name) from None
+    if limit is not None and len(data) > limit:
+        raise LoadError(_too_big(what, len(data), limit), source=name)
+    return data
+
+
+def open_input(path: str | os.PathLike[str], *, what: str = "file") -> BinaryIO:
+    """The regular file ``path`` open for reading (binary), refused as :func:`read_input` refuses it.
+
+    For readers that take a large file piece by piece; the size limit is checked here on the
+    file's size, and the caller reads at most :func:`max_input_bytes` of it.
+    """
+    name = str(path)
+    limit = max_input_bytes()
     try:
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
@@ -99,14 +119,7 @@ def read_input(path: str | os.PathLike[str], *, what: str = "file") -> bytes:
     if limit is not None and info.st_size > limit:
         os.close(fd)
         raise LoadError(_too_big(what, info.st_size, limit), source=name)
-    with os.fdopen(fd, "rb") as fh:
-        try:
-            data = fh.read() if limit is None else fh.read(limit + 1)
-        except OSError as exc:
-            raise LoadError(f"cannot read the {what}: {_reason(exc)}", source=name) from None
-    if limit is not None and len(data) > limit:
-        raise LoadError(_too_big(what, len(data), limit), source=name)
-    return data
+    return os.fdopen(fd, "rb")
 
 
 def _too_big(what: str, size: int, limit: int) -> str:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ebrains_curation.graph import load, loads
-from ebrains_curation.graph.fastread import graph_is_clean
+from ebrains_curation.graph.fastread import NodeCheck, _schema_validator, _walker, graph_is_clean
 from ebrains_curation.graph.normalize import _clean_node
 from ebrains_curation.graph.schemafacts import compute, iri_keys, iri_keys_any, version_markers
 
@@ -123,3 +123,53 @@ def test_a_fresh_process_reads_a_file_without_building_schema_registries(tmp_pat
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out  # no registry was built (0.7 s and 80 MB before)
     assert load(path).nodes["https://ex.org/file/1"] == _file(1)
+
+
+# -- the node-format check as a JSON Schema (jsonschema-rs, in Rust) -----------------------------------
+_short = st.sampled_from(["name", "IRI", "homepage", "value", "unit", "x:y", "@type", "@id", "", "@list"])
+_type = st.sampled_from([T + "Hash", "Hash", ""])
+_nearly = st.recursive(
+    st.one_of(
+        st.text(max_size=3),
+        st.integers(-(2**63), 2**63 - 1),
+        st.booleans(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.fixed_dictionaries({"@id": st.text(max_size=3)}),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.builds(lambda t, d: {"@type": t, **d}, _type, st.dictionaries(_short, inner, max_size=3)),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_short, _nearly, max_size=4) | st.dictionaries(_keys, _values, max_size=5))
+def test_the_schema_agrees_with_the_walk(extra: dict) -> None:
+    """The same verdict as the Python walk (and so as the general reader's check), node for node."""
+    node = {**_file(1), **extra}
+    schema_ok = _schema_validator()
+    assert schema_ok is not None  # jsonschema-rs is a dependency
+    assert schema_ok([node]) == _walker(iri_keys_any())(copy.deepcopy(node))
+
+
+def test_the_walk_judges_when_the_schema_cannot() -> None:
+    nodes = [_file(i) for i in range(5)]
+    big = {**_file(9), "storageSize": {**_file(9)["storageSize"], "value": 10**30}}
+    schema_ok = _schema_validator()
+    assert schema_ok is not None and schema_ok(nodes) and schema_ok([big])
+    assert not schema_ok([{**_file(1), "name": float("inf")}])
+
+    def refuses(_nodes: list) -> bool:
+        raise ValueError("cannot take this")
+
+    for fake in (refuses, lambda _nodes: False, None):
+        check = NodeCheck()
+        check._schema_ok = fake
+        assert check(nodes) and check([big]) and not check([{**_file(1), "name": None}])
+    check = NodeCheck()
+    check.run(nodes)
+    check.run([{**_file(1), "name": None}])
+    check.run(nodes)
+    assert not check.clean  # one run that is not clean: the document is not

@@ -11,12 +11,13 @@ speed, never the result.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from .schemafacts import iri_keys_any
 
-__all__ = ["graph_is_clean"]
+__all__ = ["NodeCheck", "graph_is_clean"]
 
 _INF = float("inf")
 
@@ -28,8 +29,102 @@ def graph_is_clean(doc: Any) -> bool:
     items = doc.get("@graph")
     if items.__class__ is not list:
         return False
-    node_ok = _walker(iri_keys_any())
-    return all(map(node_ok, items))
+    return NodeCheck()(items)
+
+
+class NodeCheck:
+    """Whether runs of top-level nodes are all in node format (call it on each run as it is parsed).
+
+    The node-format rules as a JSON Schema (:func:`clean_nodes_schema`), run by jsonschema-rs in
+    Rust: 0.13 s for 100,000 Files where the Python walk below takes 0.22 s, as long as parsing
+    the file. The schema is stricter than the walk, never looser (a test holds them to that): a
+    run it refuses (a big integer, an infinity …), or any run where jsonschema-rs is not
+    installed, gets the walk's verdict.
+    """
+
+    def __init__(self) -> None:
+        self._node_ok = _walker(iri_keys_any())
+        self._schema_ok = _schema_validator()
+        #: whether every run given to :meth:`run` so far was in node format
+        self.clean = True
+
+    def __call__(self, nodes: list[Any]) -> bool:
+        """Whether all these nodes are in node format."""
+        if self._schema_ok is not None:
+            try:
+                if self._schema_ok(nodes):
+                    return True
+            except Exception:
+                pass
+        return all(map(self._node_ok, nodes))
+
+    def run(self, nodes: list[Any]) -> None:
+        """Check one more run of a document's nodes (none after the first that is not clean)."""
+        if self.clean:
+            self.clean = self(nodes)
+
+
+#: a top-level or embedded node's property key: not empty, no ":" (a full IRI), no "@" first
+_SHORT_KEY = "^[^@:][^:]*$"
+
+
+def clean_nodes_schema(iri_keys: frozenset[str]) -> dict[str, Any]:
+    """The node format as a JSON Schema for a list of top-level nodes (what :func:`_walker` accepts).
+
+    Links are exactly ``{"@id": non-empty text}``; embedded nodes have a type IRI and short keys;
+    no null, no list in a list; IRI-valued keys hold text. Floats must be finite (the validator
+    refuses infinities itself).
+    """
+    leaf = [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "number"}]
+    type_iri = {"type": "string", "pattern": ":"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": {
+            "link": {
+                "type": "object",
+                "properties": {"@id": {"type": "string", "minLength": 1}},
+                "required": ["@id"],
+                "additionalProperties": False,
+            },
+            "embedded": {
+                "type": "object",
+                "properties": {"@type": type_iri},
+                "required": ["@type"],
+                "patternProperties": {_SHORT_KEY: {"$ref": "#/$defs/value"}},
+                "additionalProperties": False,
+            },
+            "item": {"anyOf": [*leaf, {"$ref": "#/$defs/link"}, {"$ref": "#/$defs/embedded"}]},
+            "value": {
+                "anyOf": [
+                    *leaf,
+                    {"$ref": "#/$defs/link"},
+                    {"$ref": "#/$defs/embedded"},
+                    {"type": "array", "items": {"$ref": "#/$defs/item"}},
+                ]
+            },
+        },
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "@id": {"type": "string", "minLength": 1},
+                "@type": type_iri,
+                **{key: {"type": "string"} for key in sorted(iri_keys)},
+            },
+            "required": ["@id", "@type"],
+            "patternProperties": {_SHORT_KEY: {"$ref": "#/$defs/value"}},
+            "additionalProperties": False,
+        },
+    }
+
+
+@functools.cache
+def _schema_validator() -> Callable[[Any], bool] | None:
+    try:
+        import jsonschema_rs
+    except ImportError:  # the walk alone: the same verdicts, slower
+        return None
+    return jsonschema_rs.Draft202012Validator(clean_nodes_schema(iri_keys_any())).is_valid
 
 
 def _top_shape(keys: tuple[Any, ...], iri_keys: frozenset[str]) -> tuple[str, ...] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -194,6 +195,15 @@ class _Reader:
         """Nodes known to be in node format (with a non-empty @id): into the graph as they are."""
         graph, source = self.graph, self.source
         nodes, sources = graph.nodes, graph.sources
+        if not nodes:
+            # all at once in C when no @id repeats (a file's usual case; 40 ms a node at a time for 100,000)
+            ids = list(map(_get_id, items))
+            nodes.update(zip(ids, items, strict=True))
+            if len(nodes) == len(ids):
+                if source:
+                    sources.update(dict.fromkeys(ids, source))
+                return
+            nodes.clear()  # an @id repeats: add_node decides for each (equal, a stub, or a conflict)
         for raw in items:
             nid = raw["@id"]
             if nid in nodes:  # the same @id again: add_node decides (equal, a stub, or a conflict)
@@ -506,6 +516,8 @@ def _iri_keys(version: OpenMINDSVersion) -> frozenset[str]:
 
 
 _INF = float("inf")
+_get_id = operator.itemgetter("@id")
+_is_blank = operator.methodcaller("startswith", "_:")
 
 
 def _embed_blank_nodes(graph: MetadataGraph) -> None:
@@ -514,7 +526,7 @@ def _embed_blank_nodes(graph: MetadataGraph) -> None:
     Flattened JSON-LD and RDF give embedded nodes (Hash, QuantitativeValue …) their
     own blank @id; openMINDS holds them inline in the node that uses them.
     """
-    candidates = [nid for nid in graph.nodes if nid.startswith("_:")]
+    candidates = list(filter(_is_blank, graph.nodes))  # (in C: this runs on every file read)
     if not candidates:
         return
     from ..schemas.specs import get_registry

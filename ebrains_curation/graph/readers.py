@@ -35,11 +35,12 @@ from ..errors import CurationError, LoadError
 from ..schemas.versions import OMI_NS, V3_NS, OpenMINDSVersion, VersionLike, get_version
 from . import fastjson
 from .context import context_for, version_for_context_url
-from .fastread import graph_is_clean
+from .fastread import NodeCheck, graph_is_clean
 from .kgdocs import kg_nodes
 from .model import MetadataGraph
 from .normalize import _add_document, _embed_blank_nodes, gc_paused
 from .rdf import from_rdflib
+from .streamjson import read_graph
 from .versiondetect import VersionGuess, guess_version
 
 __all__ = ["detect_version", "load", "load_kg_response", "loads"]
@@ -213,6 +214,12 @@ def _from_text(text: str | bytes, version: str | None, source: str) -> MetadataG
 
 
 def _from_file(path: Path, version: str | None, source: str) -> MetadataGraph:
+    # a large file is parsed as it is read, its nodes checked batch by batch (streamjson): its
+    # bytes never sit beside all its nodes (peak memory); anything else is read whole
+    check = NodeCheck()
+    doc = read_graph(path, check.run)
+    if doc is not None:
+        return _from_document(doc, version, source, clean_graph=doc["@graph"] if check.clean else None)
     # the file's bytes live only while they are parsed (not while the graph is built: peak memory)
     doc, clean_graph = _read_document(read_input(path), source)
     return _from_document(doc, version, source, clean_graph=clean_graph)
