@@ -17,8 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ebrains_curation.errors import LoadError
-from ebrains_curation.graph import MetadataGraph, dump, load
-from ebrains_curation.graph import streamjson
+from ebrains_curation.graph import MetadataGraph, dump, load, streamjson
 from ebrains_curation.graph.streamjson import read_graph
 
 T = "https://openminds.om-i.org/types/"
@@ -81,9 +80,13 @@ def test_the_official_writer_s_output_is_read_the_same(tmp_path: Path) -> None:
 _text = st.lists(
     st.sampled_from([*'ab{}[],:" \\\n\t/@é', "},\n    {", '"@graph": [', "\ud7ff"]), max_size=6
 ).map("".join)
-_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), _text)
+_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), _text
+)
 _value = st.recursive(
-    _leaf, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_text, inner, max_size=3)), max_leaves=10
+    _leaf,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_text, inner, max_size=3)),
+    max_leaves=10,
 )
 _node = st.dictionaries(_text, _value, max_size=4).map(lambda d: {"@id": "x", **d})
 
@@ -172,7 +175,12 @@ def _message(path: Path) -> str:
 
 def test_bad_files_give_the_same_messages_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = json.dumps(_doc([_file(i) for i in range(20)]), indent=2)
-    bad = [text[:-40], text.replace('"MD5"', "MD5", 1), text + "]", text.replace('"value": 11', '"value": NaN')]
+    bad = [
+        text[:-40],
+        text.replace('"MD5"', "MD5", 1),
+        text + "]",
+        text.replace('"value": 11', '"value": NaN'),
+    ]
     for data in bad:
         path = _write(tmp_path, data.encode())
         whole = _message(path)
@@ -195,7 +203,9 @@ def test_repeated_ids_in_a_clean_file_are_judged_as_before(tmp_path: Path) -> No
         load(path)
 
 
-def test_the_file_s_bytes_never_sit_beside_all_its_nodes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_file_s_bytes_never_sit_beside_all_its_nodes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Peak memory while loading, over what the graph keeps: a slice of the file, not the file."""
     monkeypatch.setattr(streamjson, "MIN_SIZE", 1 << 16)
     path = dump(MetadataGraph("v4", [_file(i) for i in range(3000)]), tmp_path / "g.jsonld")[0]
