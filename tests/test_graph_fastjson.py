@@ -153,3 +153,31 @@ def test_the_file_gets_the_bytes_of_the_text(tmp_path) -> None:
     atomic_write(tmp_path / "b", iter([b"a", memoryview(b"xbx")[1:2]]))
     atomic_write(tmp_path / "e", iter([]))
     assert [(tmp_path / n).read_bytes() for n in "tbe"] == [b"ab", b"ab", b""]
+
+
+_whole = st.integers(min_value=-(2**70), max_value=2**70).map(float)  # whole numbers, written as floats
+_mixed = st.recursive(
+    _scalars | _whole,
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_mixed, st.sampled_from([None, 2, 4]))
+def test_the_checked_writer_writes_what_json_writes(value: Any, indent: int | None) -> None:
+    """The writer's path (whole-number floats cleared in Rust, the rest walked): json's bytes or None."""
+    fast = fastjson.dumps_bytes_checked(value, indent)
+    if fast is None:
+        return
+    seps = (",", ":") if indent is None else None
+    slow = json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent, separators=seps)
+    assert fast == slow.encode("utf-8")
+
+
+def test_whole_numbers_only_clears_what_orjson_writes_as_json_does() -> None:
+    assert fastjson._whole_numbers_check() is not None  # this orjson spells whole floats as repr()
+    assert fastjson.whole_numbers_only({"a": [1, 2.0, 1e16, -0.0, 10**30, "x", None, True, {"b": []}]})
+    for bad in (1.5, 1e-05, float("nan"), float("inf"), {1: 2}, object()):
+        assert not fastjson.whole_numbers_only({"a": [bad]}), bad
+    assert fastjson.dumps_bytes_checked({"a": ["\ud800"]}, 2) is None  # (orjson refuses it: json decides)

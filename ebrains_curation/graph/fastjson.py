@@ -12,13 +12,15 @@ spells ``1e+16`` as ``1e16``: the same number, but not the same text).
 
 from __future__ import annotations
 
+import functools
 import gc
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 import orjson
 
-__all__ = ["dumps", "dumps_bytes", "has_float", "loads"]
+__all__ = ["dumps", "dumps_bytes", "dumps_bytes_checked", "has_float", "loads", "whole_numbers_only"]
 
 _decoder = msgspec.json.Decoder()
 
@@ -66,6 +68,59 @@ def has_float(value: Any) -> bool:
             continue
         return True
     return False
+
+
+def dumps_bytes_checked(value: Any, indent: int | None, *, large: bool = True) -> bytes | None:
+    """:func:`dumps_bytes` with the float check done here, the quickest way that is safe.
+
+    orjson writes json's text for everything but fractional floats below 1e-4 (``0.00001``, not
+    ``1e-05``), NaN and infinities; :func:`whole_numbers_only` (in Rust: 0.07 s for 100,000
+    Files where the Python walk :func:`has_float` takes 0.16 s) clears most graphs of those at
+    once, the walk judges the rest. ``large=False``: a small value, walked (no import for it).
+    """
+    if large and indent in (None, 2) and whole_numbers_only(value):
+        return dumps_bytes(value, indent, floats=False)
+    return dumps_bytes(value, indent, floats=has_float(value))
+
+
+def whole_numbers_only(value: Any) -> bool:
+    """Whether plain JSON data holds no float but whole numbers (``2.0``, ``1e+16``: orjson writes those
+    as json does, which is checked once per process), in jsonschema-rs. False when it cannot tell."""
+    check = _whole_numbers_check()
+    if check is None:
+        return False
+    try:
+        return check(value)
+    except Exception:  # anything it cannot take (a lone surrogate, a key that is not text …)
+        return False
+
+
+#: floats written alike by orjson and repr() (in orjson 3.13), at the edges of its formats
+_WHOLE_PROBES = (0.0, -0.0, 1.0, 123.0, 1e15, 999999999999999.0, 1e16, -1e16, 1.5e16, 2.0**53, 2.0**53 + 2)
+_WHOLE_PROBES += (1e17, 1.2345678901234567e19, 1e21, 1e22, 1e23, 1e100, 1.7976931348623157e308)
+
+
+@functools.cache
+def _whole_numbers_check() -> Callable[[Any], bool] | None:
+    if any(orjson.dumps(x) != repr(x).encode() for x in _WHOLE_PROBES):
+        return None  # (another orjson spells whole floats otherwise: the walk decides everything)
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    # JSON Schema's "integer" is any number without a fractional part, 2.0 included
+    plain = ["string", "integer", "boolean", "null", "array", "object"]
+    schema = {
+        "$defs": {
+            "v": {
+                "type": plain,
+                "items": {"$ref": "#/$defs/v"},
+                "additionalProperties": {"$ref": "#/$defs/v"},
+            }
+        },
+        "$ref": "#/$defs/v",
+    }
+    return jsonschema_rs.Draft202012Validator(schema).is_valid
 
 
 def dumps(value: Any, indent: int | None, *, floats: bool = True) -> str | None:

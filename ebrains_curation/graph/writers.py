@@ -290,7 +290,7 @@ def _encode_graph_bytes(
         # indentation: the text between the brackets is theirs (when msgspec must not write them,
         # node by node as before)
         chunk = nodes[start : start + 1000]
-        fast = fastjson.dumps_bytes({key: chunk}, indent, floats=fastjson.has_float(chunk))
+        fast = fastjson.dumps_bytes_checked({key: chunk}, indent, large=len(chunk) >= 100)
         if fast is not None and fast.startswith(open_) and fast.endswith(close):
             if start:
                 yield b",\n"
