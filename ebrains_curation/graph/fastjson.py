@@ -96,8 +96,10 @@ def whole_numbers_only(value: Any) -> bool:
 
 
 #: floats written alike by orjson and repr() (in orjson 3.13), at the edges of its formats
-_WHOLE_PROBES = (0.0, -0.0, 1.0, 123.0, 1e15, 999999999999999.0, 1e16, -1e16, 1.5e16, 2.0**53, 2.0**53 + 2)
-_WHOLE_PROBES += (1e17, 1.2345678901234567e19, 1e21, 1e22, 1e23, 1e100, 1.7976931348623157e308)
+_WHOLE_PROBES: tuple[float, ...] = (
+    *(0.0, -0.0, 1.0, 123.0, 1e15, 999999999999999.0, 1e16, -1e16, 1.5e16, 2.0**53, 2.0**53 + 2),
+    *(1e17, 1.2345678901234567e19, 1e21, 1e22, 1e23, 1e100, 1.7976931348623157e308),
+)
 
 
 @functools.cache
