@@ -120,11 +120,13 @@ def _openminds_rounds(dsv: object, files: list, path: str, out: dict, rounds: in
     t = time.perf_counter()
     c = Collection(dsv, *files)
     out["collect_s"] = time.perf_counter() - t
+    out["rss_after_collect_mb"] = _rss_mb()
     out["nodes"] = len(c)
     for _ in range(rounds):
         clock = _Clock()
         c.save(path)
         _best(out, "save", clock)
+        out.setdefault("rss_after_save_mb", _rss_mb())
         clock = _Clock()
         c2 = Collection()
         c2.load(path, version="v4")
@@ -143,12 +145,14 @@ def _our_rounds(dsv: object, files: list, path: str, out: dict, rounds: int) -> 
     g = MetadataGraph("v4")
     g.add(dsv, *files)
     out["collect_s"] = time.perf_counter() - t
+    out["rss_after_collect_mb"] = _rss_mb()
     out["nodes"] = len(g)
     floor = _Floor(path) if rounds > 1 else None
     for _ in range(rounds):
         clock = _Clock()
         dump(g, path, overwrite=True)
         _best(out, "save", clock)
+        out.setdefault("rss_after_save_mb", _rss_mb())
         del g
         clock = _Clock()
         g = load(path)
@@ -229,6 +233,19 @@ def _row(r: dict) -> str:
     )
 
 
+def _phases(r: dict) -> str:
+    """Where the peak is reached: the high-water mark of resident memory after each phase."""
+    marks = [
+        ("building the openminds objects", r["rss_after_build_mb"]),
+        ("collecting", r["rss_after_collect_mb"]),
+        ("saving", r["rss_after_save_mb"]),
+        ("loading", r["peak_rss_mb"]),
+    ]
+    steps = ", ".join(f"{name} {mb:.0f}" for name, mb in marks)
+    top = next(name for name, mb in marks if mb >= r["peak_rss_mb"] - 0.5)
+    return f"peak RSS reached while {top} (high-water mark after each phase, MB: {steps})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000)
@@ -255,6 +272,8 @@ def main() -> None:
         ours["floor_peak_rss_mb"] = run_child("floor", args.n, workdir)["peak_rss_mb"]
         print(_row(theirs))
         print(_row(ours))
+        for side in (theirs, ours):
+            print(f"{'':>16}  {side['side']}: {_phases(side)}")
         print(
             f"{'CPU seconds':>16}  openminds save {theirs['save_cpu']:.2f} load {theirs['load_cpu']:.2f};  "
             f"ours save {ours['save_cpu']:.2f} load {ours['load_cpu']:.2f};  "
