@@ -36,6 +36,8 @@ __all__ = ["CHUNK", "MIN_SIZE", "read_graph"]
 CHUNK = 1 << 18
 #: smaller files are read whole (nothing to gain)
 MIN_SIZE = 1 << 20
+#: the head (up to the first node) must be in the first this many bytes
+_HEAD_MAX = 1 << 16
 _HEAD_KEYS = frozenset({"@context", "@graph", "@id"})
 _WS = b" \t\r\n"
 _decoder = msgspec.json.Decoder()
@@ -55,7 +57,7 @@ def read_graph(
     :data:`MIN_SIZE`), not in this shape, not valid JSON, or over the input size limit
     (:func:`~ebrains_curation._files.read_input` says why when the caller reads it whole).
     Special files are refused as ``read_input`` refuses them. ``chunk``: bytes read at a time
-    (default :data:`CHUNK`; the first read takes at least 4 KiB, for the head).
+    (default :data:`CHUNK`).
     """
     chunk = chunk or CHUNK
     min_size = MIN_SIZE if min_size is None else min_size
@@ -64,17 +66,10 @@ def read_graph(
         size = _size(fh)
         if size < min_size:
             return None
-        first = fh.read(max(chunk, 4096))
-        start = _head(first)
-        if start is None:
+        head = _read_head(fh, chunk)
+        if head is None:
             return None
-        skip, head_end, sep = start
-        try:
-            doc = _decoder.decode(first[skip:head_end] + b"]}")
-        except msgspec.DecodeError:
-            return None
-        if not _head_ok(doc):
-            return None
+        doc, first, head_end, sep = head
         nodes: list[Any] = []
         doc["@graph"] = nodes
         # the pending text always starts with "[": a run of nodes is parsed in place, its closing
@@ -117,6 +112,26 @@ def read_graph(
         on_nodes(run)
     nodes += run
     return doc
+
+
+def _read_head(fh: Any, chunk: int) -> tuple[dict[str, Any], bytes, int, bytes] | None:
+    """The head parsed (``@graph`` empty), the bytes read so far, where the nodes begin, the separator."""
+    first = fh.read(chunk)
+    start = _head(first)
+    while start is None and len(first) < _HEAD_MAX:  # (a head longer than a chunk)
+        more = fh.read(chunk)
+        if not more:
+            break
+        first += more
+        start = _head(first)
+    if start is None:
+        return None
+    skip, head_end, sep = start
+    try:
+        doc = _decoder.decode(first[skip:head_end] + b"]}")
+    except msgspec.DecodeError:
+        return None
+    return (doc, first, head_end, sep) if _head_ok(doc) else None
 
 
 def _size(fh: Any) -> int:
