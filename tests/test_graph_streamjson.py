@@ -268,3 +268,24 @@ def test_load_streamed_or_whole_gives_the_same_graph_or_the_same_error(
         m.setattr(streamjson, "MIN_SIZE", 0)
         m.setattr(streamjson, "CHUNK", 64)
         assert outcome() == whole
+
+
+@pytest.mark.usefixtures("streamed_always")
+def test_loaded_nodes_share_no_dict_or_list(tmp_path: Path) -> None:
+    """Every node owns its containers (the same unit, format, link target 60 times): changing one changes one."""
+    path = _write(tmp_path, json.dumps(_doc([_file(i) for i in range(60)]), indent=2).encode())
+    g = load(path)
+    seen: list[int] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, (dict, list)):
+            seen.append(id(value))
+            for v in value.values() if isinstance(value, dict) else value:
+                walk(v)
+
+    for node in g:
+        walk(node)
+    assert len(seen) == len(set(seen)) == 60 * 5  # (node, hash list, hash, storageSize, unit)
+    first, second = (g.nodes[f"https://ex.org/file/{i:05d}"] for i in (0, 1))
+    first["storageSize"]["unit"]["@id"] = "https://openminds.om-i.org/instances/unitOfMeasurement/kilobyte"
+    assert second["storageSize"]["unit"]["@id"].endswith("/byte")
