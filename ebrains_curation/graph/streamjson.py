@@ -61,51 +61,53 @@ def read_graph(
     """
     chunk = chunk or CHUNK
     min_size = MIN_SIZE if min_size is None else min_size
-    limit = max_input_bytes()
     with open_input(path) as fh:
-        size = _size(fh)
-        if size < min_size:
+        if os.fstat(fh.fileno()).st_size < min_size:
             return None
-        head = _read_head(fh, chunk)
-        if head is None:
+        try:
+            return _read_runs(fh, chunk, on_nodes)
+        except OSError:  # (read_input says what went wrong when the caller reads it whole)
             return None
-        doc, first, head_end, sep = head
-        nodes: list[Any] = []
-        doc["@graph"] = nodes
-        # the pending text always starts with "[": a run of nodes is parsed in place, its closing
-        # "]" written over the comma of the separator after it (one copy of the run, no more)
-        pending = bytearray(b"[")
-        pending += memoryview(first)[head_end:]
-        total = len(first)
-        del first
-        searched = 0  # the separator is not in pending[:searched] (a node longer than a chunk)
-        while True:
-            more = fh.read(chunk)
-            if not more:
-                break
-            total += len(more)
-            if limit is not None and total > limit:
-                return None  # the file grew past the limit: read_input says so
-            pending += more
-            cut = pending.rfind(sep, searched)
-            if cut < 0:
-                searched = max(0, len(pending) - len(sep) + 1)
-                continue
-            comma = cut + 1
-            pending[comma] = 0x5D  # "]"
-            run = _parse_run(pending[: comma + 1])
-            if run is None:
-                return None
-            if on_nodes is not None:
-                on_nodes(run)
-            nodes += run
-            del pending[:comma]
-            pending[0] = 0x5B  # "[" (where the comma was)
-            searched = 0
-    end = _tail(pending)
-    if end is None:
+
+
+def _read_runs(fh: Any, chunk: int, on_nodes: Callable[[list[Any]], object] | None) -> dict[str, Any] | None:
+    """:func:`read_graph` from an open file: the head, then each run of nodes as its text is complete."""
+    limit = max_input_bytes()
+    head = _read_head(fh, chunk)
+    if head is None:
         return None
-    run = _parse_run(pending[:end])
+    doc, first, head_end, sep = head
+    nodes: list[Any] = []
+    doc["@graph"] = nodes
+    # the pending text always starts with "[": a run of nodes is parsed in place, its closing
+    # "]" written over the comma of the separator after it (one copy of the run, no more)
+    pending = bytearray(b"[")
+    pending += memoryview(first)[head_end:]
+    total = len(first)
+    del first
+    searched = 0  # the separator is not in pending[:searched] (a node longer than a chunk)
+    while more := fh.read(chunk):
+        total += len(more)
+        if limit is not None and total > limit:
+            return None  # the file grew past the limit: read_input says so
+        pending += more
+        cut = pending.rfind(sep, searched)
+        if cut < 0:
+            searched = max(0, len(pending) - len(sep) + 1)
+            continue
+        comma = cut + 1
+        pending[comma] = 0x5D  # "]"
+        run = _parse_run(pending[: comma + 1])
+        if run is None:
+            return None
+        if on_nodes is not None:
+            on_nodes(run)
+        nodes += run
+        del pending[:comma]
+        pending[0] = 0x5B  # "[" (where the comma was)
+        searched = 0
+    end = _tail(pending)
+    run = None if end is None else _parse_run(pending[:end])
     if run is None:
         return None
     if on_nodes is not None:
@@ -132,10 +134,6 @@ def _read_head(fh: Any, chunk: int) -> tuple[dict[str, Any], bytes, int, bytes] 
     except msgspec.DecodeError:
         return None
     return (doc, first, head_end, sep) if _head_ok(doc) else None
-
-
-def _size(fh: Any) -> int:
-    return os.fstat(fh.fileno()).st_size
 
 
 def _head(first: bytes) -> tuple[int, int, bytes] | None:
