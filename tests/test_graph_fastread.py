@@ -173,3 +173,21 @@ def test_the_walk_judges_when_the_schema_cannot() -> None:
     check.run([{**_file(1), "name": None}])
     check.run(nodes)
     assert not check.clean  # one run that is not clean: the document is not
+
+
+def test_deeply_embedded_nodes_are_left_to_the_walk() -> None:
+    """The schema stops at SCHEMA_DEPTH levels; deeper, the walk judges (and refuses what it always refused)."""
+    from ebrains_curation.graph.fastread import SCHEMA_DEPTH
+
+    def nested(levels: int) -> dict:
+        inner: dict = {"@type": T + "Hash", "algorithm": "MD5"}
+        for _ in range(levels - 1):
+            inner = {"@type": T + "Hash", "inner": [inner]}
+        return {**_file(1), "hash": inner}
+
+    schema_ok = _schema_validator()
+    assert schema_ok is not None
+    assert schema_ok([nested(SCHEMA_DEPTH)]) and not schema_ok([nested(SCHEMA_DEPTH + 1)])
+    assert NodeCheck()([nested(SCHEMA_DEPTH + 1)])  # the walk's verdict
+    with pytest.raises(RecursionError):  # as before the schema: load says "nested too deeply"
+        NodeCheck()([nested(2000)])

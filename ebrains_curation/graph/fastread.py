@@ -66,43 +66,50 @@ class NodeCheck:
 
 #: a top-level or embedded node's property key: not empty, no ":" (a full IRI), no "@" first
 _SHORT_KEY = "^[^@:][^:]*$"
+#: embedded nodes nested deeper than this are left to the walk, which refuses what it cannot
+#: hold on Python's stack as it always did ("nested too deeply"): the schema changes no verdict
+SCHEMA_DEPTH = 32
 
 
-def clean_nodes_schema(iri_keys: frozenset[str]) -> dict[str, Any]:
+def clean_nodes_schema(iri_keys: frozenset[str], depth: int = SCHEMA_DEPTH) -> dict[str, Any]:
     """The node format as a JSON Schema for a list of top-level nodes (what :func:`_walker` accepts).
 
     Links are exactly ``{"@id": non-empty text}``; embedded nodes have a type IRI and short keys;
     no null, no list in a list; IRI-valued keys hold text. Floats must be finite (the validator
-    refuses infinities itself).
+    refuses infinities itself). Embedded nodes at most ``depth`` levels deep (one definition per
+    level: JSON Schema has no depth limit of its own).
     """
-    leaf = [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "number"}]
+    leaf: list[Any] = [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "number"}]
     type_iri = {"type": "string", "pattern": ":"}
+    defs: dict[str, Any] = {
+        "link": {
+            "type": "object",
+            "properties": {"@id": {"type": "string", "minLength": 1}},
+            "required": ["@id"],
+            "additionalProperties": False,
+        }
+    }
+    for level in range(1, depth + 2):  # value{n}: a property value of a node n - 1 levels down
+        inner = [{"$ref": f"#/$defs/embedded{level}"}] if level <= depth else []
+        defs[f"item{level}"] = {"anyOf": [*leaf, {"$ref": "#/$defs/link"}, *inner]}
+        defs[f"value{level}"] = {
+            "anyOf": [
+                *leaf,
+                {"$ref": "#/$defs/link"},
+                *inner,
+                {"type": "array", "items": {"$ref": f"#/$defs/item{level}"}},
+            ]
+        }
+        defs[f"embedded{level}"] = {
+            "type": "object",
+            "properties": {"@type": type_iri},
+            "required": ["@type"],
+            "patternProperties": {_SHORT_KEY: {"$ref": f"#/$defs/value{level + 1}"}},
+            "additionalProperties": False,
+        }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$defs": {
-            "link": {
-                "type": "object",
-                "properties": {"@id": {"type": "string", "minLength": 1}},
-                "required": ["@id"],
-                "additionalProperties": False,
-            },
-            "embedded": {
-                "type": "object",
-                "properties": {"@type": type_iri},
-                "required": ["@type"],
-                "patternProperties": {_SHORT_KEY: {"$ref": "#/$defs/value"}},
-                "additionalProperties": False,
-            },
-            "item": {"anyOf": [*leaf, {"$ref": "#/$defs/link"}, {"$ref": "#/$defs/embedded"}]},
-            "value": {
-                "anyOf": [
-                    *leaf,
-                    {"$ref": "#/$defs/link"},
-                    {"$ref": "#/$defs/embedded"},
-                    {"type": "array", "items": {"$ref": "#/$defs/item"}},
-                ]
-            },
-        },
+        "$defs": defs,
         "type": "array",
         "items": {
             "type": "object",
@@ -112,7 +119,7 @@ def clean_nodes_schema(iri_keys: frozenset[str]) -> dict[str, Any]:
                 **{key: {"type": "string"} for key in sorted(iri_keys)},
             },
             "required": ["@id", "@type"],
-            "patternProperties": {_SHORT_KEY: {"$ref": "#/$defs/value"}},
+            "patternProperties": {_SHORT_KEY: {"$ref": "#/$defs/value1"}},
             "additionalProperties": False,
         },
     }
