@@ -181,3 +181,40 @@ def test_whole_numbers_only_clears_what_orjson_writes_as_json_does() -> None:
     for bad in (1.5, 1e-05, float("nan"), float("inf"), {1: 2}, object()):
         assert not fastjson.whole_numbers_only({"a": [bad]}), bad
     assert fastjson.dumps_bytes_checked({"a": ["\ud800"]}, 2) is None  # (orjson refuses it: json decides)
+
+
+def test_a_value_nested_hundreds_of_thousands_deep_is_refused_not_a_crash() -> None:
+    """The Rust float check recurses on the machine stack: past orjson's own 255 levels it says
+    "cannot tell" (the json module's path then refuses the graph with a clear error), where an
+    unbounded check crashed the whole process (found by a 200,000-level graph: signal 11)."""
+    import subprocess
+    import sys
+
+    code = """
+import os, tempfile
+from ebrains_curation import MetadataGraph, dump
+from ebrains_curation.errors import CurationError
+from ebrains_curation.graph.fastjson import whole_numbers_only
+deep = 1
+for _ in range(200_000):
+    deep = [deep]
+assert whole_numbers_only([deep]) is False
+shallow = 1
+for _ in range(200):
+    shallow = [shallow]
+assert whole_numbers_only([shallow]) is True
+t = "https://openminds.om-i.org/types/"
+size = {"@type": t + "QuantitativeValue", "value": 1}
+for _ in range(200_000):
+    size = {"@type": t + "QuantitativeValue", "value": 1, "uncertainty": [size]}
+nodes = [{"@id": f"https://e.org/f{i}", "@type": t + "File", "name": "f"} for i in range(150)]
+nodes[0]["storageSize"] = size
+try:
+    with tempfile.TemporaryDirectory() as d:
+        dump(MetadataGraph("v4", nodes=nodes), os.path.join(d, "g.jsonld"))
+except CurationError as exc:
+    print("refused:", exc)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "refused: the graph is nested too deeply" in done.stdout

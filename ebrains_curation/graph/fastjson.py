@@ -102,6 +102,10 @@ _WHOLE_PROBES: tuple[float, ...] = (
 )
 
 
+#: the nesting the Rust check looks into (orjson's own limit is 255 levels)
+_WHOLE_DEPTH = 256
+
+
 @functools.cache
 def _whole_numbers_check() -> Callable[[Any], bool] | None:
     if any(orjson.dumps(x) != repr(x).encode() for x in _WHOLE_PROBES):
@@ -110,18 +114,20 @@ def _whole_numbers_check() -> Callable[[Any], bool] | None:
         import jsonschema_rs
     except ImportError:
         return None
-    # JSON Schema's "integer" is any number without a fractional part, 2.0 included
-    plain = ["string", "integer", "boolean", "null", "array", "object"]
-    schema = {
-        "$defs": {
-            "v": {
-                "type": plain,
-                "items": {"$ref": "#/$defs/v"},
-                "additionalProperties": {"$ref": "#/$defs/v"},
-            }
-        },
-        "$ref": "#/$defs/v",
-    }
+    # JSON Schema's "integer" is any number without a fractional part, 2.0 included. One definition per
+    # level of nesting, none below the last: jsonschema-rs recurses on the machine stack and a value
+    # nested a few 100,000 levels deep would crash the process; deeper values are refused here (and
+    # orjson refuses them too), so the caller's json module path judges them.
+    plain = ["string", "integer", "boolean", "null"]
+    defs: dict[str, Any] = {}
+    for level in range(_WHOLE_DEPTH, 0, -1):
+        inner = {"$ref": f"#/$defs/v{level + 1}"} if level < _WHOLE_DEPTH else False
+        defs[f"v{level}"] = {
+            "type": [*plain, "array", "object"] if inner else plain,
+            "items": inner,
+            "additionalProperties": inner,
+        }
+    schema = {"$defs": defs, "$ref": "#/$defs/v1"}
     return jsonschema_rs.Draft202012Validator(schema).is_valid
 
 
