@@ -6,7 +6,8 @@ Run:  .venv/bin/python benchmarks/bench_validate.py [--files 100000] [--shacl-fi
 The graph is one DatasetVersion (openMINDS v4) with N Files, each with an embedded Hash and
 storage size, a content type and a file repository hosted by an organisation: the same
 objects go to ``openminds.Collection`` and (as node dicts) to a ``MetadataGraph``. Every
-phase is timed on its own, in one run, and the ratios are printed.
+phase is timed on its own, in one run, and the ratios are printed. The ``--files`` size (the
+issue-19 target lines) runs first, and both of its sides are the best of 2 rounds.
 """
 
 from __future__ import annotations
@@ -112,13 +113,20 @@ def main() -> None:
 
     validate([{"@id": "_:w", "@type": "https://openminds.om-i.org/types/File"}])  # warm caches (specs, terms)
 
-    for n in sorted(shacl_sizes | {args.files}):
+    # The target size first when it has no SHACL lines: measured on a fresh heap, not on what the SHACL
+    # runs leave behind (in one `make bench`, native took 0.54 s after them, 0.47 s alone minutes before)
+    sizes = sorted(shacl_sizes)
+    sizes = [args.files, *sizes] if args.files not in shacl_sizes else sorted({*sizes, args.files})
+    for n in sizes:
         print(f"\n== DatasetVersion with {n:,} Files (openMINDS v4, profile 'openminds') ==")
         objects, _ = timed("build openminds objects", build_objects, n)
         graph, _ = timed("MetadataGraph.add(objects) (conversion, not validation)", _graph, objects)
-        native, t_native, c_native = _timed_cpu("native engine: validate(graph)", validate, graph)
+        rounds = 2 if n == args.files else 1  # the target lines: both sides the best of 2 rounds
+        native, t_native, c_native = _timed_cpu(
+            "native engine: validate(graph)", validate, graph, rounds=rounds
+        )
         coll, _ = timed("openminds: Collection(*objects)", Collection, *objects)
-        om_result, t_om, c_om = _timed_cpu("openminds: Collection.validate()", coll.validate)
+        om_result, t_om, c_om = _timed_cpu("openminds: Collection.validate()", coll.validate, rounds=rounds)
         om_count = sum(len(v) for v in om_result.values()) if isinstance(om_result, dict) else len(om_result)
         print(f"  native findings: {native.counts}; openminds findings: {om_count} messages")
         print(
@@ -133,14 +141,18 @@ def main() -> None:
         del objects, graph, coll
 
 
-def _timed_cpu(label: str, fn, *args):
+def _timed_cpu(label: str, fn, *args, rounds: int = 1):
     """Like timed(), and the process's CPU time too: on a shared machine (other work waiting for the
-    same cores) CPU time is what the run would take alone; the targets use it."""
-    gc.collect()
-    start, cpu = time.perf_counter(), time.process_time()
-    out = fn(*args)
-    took, used = time.perf_counter() - start, time.process_time() - cpu
-    print(f"  {label:<52} {took:8.3f} s  ({used:.3f} s CPU)")
+    same cores) CPU time is what the run would take alone; the targets use it. ``rounds``: the best
+    of that many runs (wall and CPU each)."""
+    took = used = float("inf")
+    for _ in range(rounds):
+        gc.collect()
+        start, cpu = time.perf_counter(), time.process_time()
+        out = fn(*args)
+        took, used = min(took, time.perf_counter() - start), min(used, time.process_time() - cpu)
+    best = f", best of {rounds}" if rounds > 1 else ""
+    print(f"  {label:<52} {took:8.3f} s  ({used:.3f} s CPU{best})")
     return out, took, used
 
 
