@@ -160,9 +160,9 @@ def _walker(iri_keys: frozenset[str]) -> Callable[[Any], bool]:
 
     The same verdict as :func:`~.normalize._clean_node` plus the reader's own fast-path conditions (a
     non-empty @id, a type IRI, no @context), with IRI keys of every version (stricter: a node it
-    refuses goes the general way, which is always right). Dense on purpose: it runs once per node
-    and value of the file. Keys are judged once per *set* of keys (most nodes share a few), and the
-    values most nodes hold (a text, a number, a link, one embedded node) are settled inline.
+    refuses goes the general way, which is always right). It judges what the Rust schema refuses (or
+    everything, without jsonschema-rs), so it is still dense: keys are judged once per *set* of keys
+    (most nodes share a few), and the values most nodes hold (a text, a number, a link) inline.
     """
     shapes: dict[tuple[Any, ...], tuple[str, ...] | None] = {}
     emb_shapes: dict[tuple[Any, ...], bool] = {}
@@ -245,26 +245,8 @@ def _walker(iri_keys: frozenset[str]) -> Callable[[Any], bool]:
                     if ref.__class__ is str and ref and len(item) == 1:
                         continue  # a link
                     return False
-                # an embedded node, checked here rather than by a call (one or two in most nodes)
-                et = item.get("@type")
-                if et.__class__ is not str or ":" not in et:
+                if not embedded_ok(item):  # an embedded node
                     return False
-                sk = tuple(item)
-                ok = emb_shapes.get(sk)
-                if ok is None:
-                    ok = emb_shapes[sk] = _embedded_shape(sk)
-                if not ok:
-                    return False
-                for x in item.values():
-                    cx = x.__class__
-                    if cx is str or cx is int:
-                        continue
-                    if cx is dict:
-                        r = x.get("@id")
-                        if r.__class__ is str and r and len(x) == 1:
-                            continue
-                    if not value_ok(x, cx):
-                        return False
         return True
 
     return node_ok

@@ -121,9 +121,10 @@ class NativeEngine:
         # was most of validate()'s time on large graphs). A verdict on a link leaving the graph uses the
         # stubs seen so far; if a stub of such a target turns up later, the run is repeated with all the
         # stubs gathered first (rare: a stub after a link to the same outside target).
-        issues = self._run_once(nodes, sources or {}, None)
+        sources = sources or {}
+        issues = self._run_once(nodes, sources, None)
         if self._stubs_consulted and (self._stubs_stale or self._stubs_partial):
-            issues = self._run_once(nodes, sources or {}, _stub_index(nodes))
+            issues = self._run_once(nodes, sources, _stub_index(nodes))
         return issues
 
     def _run_once(
@@ -368,7 +369,7 @@ class NativeEngine:
                     expected=self.plan.version,
                 )
             # what it holds is still checked: an embedded node of an openMINDS type is one wherever it is
-            self._check_below({k: v for k, v in node.items() if k not in ("@id", "@type")}, ctx, (), (), -1)
+            self._check_props_below(node, ctx, (), (), 0)
             return
         ctx.node_type = plans[0].spec.name
         if t.__class__ is str:
@@ -486,8 +487,7 @@ class NativeEngine:
                 short = iri_keys.get(key)  # its full IRI form, or not a property of the type
                 if short is None:
                     if not only_json and _has_value(value):  # null / [] is no data (RDF agrees)
-                        short_key = key[len(vocab) :] if key.startswith(vocab) else key
-                        key_iri = key if ":" in key else vocab + key
+                        short_key, key_iri = _key_names(key, vocab)
                         emit(
                             unknown,
                             ctx,
@@ -805,7 +805,6 @@ class NativeEngine:
         are, so they are checked as nodes of their type, at their path. Untyped ones are looked into."""
         if depth >= _MAX_DEPTH:
             return
-        vocab = self.vocab
         for v in _items(value):
             if v.__class__ is not dict or "@value" in v or "@id" in v:
                 continue  # a literal, a link, or a node of its own (checked as such, not as embedded)
@@ -816,12 +815,22 @@ class NativeEngine:
             if plans:
                 for plan in plans:
                     self._checker(plan)(v, ctx, prefix, prefix_iri, depth + 1)
-                continue
-            for k, x in v.items():
-                if k.__class__ is str and k and k[0] != "@" and x.__class__ in (list, dict):
-                    short_key = k[len(vocab) :] if k.startswith(vocab) else k
-                    k_iri = k if ":" in k else vocab + k
-                    self._check_below(x, ctx, (*prefix, short_key), (*prefix_iri, k_iri), depth + 1)
+            else:
+                self._check_props_below(v, ctx, prefix, prefix_iri, depth + 1)
+
+    def _check_props_below(
+        self,
+        node: dict[Any, Any],
+        ctx: _Ctx,
+        prefix: tuple[str, ...],
+        prefix_iri: tuple[str, ...],
+        depth: int,
+    ) -> None:
+        """:meth:`_check_below` for the values of every property of a node no type's check looks into."""
+        for k, x in node.items():
+            if k.__class__ is str and k and k[0] != "@" and x.__class__ in (list, dict):
+                short_key, k_iri = _key_names(k, self.vocab)
+                self._check_below(x, ctx, (*prefix, short_key), (*prefix_iri, k_iri), depth)
 
     def _inline_target(
         self,
@@ -998,9 +1007,14 @@ def _stub_index(nodes: Mapping[str, Any]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     seen: set[int] = set()
     for n in nodes.values():
-        if n.__class__ is dict or isinstance(n, dict):
+        if isinstance(n, dict):
             _walk_stubs(_node_values(n), out, seen)
     return out
+
+
+def _key_names(key: str, vocab: str) -> tuple[str, str]:
+    """A property key as a path shows it (short under the vocabulary) and as its full IRI."""
+    return (key[len(vocab) :] if key.startswith(vocab) else key), (key if ":" in key else vocab + key)
 
 
 def _node_values(node: dict[Any, Any]) -> list[Any]:
